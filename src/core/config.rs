@@ -1,0 +1,400 @@
+//! `connections.toml`: the non-secret metadata of every saved connection.
+//!
+//! - Every write holds an exclusive lock on `connections.toml.lock`, re-reads the file and
+//!   applies its change to what is there now, so that parallel processes lose nothing.
+//! - Writes are atomic: a temp file in the same directory, fsync, rename, fsync of the
+//!   directory. A crash leaves the old file or the new one, never a mix.
+//! - A file that does not parse is never overwritten: a copy is kept aside and the error
+//!   names both paths.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::connection::Connection;
+use crate::core::error::Error;
+
+/// The environment variable that overrides the config directory.
+pub const CONFIG_DIR_ENV: &str = "JIRA_CONNECT_CONFIG_DIR";
+const FILE_NAME: &str = "connections.toml";
+const CURRENT_VERSION: u32 = 1;
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    pub version: u32,
+    /// Re-check every connection when the desktop app starts.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub check_on_launch: bool,
+    #[serde(default, rename = "connection")]
+    pub connections: Vec<Connection>,
+}
+
+impl Default for ConfigFile {
+    fn default() -> Self {
+        ConfigFile {
+            version: CURRENT_VERSION,
+            check_on_launch: true,
+            connections: Vec::new(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl ConfigFile {
+    /// The connection with this name.
+    pub fn find(&self, name: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.name == name)
+    }
+}
+
+/// Reads and writes `connections.toml` in one directory.
+#[derive(Debug, Clone)]
+pub struct ConfigStore {
+    dir: PathBuf,
+}
+
+impl ConfigStore {
+    /// The store in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        ConfigStore { dir: dir.into() }
+    }
+
+    /// The store in `$JIRA_CONNECT_CONFIG_DIR`, or else the platform's config directory.
+    pub fn from_env() -> Result<Self, Error> {
+        if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
+            return Ok(ConfigStore::new(dir));
+        }
+        let dirs = directories::ProjectDirs::from("", "", "jira-connect").ok_or_else(|| {
+            Error::InvalidInput {
+                field: "config directory",
+                reason: format!(
+                    "no home directory found; set {CONFIG_DIR_ENV} to a directory for jira-connect's settings"
+                ),
+            }
+        })?;
+        Ok(ConfigStore::new(dirs.config_dir()))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of `connections.toml`.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.dir.join(format!("{FILE_NAME}.lock"))
+    }
+
+    /// Reads the file; a missing file is an empty config.
+    pub fn load(&self) -> Result<ConfigFile, Error> {
+        let path = self.path();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+            Err(source) => {
+                return Err(Error::ConfigIo {
+                    action: "read",
+                    path,
+                    source,
+                });
+            }
+        };
+        self.parse(&path, &text)
+    }
+
+    fn parse(&self, path: &Path, text: &str) -> Result<ConfigFile, Error> {
+        let parsed = toml::from_str::<ConfigFile>(text).map_err(|e| e.to_string());
+        let parsed = parsed.and_then(|cfg| {
+            if cfg.version > CURRENT_VERSION {
+                Err(format!(
+                    "it was written by a newer jira-connect (format version {}); upgrade jira-connect",
+                    cfg.version
+                ))
+            } else {
+                Ok(cfg)
+            }
+        });
+        parsed.map_err(|detail| {
+            let backup = self.keep_corrupt_copy(path, text);
+            Error::ConfigCorrupt {
+                path: path.to_path_buf(),
+                backup,
+                detail: detail.trim().replace('\n', " "),
+            }
+        })
+    }
+
+    /// Copies an unreadable file aside, once per distinct content.
+    fn keep_corrupt_copy(&self, path: &Path, text: &str) -> PathBuf {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let backup = self
+            .dir
+            .join(format!("{FILE_NAME}.unreadable-{:016x}", hasher.finish()));
+        if !backup.exists()
+            && let Err(e) = fs::copy(path, &backup)
+        {
+            tracing::warn!(error = %e, "could not keep a copy of the unreadable config");
+        }
+        backup
+    }
+
+    /// Applies `change` to the current file under the lock and writes the result atomically.
+    ///
+    /// `change` sees the file as it is on disk now, not as this process last read it. When
+    /// `change` fails, nothing is written.
+    pub fn update<T>(
+        &self,
+        change: impl FnOnce(&mut ConfigFile) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.ensure_dir()?;
+        let _lock = self.lock()?;
+        let mut config = self.load()?;
+        let result = change(&mut config)?;
+        self.write_atomically(&config)?;
+        Ok(result)
+    }
+
+    fn ensure_dir(&self) -> Result<(), Error> {
+        fs::create_dir_all(&self.dir).map_err(|source| Error::ConfigIo {
+            action: "create",
+            path: self.dir.clone(),
+            source,
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = fs::metadata(&self.dir)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
+            }
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> Result<File, Error> {
+        let path = self.lock_path();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| Error::ConfigIo {
+                action: "open",
+                path: path.clone(),
+                source,
+            })?;
+        file.lock().map_err(|source| Error::ConfigIo {
+            action: "lock",
+            path,
+            source,
+        })?;
+        Ok(file)
+    }
+
+    fn write_atomically(&self, config: &ConfigFile) -> Result<(), Error> {
+        let path = self.path();
+        let text = toml::to_string_pretty(config).map_err(|e| Error::ConfigIo {
+            action: "serialise",
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        let tmp = self
+            .dir
+            .join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        let io = |action: &'static str, p: &Path| {
+            let p = p.to_path_buf();
+            move |source| Error::ConfigIo {
+                action,
+                path: p,
+                source,
+            }
+        };
+        let write = || -> Result<(), Error> {
+            let mut options = OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
+            file.write_all(HEADER.as_bytes())
+                .map_err(io("write", &tmp))?;
+            file.write_all(text.as_bytes()).map_err(io("write", &tmp))?;
+            file.sync_all().map_err(io("sync", &tmp))?;
+            fs::rename(&tmp, &path).map_err(io("replace", &path))?;
+            #[cfg(unix)]
+            if let Ok(dir) = File::open(&self.dir) {
+                let _ = dir.sync_all();
+            }
+            Ok(())
+        };
+        let result = write();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+const HEADER: &str =
+    "# jira-connect connections. Secrets are not stored here: they live in the OS keyring.\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::connection::*;
+
+    fn sample(name: &str) -> Connection {
+        Connection {
+            id: ConnectionId::generate(),
+            name: name.into(),
+            url: "https://acme.atlassian.net".into(),
+            deployment: Deployment::Cloud,
+            auth: AuthKind::ApiToken,
+            login: Some("mia@example.com".into()),
+            token_label: Some("jira-connect".into()),
+            token_created: Some(jiff::civil::date(2026, 11, 22)),
+            token_expires: Some(jiff::civil::date(2027, 11, 22)),
+            allow_http: false,
+            last_check: Some(LastCheck {
+                at: "2026-11-22T12:00:00Z".parse().unwrap(),
+                outcome: Outcome::Valid,
+                message: None,
+                account_id: Some("5b10a2844c20165700ede21g".into()),
+                display_name: Some("Mia Krystof".into()),
+                email: Some("mia@example.com".into()),
+                server_version: Some("1001.0.0".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn round_trip_keeps_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        let conn = sample("acme");
+        store
+            .update(|cfg| {
+                cfg.connections.push(conn.clone());
+                Ok(())
+            })
+            .unwrap();
+        let loaded = store.load().unwrap();
+        assert_eq!(loaded.connections, vec![conn]);
+        let text = fs::read_to_string(store.path()).unwrap();
+        assert!(text.contains("token_expires = 2027-11-22\n"), "{text}");
+        assert!(text.contains("at = 2026-11-22T12:00:00Z"), "{text}");
+        assert!(text.contains("deployment = \"cloud\""), "{text}");
+    }
+
+    #[test]
+    fn missing_file_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = ConfigStore::new(dir.path().join("nested")).load().unwrap();
+        assert!(cfg.connections.is_empty());
+    }
+
+    #[test]
+    fn corrupt_file_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        fs::write(store.path(), "version = 1\n[[connection]\nname = ").unwrap();
+        let err = store.load().unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, Error::ConfigCorrupt { .. }), "{err:?}");
+        assert!(msg.contains(&store.path().display().to_string()), "{msg}");
+        assert!(msg.contains("will not overwrite"), "{msg}");
+        let res = store.update(|cfg| {
+            cfg.connections.push(sample("x"));
+            Ok(())
+        });
+        assert!(res.is_err());
+        assert_eq!(
+            fs::read_to_string(store.path()).unwrap(),
+            "version = 1\n[[connection]\nname = "
+        );
+        let Error::ConfigCorrupt { backup, .. } = err else {
+            unreachable!()
+        };
+        assert_eq!(
+            fs::read_to_string(backup).unwrap(),
+            "version = 1\n[[connection]\nname = "
+        );
+    }
+
+    #[test]
+    fn newer_format_is_refused_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        fs::write(store.path(), "version = 99\n").unwrap();
+        let err = store.load().unwrap_err().to_string();
+        assert!(err.contains("newer jira-connect"), "{err}");
+    }
+
+    #[test]
+    fn failed_change_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        let res: Result<(), _> = store.update(|cfg| {
+            cfg.connections.push(sample("x"));
+            Err(Error::Cancelled)
+        });
+        assert!(res.is_err());
+        assert!(!store.path().exists());
+    }
+
+    #[test]
+    fn concurrent_writers_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let store = ConfigStore::new(dir.path());
+                std::thread::spawn(move || {
+                    for j in 0..5 {
+                        store
+                            .update(|cfg| {
+                                cfg.connections.push(sample(&format!("c{i}-{j}")));
+                                Ok(())
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let cfg = ConfigStore::new(dir.path()).load().unwrap();
+        assert_eq!(cfg.connections.len(), 40);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path().join("cfg"));
+        store.update(|_| Ok(())).unwrap();
+        let mode = fs::metadata(store.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dir_mode = fs::metadata(store.dir()).unwrap().permissions().mode();
+        assert_eq!(dir_mode & 0o777, 0o700);
+    }
+}

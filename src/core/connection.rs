@@ -1,0 +1,442 @@
+//! The connection model: what is saved about a Jira connection (never its secret), and the
+//! status derived from its last check and its token's expiry date.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::core::site_url::SiteUrl;
+
+/// Tokens that expire within this many days are reported as expiring soon.
+pub const EXPIRY_WARNING_DAYS: i32 = 14;
+
+/// Where Atlassian account holders manage their Cloud API tokens.
+pub const CLOUD_TOKEN_PAGE: &str = "https://id.atlassian.com/manage-profile/security/api-tokens";
+
+/// Stable identity of a saved connection; also the keyring entry's user name.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConnectionId(String);
+
+impl ConnectionId {
+    /// A new random id.
+    pub fn generate() -> Self {
+        ConnectionId(uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ConnectionId({})", self.0)
+    }
+}
+
+/// Jira Cloud or a self-hosted Jira Server / Data Center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Deployment {
+    Cloud,
+    DataCenter,
+}
+
+impl Deployment {
+    /// Infers the deployment from the host name: `*.atlassian.net` and `*.jira.com` are Cloud.
+    pub fn infer(url: &SiteUrl) -> Self {
+        if url.is_cloud_host() {
+            Deployment::Cloud
+        } else {
+            Deployment::DataCenter
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deployment::Cloud => "cloud",
+            Deployment::DataCenter => "data-center",
+        }
+    }
+
+    /// The name users know: "Jira Cloud" or "Jira Data Center".
+    pub fn product_name(self) -> &'static str {
+        match self {
+            Deployment::Cloud => "Jira Cloud",
+            Deployment::DataCenter => "Jira Data Center",
+        }
+    }
+
+    /// The auth kind used when the user does not choose one.
+    pub fn default_auth(self) -> AuthKind {
+        match self {
+            Deployment::Cloud => AuthKind::ApiToken,
+            Deployment::DataCenter => AuthKind::Pat,
+        }
+    }
+
+    /// The REST API version used for `/myself` and `/serverInfo`.
+    pub fn api_version(self) -> u8 {
+        match self {
+            Deployment::Cloud => 3,
+            Deployment::DataCenter => 2,
+        }
+    }
+}
+
+/// How the secret is presented to Jira.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthKind {
+    /// Cloud API token, sent as Basic `email:token`.
+    ApiToken,
+    /// Server/DC password, sent as Basic `username:password`.
+    Password,
+    /// Server/DC personal access token, sent as `Authorization: Bearer`.
+    Pat,
+}
+
+impl AuthKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::ApiToken => "api-token",
+            AuthKind::Password => "password",
+            AuthKind::Pat => "pat",
+        }
+    }
+
+    /// What the secret is called in messages and labels.
+    pub fn secret_name(self) -> &'static str {
+        match self {
+            AuthKind::ApiToken => "API token",
+            AuthKind::Password => "password",
+            AuthKind::Pat => "personal access token",
+        }
+    }
+
+    /// True when the secret goes out as HTTP Basic with a login.
+    pub fn uses_login(self) -> bool {
+        !matches!(self, AuthKind::Pat)
+    }
+}
+
+/// The result of the last check, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Valid,
+    Rejected,
+    Unreachable,
+    Error,
+    SecretMissing,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Valid => "valid",
+            Outcome::Rejected => "rejected",
+            Outcome::Unreachable => "unreachable",
+            Outcome::Error => "error",
+            Outcome::SecretMissing => "secret-missing",
+        }
+    }
+}
+
+/// What the last check found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastCheck {
+    #[serde(with = "toml_timestamp")]
+    pub at: Timestamp,
+    pub outcome: Outcome,
+    /// The full message of a failed check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+}
+
+/// A saved connection: everything but the secret, which lives in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub name: String,
+    pub url: String,
+    pub deployment: Deployment,
+    pub auth: AuthKind,
+    /// Email on Cloud, username on Server/DC; absent for a PAT whose user is not known yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "toml_date")]
+    pub token_created: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "toml_date")]
+    pub token_expires: Option<Date>,
+    /// The user explicitly allowed plain HTTP to a non-loopback host.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_http: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_check: Option<LastCheck>,
+}
+
+/// The status shown on a connection's badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Valid,
+    ExpiringSoon,
+    Expired,
+    Rejected,
+    Unreachable,
+    Error,
+    Unchecked,
+    SecretMissing,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::ExpiringSoon => "expiring-soon",
+            Status::Expired => "expired",
+            Status::Rejected => "rejected",
+            Status::Unreachable => "unreachable",
+            Status::Error => "error",
+            Status::Unchecked => "unchecked",
+            Status::SecretMissing => "secret-missing",
+        }
+    }
+
+    /// True when the connection works.
+    pub fn is_ok(self) -> bool {
+        matches!(self, Status::Valid | Status::ExpiringSoon)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Connection {
+    /// The normalised site URL.
+    pub fn site(&self) -> Result<SiteUrl, crate::core::Error> {
+        SiteUrl::parse(&self.url, self.allow_http)
+    }
+
+    /// Days from `today` until the token expires; negative once it has passed.
+    pub fn days_left(&self, today: Date) -> Option<i32> {
+        let expires = self.token_expires?;
+        let span = today.until(expires).ok()?;
+        Some(span.get_days())
+    }
+
+    /// The badge status on `today`, from the last check and the recorded expiry date.
+    pub fn status(&self, today: Date) -> Status {
+        let days_left = self.days_left(today);
+        let expired = days_left.is_some_and(|d| d < 0);
+        match self.last_check.as_ref().map(|c| c.outcome) {
+            None if expired => Status::Expired,
+            None => Status::Unchecked,
+            Some(Outcome::Valid) if expired => Status::Expired,
+            Some(Outcome::Valid) if days_left.is_some_and(|d| d <= EXPIRY_WARNING_DAYS) => {
+                Status::ExpiringSoon
+            }
+            Some(Outcome::Valid) => Status::Valid,
+            Some(Outcome::Rejected) if expired => Status::Expired,
+            Some(Outcome::Rejected) => Status::Rejected,
+            Some(Outcome::Unreachable) => Status::Unreachable,
+            Some(Outcome::Error) => Status::Error,
+            Some(Outcome::SecretMissing) => Status::SecretMissing,
+        }
+    }
+
+    /// The page where the user creates and revokes this connection's tokens.
+    pub fn token_page(&self) -> String {
+        token_page(self.deployment, &self.url)
+    }
+
+    /// What the login is called: "email" on Cloud, "username" on Server/DC.
+    pub fn login_kind(&self) -> &'static str {
+        login_kind(self.deployment)
+    }
+}
+
+/// The page where tokens for a site are created and revoked.
+pub fn token_page(deployment: Deployment, base: &str) -> String {
+    match deployment {
+        Deployment::Cloud => CLOUD_TOKEN_PAGE.to_string(),
+        Deployment::DataCenter => format!(
+            "{base}/secure/ViewProfile.jspa?selectedTab=com.atlassian.pats.pats-plugin:jira-user-personal-access-tokens"
+        ),
+    }
+}
+
+/// What the login is called for a deployment.
+pub fn login_kind(deployment: Deployment) -> &'static str {
+    match deployment {
+        Deployment::Cloud => "email",
+        Deployment::DataCenter => "username",
+    }
+}
+
+/// Today's date in the local time zone.
+pub fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+/// Serde for `Option<Date>` as a native TOML date (`2027-11-22`, unquoted).
+mod toml_date {
+    use super::Date;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(d) => {
+                let dt: toml::value::Datetime =
+                    d.to_string().parse().map_err(serde::ser::Error::custom)?;
+                s.serialize_some(&dt)
+            }
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        let value = Option::<toml::value::Datetime>::deserialize(d)?;
+        value
+            .map(|dt| {
+                dt.to_string()
+                    .parse::<Date>()
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
+}
+
+/// Serde for `Timestamp` as a native TOML offset date-time.
+mod toml_timestamp {
+    use super::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        let text = ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let dt: toml::value::Datetime = text.parse().map_err(serde::ser::Error::custom)?;
+        serde::Serialize::serialize(&dt, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let dt = toml::value::Datetime::deserialize(d)?;
+        dt.to_string()
+            .parse::<Timestamp>()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn conn(outcome: Option<Outcome>, expires: Option<Date>) -> Connection {
+        Connection {
+            id: ConnectionId::generate(),
+            name: "acme".into(),
+            url: "https://acme.atlassian.net".into(),
+            deployment: Deployment::Cloud,
+            auth: AuthKind::ApiToken,
+            login: Some("mia@example.com".into()),
+            token_label: None,
+            token_created: None,
+            token_expires: expires,
+            allow_http: false,
+            last_check: outcome.map(|outcome| LastCheck {
+                at: Timestamp::UNIX_EPOCH,
+                outcome,
+                message: None,
+                account_id: None,
+                display_name: None,
+                email: None,
+                server_version: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn status_combines_last_check_and_expiry() {
+        let today = date(2026, 11, 22);
+        let cases = [
+            (None, None, Status::Unchecked),
+            (None, Some(date(2026, 11, 21)), Status::Expired),
+            (Some(Outcome::Valid), None, Status::Valid),
+            (
+                Some(Outcome::Valid),
+                Some(date(2026, 12, 6)),
+                Status::ExpiringSoon,
+            ),
+            (Some(Outcome::Valid), Some(date(2026, 12, 7)), Status::Valid),
+            (
+                Some(Outcome::Valid),
+                Some(date(2026, 11, 22)),
+                Status::ExpiringSoon,
+            ),
+            (
+                Some(Outcome::Valid),
+                Some(date(2026, 11, 21)),
+                Status::Expired,
+            ),
+            (Some(Outcome::Rejected), None, Status::Rejected),
+            (
+                Some(Outcome::Rejected),
+                Some(date(2026, 1, 1)),
+                Status::Expired,
+            ),
+            (Some(Outcome::Unreachable), None, Status::Unreachable),
+            (Some(Outcome::Error), None, Status::Error),
+            (Some(Outcome::SecretMissing), None, Status::SecretMissing),
+        ];
+        for (outcome, expires, want) in cases {
+            assert_eq!(
+                conn(outcome, expires).status(today),
+                want,
+                "{outcome:?} {expires:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn days_left_counts_calendar_days() {
+        let c = conn(None, Some(date(2027, 1, 1)));
+        assert_eq!(c.days_left(date(2026, 12, 31)), Some(1));
+        assert_eq!(c.days_left(date(2027, 1, 3)), Some(-2));
+        assert_eq!(conn(None, None).days_left(date(2027, 1, 3)), None);
+    }
+
+    #[test]
+    fn token_pages() {
+        assert_eq!(
+            token_page(Deployment::Cloud, "https://a.atlassian.net"),
+            CLOUD_TOKEN_PAGE
+        );
+        assert!(
+            token_page(Deployment::DataCenter, "https://j.example/jira")
+                .starts_with("https://j.example/jira/secure/ViewProfile.jspa?selectedTab=")
+        );
+    }
+}

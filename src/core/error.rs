@@ -1,0 +1,392 @@
+//! The error taxonomy: every way setting up or checking a connection can fail.
+//!
+//! Each variant's message says what happened and what to do next, in words a Jira user
+//! understands. Messages never contain a secret: variants hold URLs, hosts, names and
+//! status codes, never a token or an `Authorization` header.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong, grouped by what the user has to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ----- input -----------------------------------------------------------------------
+    /// The site address cannot be used. Fix the address.
+    #[error("{input:?} is not a usable Jira address: {reason}")]
+    InvalidUrl { input: String, reason: String },
+
+    /// Plain `http://` to a host that is not this machine. Use `https://`, or allow
+    /// insecure HTTP explicitly.
+    #[error(
+        "{url} uses plain http://, which would send your token unencrypted to {host}. \
+         Use https://, or pass --allow-http if you accept that risk"
+    )]
+    InsecureHttp { url: String, host: String },
+
+    /// A field the user filled in is not acceptable. Fix the field.
+    #[error("{field}: {reason}")]
+    InvalidInput { field: &'static str, reason: String },
+
+    /// A connection with this name exists already. Choose another name, or remove the old one.
+    #[error(
+        "a connection named {name:?} already exists; choose another name with --name, \
+         or remove the old one first"
+    )]
+    DuplicateName { name: String },
+
+    /// No saved connection has this name. See `jira-connect list`.
+    #[error("no connection named {name:?}; run `jira-connect list` to see the saved ones")]
+    NotFound { name: String },
+
+    // ----- what Jira answered ----------------------------------------------------------
+    /// Jira refused the login: the user name or token is wrong, or the token has
+    /// expired or been revoked. Create a new token.
+    #[error(
+        "Jira rejected the {login_kind} and token: they are wrong, or the token has expired \
+         or been revoked. Create a new token at {token_page}"
+    )]
+    BadCredentials {
+        login_kind: &'static str,
+        token_page: String,
+    },
+
+    /// Jira wants a CAPTCHA after failed logins. Log in once in the browser; never retry
+    /// automatically.
+    #[error(
+        "Jira asks for a CAPTCHA after too many failed logins. Log in once in your browser \
+         at {login_url}, then try again"
+    )]
+    Captcha { login_url: String },
+
+    /// The login worked but the account may not use this Jira.
+    #[error(
+        "Jira refused access (403){detail}. The account may lack the 'Browse users' or \
+         Jira access permission; ask your Jira administrator"
+    )]
+    Forbidden { detail: String },
+
+    /// Too many requests. Wait and retry.
+    #[error("Jira is rate limiting requests; retry after {}", retry_after_text(.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+
+    /// The address answers, but not like Jira does. Check the address.
+    #[error("{url} does not look like a Jira site ({detail}); check the address")]
+    NotJira { url: String, detail: String },
+
+    /// A login or single sign-on page answered instead of Jira's REST API.
+    #[error(
+        "a login or single sign-on page answered instead of Jira's API{}. Use an API \
+         token (Cloud) or a personal access token (Server/Data Center), not your SSO password",
+        at_location(.location)
+    )]
+    LoginPage { location: Option<String> },
+
+    /// The site redirects to another address. Use that address; credentials were not sent
+    /// there.
+    #[error(
+        "the site redirects to {location}; jira-connect did not send your credentials there. \
+         If that is your Jira, use {suggested} as the address"
+    )]
+    Moved { location: String, suggested: String },
+
+    /// Jira is down or overloaded.
+    #[error("Jira is unavailable right now (HTTP {status}); try again later")]
+    ServerError { status: u16 },
+
+    /// Jira answered with a status this tool does not expect.
+    #[error("Jira answered with unexpected HTTP status {status}; check the address and try again")]
+    UnexpectedStatus { status: u16 },
+
+    /// Jira answered 200 but not with the user. Shows the first bytes of the answer.
+    #[error("Jira answered something unexpected instead of the user: {snippet:?}")]
+    Malformed { snippet: String },
+
+    /// The answer was bigger than the cap.
+    #[error("the answer from {url} was larger than {limit} bytes; this is not Jira's user API")]
+    ResponseTooLarge { url: String, limit: usize },
+
+    // ----- network -----------------------------------------------------------------------
+    /// The secure connection failed, usually because the certificate is not trusted.
+    #[error(
+        "cannot set up a secure (TLS) connection to {host}: {detail}. If your company uses \
+         its own certificate authority, install it in the system's trust store"
+    )]
+    Tls { host: String, detail: String },
+
+    /// The host name does not resolve.
+    #[error("cannot find the host {host}; check the address, your network, VPN and proxy")]
+    Dns { host: String },
+
+    /// Nothing listens at the address.
+    #[error("{host} refused the connection; check the address and port, VPN and proxy")]
+    ConnectionRefused { host: String },
+
+    /// No answer in time.
+    #[error(
+        "{host} did not answer within {} s; check your network, VPN and proxy, or raise --timeout",
+        .after.as_secs()
+    )]
+    Timeout { host: String, after: Duration },
+
+    /// Any other transport failure.
+    #[error("cannot reach {host} ({detail}); check your network, VPN and proxy")]
+    Network { host: String, detail: String },
+
+    // ----- storage -------------------------------------------------------------------------
+    /// The OS keyring cannot be used. Nothing was stored in plaintext instead.
+    #[error("{0}")]
+    Keyring(#[from] KeyringError),
+
+    /// The connection exists but its secret is not in the keyring.
+    #[error(
+        "the token of {name:?} is missing from the OS keyring; store a new one with \
+         `jira-connect replace-token {name}`"
+    )]
+    SecretMissing { name: String },
+
+    /// The config file does not parse. It is never overwritten.
+    #[error(
+        "{} cannot be read: {detail}. jira-connect will not overwrite it; a copy was kept at {}. \
+         Fix the file or move it away",
+        .path.display(), .backup.display()
+    )]
+    ConfigCorrupt {
+        path: PathBuf,
+        backup: PathBuf,
+        detail: String,
+    },
+
+    /// The config file or directory cannot be read or written.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    ConfigIo {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The operation was cancelled by the user.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A failure of the OS keyring, with the platform's fix.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyringError {
+    /// No keyring service answers (no Secret Service on Linux).
+    #[error(
+        "the OS keyring is not available ({detail}). {}",
+        platform_keyring_hint()
+    )]
+    Unavailable { detail: String },
+    /// The keyring is locked or access was denied.
+    #[error(
+        "the OS keyring is locked or refused access ({detail}). Unlock your login keyring \
+         and try again"
+    )]
+    Locked { detail: String },
+    /// Any other keyring failure.
+    #[error("the OS keyring failed ({detail}). Nothing was stored in plaintext instead")]
+    Failed { detail: String },
+}
+
+/// What kind of outcome an error means for a saved connection's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Jira refused these credentials.
+    Rejected,
+    /// Jira could not be reached or is down.
+    Unreachable,
+    /// The token is not in the keyring.
+    SecretMissing,
+    /// Anything else.
+    Error,
+}
+
+impl Error {
+    /// Classifies this error for a connection's status badge.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. } => {
+                ErrorClass::Rejected
+            }
+            Error::Dns { .. }
+            | Error::ConnectionRefused { .. }
+            | Error::Timeout { .. }
+            | Error::Network { .. }
+            | Error::ServerError { .. } => ErrorClass::Unreachable,
+            Error::SecretMissing { .. } => ErrorClass::SecretMissing,
+            _ => ErrorClass::Error,
+        }
+    }
+
+    /// A stable, kebab-case name for scripts (`--json`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidUrl { .. } => "invalid-url",
+            Error::InsecureHttp { .. } => "insecure-http",
+            Error::InvalidInput { .. } => "invalid-input",
+            Error::DuplicateName { .. } => "duplicate-name",
+            Error::NotFound { .. } => "not-found",
+            Error::BadCredentials { .. } => "bad-credentials",
+            Error::Captcha { .. } => "captcha",
+            Error::Forbidden { .. } => "forbidden",
+            Error::RateLimited { .. } => "rate-limited",
+            Error::NotJira { .. } => "not-jira",
+            Error::LoginPage { .. } => "login-page",
+            Error::Moved { .. } => "moved",
+            Error::ServerError { .. } => "server-error",
+            Error::UnexpectedStatus { .. } => "unexpected-status",
+            Error::Malformed { .. } => "malformed",
+            Error::ResponseTooLarge { .. } => "response-too-large",
+            Error::Tls { .. } => "tls",
+            Error::Dns { .. } => "dns",
+            Error::ConnectionRefused { .. } => "connection-refused",
+            Error::Timeout { .. } => "timeout",
+            Error::Network { .. } => "network",
+            Error::Keyring(_) => "keyring",
+            Error::SecretMissing { .. } => "secret-missing",
+            Error::ConfigCorrupt { .. } => "config-corrupt",
+            Error::ConfigIo { .. } => "config-io",
+            Error::Cancelled => "cancelled",
+        }
+    }
+
+    /// True for errors caused by what the user typed, as opposed to the world.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidUrl { .. }
+                | Error::InsecureHttp { .. }
+                | Error::InvalidInput { .. }
+                | Error::DuplicateName { .. }
+                | Error::NotFound { .. }
+        )
+    }
+}
+
+fn retry_after_text(after: &Option<Duration>) -> String {
+    match after {
+        Some(d) => format!("{} s", d.as_secs()),
+        None => "a minute".to_string(),
+    }
+}
+
+fn at_location(location: &Option<String>) -> String {
+    match location {
+        Some(l) => format!(" ({l})"),
+        None => String::new(),
+    }
+}
+
+fn platform_keyring_hint() -> &'static str {
+    if cfg!(target_os = "linux") {
+        "Start a Secret Service provider such as gnome-keyring or KeePassXC, \
+         and make sure a D-Bus session is running"
+    } else if cfg!(target_os = "macos") {
+        "Check that the login keychain exists and is unlocked in Keychain Access"
+    } else if cfg!(target_os = "windows") {
+        "Check that Windows Credential Manager is available for your account"
+    } else {
+        "This platform has no supported OS keyring"
+    }
+}
+
+impl From<keyring_core::Error> for KeyringError {
+    fn from(err: keyring_core::Error) -> Self {
+        use keyring_core::Error as K;
+        // Keyring errors carry platform messages, never the secret itself: the variants
+        // that hold secret bytes (BadEncoding, BadDataFormat) are reduced to their kind.
+        match err {
+            K::NoStorageAccess(e) => KeyringError::Locked {
+                detail: e.to_string(),
+            },
+            K::NoDefaultStore => KeyringError::Unavailable {
+                detail: "no keyring store is configured".into(),
+            },
+            K::PlatformFailure(e) => {
+                let detail = e.to_string();
+                if looks_unavailable(&detail) {
+                    KeyringError::Unavailable { detail }
+                } else {
+                    KeyringError::Failed { detail }
+                }
+            }
+            K::BadEncoding(_) => KeyringError::Failed {
+                detail: "the stored token is not valid UTF-8".into(),
+            },
+            K::BadDataFormat(_, _) => KeyringError::Failed {
+                detail: "the stored token is not in the expected format".into(),
+            },
+            other => KeyringError::Failed {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+fn looks_unavailable(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    [
+        "dbus",
+        "d-bus",
+        "serviceunknown",
+        "service unknown",
+        "was not provided",
+        "no such file",
+        "connection refused",
+        "address",
+    ]
+    .iter()
+    .any(|needle| d.contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejected_unreachable_and_error_classes() {
+        let bad = Error::BadCredentials {
+            login_kind: "email",
+            token_page: "x".into(),
+        };
+        assert_eq!(bad.class(), ErrorClass::Rejected);
+        let dns = Error::Dns { host: "h".into() };
+        assert_eq!(dns.class(), ErrorClass::Unreachable);
+        let moved = Error::Moved {
+            location: "l".into(),
+            suggested: "s".into(),
+        };
+        assert_eq!(moved.class(), ErrorClass::Error);
+        assert!(Error::NotFound { name: "n".into() }.is_usage());
+        assert!(!dns.is_usage());
+    }
+
+    #[test]
+    fn rate_limit_message_names_the_wait() {
+        let e = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(42)),
+        };
+        assert!(e.to_string().contains("retry after 42 s"), "{e}");
+    }
+
+    #[test]
+    fn keyring_bad_encoding_does_not_carry_the_bytes() {
+        let err: KeyringError = keyring_core::Error::BadEncoding(b"s3cr3t-bytes".to_vec()).into();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("s3cr3t"), "{text}");
+    }
+
+    #[test]
+    fn locked_keyring_says_unlock() {
+        let err: KeyringError =
+            keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other("locked"))).into();
+        assert!(
+            err.to_string().contains("Unlock your login keyring"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! The core of jira-connect: the connection model, URL normalisation, the error taxonomy,
+//! the validation client, the config store and the secret store.
+//!
+//! Nothing here knows about egui or clap. The desktop app and the CLI both go through
+//! [`service::Connections`].
+
+pub mod config;
+pub mod connection;
+pub mod error;
+pub mod jira;
+pub mod secrets;
+pub mod service;
+pub mod site_url;
+
+pub use error::Error;

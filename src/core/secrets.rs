@@ -1,0 +1,246 @@
+//! Where secrets live: the OS keyring, one entry per connection (service `jira-connect`,
+//! user = the connection id). There is no plaintext fallback.
+//!
+//! Keyring calls block and may prompt the user to unlock the keyring, so they are made only
+//! when a secret is needed, and never on a UI thread.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use keyring_core::CredentialStore;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::core::connection::ConnectionId;
+use crate::core::error::{Error, KeyringError};
+
+/// The keyring service name under which every secret is stored.
+pub const SERVICE: &str = "jira-connect";
+
+/// Storage for connection secrets.
+pub trait SecretStore: Send + Sync {
+    /// The secret of a connection; `Ok(None)` when there is no entry.
+    fn get(&self, id: &ConnectionId) -> Result<Option<SecretString>, KeyringError>;
+    /// Stores or replaces the secret of a connection.
+    fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError>;
+    /// Deletes the secret of a connection; deleting a missing entry is not an error.
+    fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError>;
+    /// A short description of the backing store, for diagnostics.
+    fn describe(&self) -> String;
+}
+
+/// A [`SecretStore`] over any keyring-core credential store.
+pub struct KeyringStore {
+    store: Arc<CredentialStore>,
+}
+
+impl KeyringStore {
+    /// Wraps a keyring-core store.
+    pub fn new(store: Arc<CredentialStore>) -> Self {
+        KeyringStore { store }
+    }
+
+    /// The platform's keyring: Secret Service on Linux, Keychain on macOS, Credential
+    /// Manager on Windows.
+    pub fn platform() -> Result<Self, KeyringError> {
+        #[cfg(target_os = "linux")]
+        let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
+        #[cfg(target_os = "macos")]
+        let store: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new()?;
+        #[cfg(target_os = "windows")]
+        let store: Arc<CredentialStore> = windows_native_keyring_store::Store::new()?;
+        #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+        return Err(KeyringError::Unavailable {
+            detail: "this platform has no supported keyring".into(),
+        });
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+        Ok(KeyringStore::new(store))
+    }
+
+    /// keyring-core's in-process mock store, for tests.
+    pub fn mock() -> Self {
+        let store: Arc<CredentialStore> =
+            keyring_core::mock::Store::new().expect("the mock store cannot fail to build");
+        KeyringStore::new(store)
+    }
+
+    fn entry(&self, id: &ConnectionId) -> Result<keyring_core::Entry, KeyringError> {
+        Ok(self.store.build(SERVICE, id.as_str(), None)?)
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn get(&self, id: &ConnectionId) -> Result<Option<SecretString>, KeyringError> {
+        match self.entry(id)?.get_password() {
+            Ok(secret) => Ok(Some(SecretString::from(secret))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError> {
+        // The only place the secret leaves its wrapper on the way in.
+        Ok(self.entry(id)?.set_password(secret.expose_secret())?)
+    }
+
+    fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError> {
+        match self.entry(id)?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.store.vendor()
+    }
+}
+
+/// The platform keyring, connected on first use: listing connections or starting the app
+/// never touches the keyring, which may prompt the user to unlock it.
+#[derive(Default)]
+pub struct LazyPlatformStore {
+    store: std::sync::OnceLock<Result<KeyringStore, KeyringError>>,
+}
+
+impl LazyPlatformStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn store(&self) -> Result<&KeyringStore, KeyringError> {
+        self.store
+            .get_or_init(KeyringStore::platform)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl SecretStore for LazyPlatformStore {
+    fn get(&self, id: &ConnectionId) -> Result<Option<SecretString>, KeyringError> {
+        self.store()?.get(id)
+    }
+
+    fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError> {
+        self.store()?.set(id, secret)
+    }
+
+    fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError> {
+        self.store()?.delete(id)
+    }
+
+    fn describe(&self) -> String {
+        match self.store.get() {
+            Some(Ok(store)) => store.describe(),
+            _ => "OS keyring".into(),
+        }
+    }
+}
+
+/// Which operation a [`MemoryStore`] should fail, for testing rollback paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Get,
+    Set,
+    Delete,
+}
+
+/// A process-local store for tests, able to simulate keyring failures.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: Mutex<HashMap<String, SecretString>>,
+    fail: Mutex<Option<FailOn>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes every later call of this kind fail as a locked keyring would.
+    pub fn fail_on(&self, op: Option<FailOn>) {
+        *self.fail.lock().unwrap_or_else(|e| e.into_inner()) = op;
+    }
+
+    /// How many secrets are stored.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn check(&self, op: FailOn) -> Result<(), KeyringError> {
+        if *self.fail.lock().unwrap_or_else(|e| e.into_inner()) == Some(op) {
+            return Err(KeyringError::Locked {
+                detail: "simulated failure".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, id: &ConnectionId) -> Result<Option<SecretString>, KeyringError> {
+        self.check(FailOn::Get)?;
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(entries.get(id.as_str()).cloned())
+    }
+
+    fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError> {
+        self.check(FailOn::Set)?;
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.insert(id.as_str().to_string(), secret.clone());
+        Ok(())
+    }
+
+    fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError> {
+        self.check(FailOn::Delete)?;
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.remove(id.as_str());
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "in-memory store".into()
+    }
+}
+
+/// Maps a keyring failure into the main error type.
+impl From<keyring_core::Error> for Error {
+    fn from(err: keyring_core::Error) -> Self {
+        Error::Keyring(err.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(store: &dyn SecretStore) {
+        let id = ConnectionId::generate();
+        assert!(store.get(&id).unwrap().is_none());
+        store.set(&id, &SecretString::from("first")).unwrap();
+        assert_eq!(store.get(&id).unwrap().unwrap().expose_secret(), "first");
+        store.set(&id, &SecretString::from("second")).unwrap();
+        assert_eq!(store.get(&id).unwrap().unwrap().expose_secret(), "second");
+        store.delete(&id).unwrap();
+        assert!(store.get(&id).unwrap().is_none());
+        store.delete(&id).unwrap();
+    }
+
+    #[test]
+    fn keyring_core_mock_round_trip() {
+        round_trip(&KeyringStore::mock());
+    }
+
+    #[test]
+    fn memory_store_round_trip_and_failures() {
+        let store = MemoryStore::new();
+        round_trip(&store);
+        store.fail_on(Some(FailOn::Set));
+        let err = store
+            .set(&ConnectionId::generate(), &SecretString::from("x"))
+            .unwrap_err();
+        assert!(err.to_string().contains("locked"), "{err}");
+    }
+}

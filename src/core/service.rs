@@ -1,0 +1,639 @@
+//! [`Connections`]: the one API that the desktop app and the CLI call to add, check, replace
+//! and remove connections.
+//!
+//! Ordering rules that keep the user's data whole:
+//! - **add**: validate with Jira, then store the secret, then write the metadata; if a later
+//!   step fails, the earlier ones are undone, so nothing is half-saved.
+//! - **replace**: validate the new secret first; the old one stays in the keyring until the
+//!   new one has been accepted by Jira, and is restored if the metadata cannot be written.
+//! - **remove**: delete the secret, then the metadata; a failure in between leaves a
+//!   connection that shows as `secret-missing` and can be removed again, never an orphaned
+//!   secret that nobody can see.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::core::config::{ConfigFile, ConfigStore};
+use crate::core::connection::{
+    AuthKind, Connection, ConnectionId, Deployment, LastCheck, Outcome, Status, today,
+};
+use crate::core::error::{Error, ErrorClass, KeyringError};
+use crate::core::jira::{Account, Credentials, JiraClient};
+use crate::core::secrets::SecretStore;
+use crate::core::site_url::SiteUrl;
+
+/// The longest secret accepted, in bytes.
+pub const MAX_SECRET_LEN: usize = 8 * 1024;
+/// The longest connection name accepted, in characters.
+pub const MAX_NAME_LEN: usize = 64;
+/// How many checks run at once in [`Connections::check_many`].
+pub const MAX_CONCURRENT_CHECKS: usize = 8;
+
+/// What the user entered for a new connection.
+#[derive(Debug, Clone, Default)]
+pub struct NewConnection {
+    pub url: String,
+    /// Defaults to the first DNS label of the host.
+    pub name: Option<String>,
+    /// Inferred from the host when absent.
+    pub deployment: Option<Deployment>,
+    /// Defaults to `api-token` on Cloud and `pat` on Server/DC.
+    pub auth: Option<AuthKind>,
+    /// Email on Cloud, username on Server/DC.
+    pub login: Option<String>,
+    pub token_label: Option<String>,
+    pub token_expires: Option<Date>,
+    pub allow_http: bool,
+}
+
+/// A new connection whose fields have been checked, ready to validate with Jira.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub site: SiteUrl,
+    pub name: String,
+    pub deployment: Deployment,
+    pub auth: AuthKind,
+    pub login: Option<String>,
+    pub token_label: Option<String>,
+    pub token_expires: Option<Date>,
+    pub allow_http: bool,
+}
+
+/// The result of checking one connection.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The connection as saved after the check.
+    pub connection: Connection,
+    pub status: Status,
+    pub result: Result<Account, Error>,
+}
+
+/// The API over saved connections.
+pub struct Connections {
+    config: ConfigStore,
+    secrets: Arc<dyn SecretStore>,
+    client: JiraClient,
+}
+
+impl Connections {
+    pub fn new(config: ConfigStore, secrets: Arc<dyn SecretStore>, client: JiraClient) -> Self {
+        Connections {
+            config,
+            secrets,
+            client,
+        }
+    }
+
+    pub fn config(&self) -> &ConfigStore {
+        &self.config
+    }
+
+    /// The whole config file. Touches no keyring.
+    pub fn load(&self) -> Result<ConfigFile, Error> {
+        self.config.load()
+    }
+
+    /// Every saved connection, in the order they were added. Touches no keyring.
+    pub fn list(&self) -> Result<Vec<Connection>, Error> {
+        Ok(self.config.load()?.connections)
+    }
+
+    /// The saved connection with this name.
+    pub fn get(&self, name: &str) -> Result<Connection, Error> {
+        self.config
+            .load()?
+            .find(name)
+            .cloned()
+            .ok_or_else(|| Error::NotFound { name: name.into() })
+    }
+
+    /// Checks what the user entered, without any network or keyring access.
+    pub fn prepare(&self, new: &NewConnection) -> Result<Draft, Error> {
+        let site = SiteUrl::parse(&new.url, new.allow_http)?;
+        let deployment = new.deployment.unwrap_or_else(|| Deployment::infer(&site));
+        let auth = new.auth.unwrap_or(deployment.default_auth());
+        check_auth_fits(deployment, auth)?;
+        let name = match new.name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => site.default_name(),
+        };
+        validate_name(&name)?;
+        let login = new
+            .login
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        validate_login(deployment, auth, login.as_deref())?;
+        if let Some(expires) = new.token_expires {
+            validate_new_expiry(expires)?;
+        }
+        let token_label = new
+            .token_label
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        Ok(Draft {
+            site,
+            name,
+            deployment,
+            auth,
+            login,
+            token_label,
+            token_expires: new.token_expires,
+            allow_http: new.allow_http,
+        })
+    }
+
+    /// Validates a draft's credentials with Jira without saving anything.
+    pub async fn test(&self, draft: &Draft, secret: &SecretString) -> Result<Account, Error> {
+        validate_secret(secret, draft.auth)?;
+        let creds = Credentials {
+            auth: draft.auth,
+            login: draft.login.as_deref(),
+            secret,
+        };
+        self.client
+            .validate(&draft.site, draft.deployment, &creds)
+            .await
+    }
+
+    /// Validates, stores the secret in the keyring, then saves the metadata.
+    pub async fn add(
+        &self,
+        draft: Draft,
+        secret: SecretString,
+    ) -> Result<(Connection, Account), Error> {
+        // Fail fast on a duplicate before asking Jira; checked again under the lock below.
+        if self.config.load()?.find(&draft.name).is_some() {
+            return Err(Error::DuplicateName { name: draft.name });
+        }
+        let account = self.test(&draft, &secret).await?;
+        let login = draft.login.clone().or_else(|| account.username.clone());
+        let connection = Connection {
+            id: ConnectionId::generate(),
+            name: draft.name,
+            url: draft.site.to_string(),
+            deployment: draft.deployment,
+            auth: draft.auth,
+            login,
+            token_label: draft.token_label,
+            token_created: Some(today()),
+            token_expires: draft.token_expires,
+            allow_http: draft.allow_http,
+            last_check: Some(valid_check(&account)),
+        };
+
+        let id = connection.id.clone();
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.set(&id, &secret)).await?;
+
+        let saved = connection.clone();
+        let config = self.config.clone();
+        let write = blocking(move || {
+            config.update(|cfg| {
+                if cfg.find(&saved.name).is_some() {
+                    return Err(Error::DuplicateName {
+                        name: saved.name.clone(),
+                    });
+                }
+                cfg.connections.push(saved);
+                Ok(())
+            })
+        })
+        .await;
+        if let Err(err) = write {
+            let id = connection.id.clone();
+            let secrets = self.secrets.clone();
+            if let Err(undo) = blocking(move || secrets.delete(&id)).await {
+                tracing::warn!(error = %undo, "could not remove the secret of an unsaved connection");
+            }
+            return Err(err);
+        }
+        tracing::info!(name = %connection.name, "connection added");
+        Ok((connection, account))
+    }
+
+    /// Checks one saved connection with Jira and records the result.
+    pub async fn check(&self, name: &str) -> Result<CheckReport, Error> {
+        let connection = self.get(name)?;
+        Ok(self.check_connection(connection).await)
+    }
+
+    /// Checks several connections concurrently, at most [`MAX_CONCURRENT_CHECKS`] at a time.
+    /// The reports come back in the order of `connections`.
+    pub async fn check_many(self: &Arc<Self>, connections: Vec<Connection>) -> Vec<CheckReport> {
+        let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_CHECKS));
+        let tasks: Vec<_> = connections
+            .into_iter()
+            .map(|connection| {
+                let this = self.clone();
+                let limit = limit.clone();
+                tokio::spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    this.check_connection(connection).await
+                })
+            })
+            .collect();
+        let mut reports = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            match task.await {
+                Ok(report) => reports.push(report),
+                Err(e) => tracing::error!(error = %e, "a check task failed"),
+            }
+        }
+        reports
+    }
+
+    /// Checks a connection and records the outcome in its metadata.
+    pub async fn check_connection(&self, connection: Connection) -> CheckReport {
+        let result = self.validate_saved(&connection).await;
+        let check = match &result {
+            Ok(account) => valid_check(account),
+            Err(err) => failed_check(err, connection.last_check.as_ref()),
+        };
+        let id = connection.id.clone();
+        let config = self.config.clone();
+        let recorded = check.clone();
+        let saved = blocking(move || {
+            config.update(|cfg| {
+                let found = cfg.connections.iter_mut().find(|c| c.id == id);
+                Ok(found.map(|c| {
+                    c.last_check = Some(recorded);
+                    c.clone()
+                }))
+            })
+        })
+        .await;
+        let connection = match saved {
+            Ok(Some(saved)) => saved,
+            Ok(None) => Connection {
+                last_check: Some(check),
+                ..connection
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "could not record the check result");
+                Connection {
+                    last_check: Some(check),
+                    ..connection
+                }
+            }
+        };
+        let status = connection.status(today());
+        CheckReport {
+            connection,
+            status,
+            result,
+        }
+    }
+
+    async fn validate_saved(&self, connection: &Connection) -> Result<Account, Error> {
+        let secret = self.secret_of(connection).await?;
+        let site = connection.site()?;
+        let creds = Credentials {
+            auth: connection.auth,
+            login: connection.login.as_deref(),
+            secret: &secret,
+        };
+        self.client
+            .validate(&site, connection.deployment, &creds)
+            .await
+    }
+
+    async fn secret_of(&self, connection: &Connection) -> Result<SecretString, Error> {
+        let id = connection.id.clone();
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.get(&id))
+            .await?
+            .ok_or_else(|| Error::SecretMissing {
+                name: connection.name.clone(),
+            })
+    }
+
+    /// Validates a new secret, and only then swaps it in for the old one.
+    pub async fn replace_token(
+        &self,
+        name: &str,
+        secret: SecretString,
+        token_expires: Option<Date>,
+        token_label: Option<String>,
+    ) -> Result<(Connection, Account), Error> {
+        let connection = self.get(name)?;
+        validate_secret(&secret, connection.auth)?;
+        if let Some(expires) = token_expires {
+            validate_new_expiry(expires)?;
+        }
+        let site = connection.site()?;
+        let creds = Credentials {
+            auth: connection.auth,
+            login: connection.login.as_deref(),
+            secret: &secret,
+        };
+        let account = self
+            .client
+            .validate(&site, connection.deployment, &creds)
+            .await?;
+
+        // The new secret works. Keep the old one in hand until the metadata is written.
+        let id = connection.id.clone();
+        let secrets = self.secrets.clone();
+        let old = blocking(move || secrets.get(&id)).await?;
+        let id = connection.id.clone();
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.set(&id, &secret)).await?;
+
+        let id = connection.id.clone();
+        let config = self.config.clone();
+        let check = valid_check(&account);
+        let label = token_label
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty());
+        let write = blocking(move || {
+            config.update(|cfg| {
+                let c = cfg
+                    .connections
+                    .iter_mut()
+                    .find(|c| c.id == id)
+                    .ok_or_else(|| Error::NotFound {
+                        name: connection.name.clone(),
+                    })?;
+                c.token_created = Some(today());
+                c.token_expires = token_expires;
+                if label.is_some() {
+                    c.token_label = label;
+                }
+                c.last_check = Some(check);
+                Ok(c.clone())
+            })
+        })
+        .await;
+        match write {
+            Ok(updated) => {
+                tracing::info!(name = %updated.name, "token replaced");
+                Ok((updated, account))
+            }
+            Err(err) => {
+                let id = self.get(name).map(|c| c.id).ok();
+                if let (Some(id), Some(old)) = (id, old) {
+                    let secrets = self.secrets.clone();
+                    if let Err(undo) = blocking(move || secrets.set(&id, &old)).await {
+                        tracing::warn!(error = %undo, "could not restore the previous token");
+                    }
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// Deletes a connection's secret from the keyring and then its metadata.
+    pub async fn remove(&self, name: &str) -> Result<Connection, Error> {
+        let connection = self.get(name)?;
+        let id = connection.id.clone();
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.delete(&id)).await?;
+        let id = connection.id.clone();
+        let config = self.config.clone();
+        blocking(move || {
+            config.update(|cfg| {
+                cfg.connections.retain(|c| c.id != id);
+                Ok(())
+            })
+        })
+        .await?;
+        tracing::info!(name = %connection.name, "connection removed");
+        Ok(connection)
+    }
+
+    /// The secret of a saved connection, for scripts and for pasting into other tools.
+    pub async fn token(&self, name: &str) -> Result<SecretString, Error> {
+        let connection = self.get(name)?;
+        self.secret_of(&connection).await
+    }
+
+    /// Turns the re-check at launch on or off.
+    pub fn set_check_on_launch(&self, on: bool) -> Result<(), Error> {
+        self.config.update(|cfg| {
+            cfg.check_on_launch = on;
+            Ok(())
+        })
+    }
+}
+
+/// Runs blocking work (keyring and file IO) off the async workers.
+async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, Error>
+where
+    T: Send + 'static,
+    E: Into<Error> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(join) => Err(Error::Keyring(KeyringError::Failed {
+            detail: format!("the storage task stopped: {join}"),
+        })),
+    }
+}
+
+/// Now, to the second: what `connections.toml` stores.
+fn now() -> Timestamp {
+    Timestamp::from_second(Timestamp::now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn valid_check(account: &Account) -> LastCheck {
+    LastCheck {
+        at: now(),
+        outcome: Outcome::Valid,
+        message: None,
+        account_id: Some(account.account_id.clone()),
+        display_name: Some(account.display_name.clone()),
+        email: account.email.clone(),
+        server_version: account.server_version.clone(),
+    }
+}
+
+/// A failed check keeps the account found earlier, so the user still sees whose token it is.
+fn failed_check(err: &Error, previous: Option<&LastCheck>) -> LastCheck {
+    let outcome = match err.class() {
+        ErrorClass::Rejected => Outcome::Rejected,
+        ErrorClass::Unreachable => Outcome::Unreachable,
+        ErrorClass::SecretMissing => Outcome::SecretMissing,
+        ErrorClass::Error => Outcome::Error,
+    };
+    LastCheck {
+        at: now(),
+        outcome,
+        message: Some(err.to_string()),
+        account_id: previous.and_then(|p| p.account_id.clone()),
+        display_name: previous.and_then(|p| p.display_name.clone()),
+        email: previous.and_then(|p| p.email.clone()),
+        server_version: previous.and_then(|p| p.server_version.clone()),
+    }
+}
+
+fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> {
+    match (deployment, auth) {
+        (Deployment::Cloud, AuthKind::ApiToken) => Ok(()),
+        (Deployment::Cloud, _) => Err(Error::InvalidInput {
+            field: "auth",
+            reason: "Jira Cloud accepts API tokens only; use --auth api-token with your email"
+                .into(),
+        }),
+        (Deployment::DataCenter, AuthKind::ApiToken) => Err(Error::InvalidInput {
+            field: "auth",
+            reason: "Jira Server/Data Center uses a personal access token (--auth pat) or a \
+                     password (--auth password); API tokens are for Jira Cloud"
+                .into(),
+        }),
+        (Deployment::DataCenter, _) => Ok(()),
+    }
+}
+
+/// Names are short and safe to type in a shell: letters, digits and `-_.`.
+pub fn validate_name(name: &str) -> Result<(), Error> {
+    let invalid = |reason: String| Error::InvalidInput {
+        field: "name",
+        reason,
+    };
+    if name.is_empty() {
+        return Err(invalid("enter a name for the connection".into()));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(invalid(format!("use at most {MAX_NAME_LEN} characters")));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(invalid(format!(
+            "{bad:?} is not allowed; use letters, digits, '-', '_' and '.'"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_login(
+    deployment: Deployment,
+    auth: AuthKind,
+    login: Option<&str>,
+) -> Result<(), Error> {
+    match (deployment, auth, login) {
+        (Deployment::Cloud, _, None) => Err(Error::InvalidInput {
+            field: "email",
+            reason: "Jira Cloud needs the email address of your Atlassian account".into(),
+        }),
+        (Deployment::Cloud, _, Some(email)) if !looks_like_email(email) => {
+            Err(Error::InvalidInput {
+                field: "email",
+                reason: format!("{email:?} is not an email address"),
+            })
+        }
+        (Deployment::DataCenter, AuthKind::Password, None) => Err(Error::InvalidInput {
+            field: "username",
+            reason: "password login needs your Jira username".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.chars().any(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
+/// The secret must be non-empty, at most [`MAX_SECRET_LEN`] bytes, and have no control
+/// characters: a CR or LF inside would otherwise end up in an HTTP header.
+pub fn validate_secret(secret: &SecretString, auth: AuthKind) -> Result<(), Error> {
+    let field = match auth {
+        AuthKind::ApiToken => "API token",
+        AuthKind::Password => "password",
+        AuthKind::Pat => "personal access token",
+    };
+    let text = secret.expose_secret();
+    let reason = if text.is_empty() {
+        Some(format!("enter the {}", auth.secret_name()))
+    } else if text.len() > MAX_SECRET_LEN {
+        Some(format!("it is longer than {MAX_SECRET_LEN} bytes"))
+    } else if text.chars().any(char::is_control) {
+        Some("it contains a line break or another control character".to_string())
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(Error::InvalidInput { field, reason }),
+        None => Ok(()),
+    }
+}
+
+fn validate_new_expiry(expires: Date) -> Result<(), Error> {
+    if expires < today() {
+        return Err(Error::InvalidInput {
+            field: "expires",
+            reason: format!("{expires} is in the past; enter the date the new token expires"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shell_safe() {
+        for ok in ["acme", "acme-prod", "a_b.c", "ÄÖ"] {
+            validate_name(ok).unwrap();
+        }
+        for bad in ["", "a b", "a/b", "a;rm", &"x".repeat(65)] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_with_line_breaks_are_refused_without_echo() {
+        let err = validate_secret(&SecretString::from("abc\r\nX-Evil: 1"), AuthKind::Pat)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line break"), "{err}");
+        assert!(!err.contains("abc"), "{err}");
+        assert!(validate_secret(&SecretString::from(""), AuthKind::ApiToken).is_err());
+        assert!(validate_secret(&SecretString::from("x".repeat(9000)), AuthKind::Pat).is_err());
+        validate_secret(
+            &SecretString::from("ATATT3xFfGF0-good_token=="),
+            AuthKind::ApiToken,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn email_shape() {
+        assert!(looks_like_email("mia@example.com"));
+        for bad in [
+            "mia",
+            "mia@",
+            "@example.com",
+            "mia@example",
+            "mi a@example.com",
+        ] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn auth_must_fit_the_deployment() {
+        assert!(check_auth_fits(Deployment::Cloud, AuthKind::Pat).is_err());
+        assert!(check_auth_fits(Deployment::DataCenter, AuthKind::ApiToken).is_err());
+        check_auth_fits(Deployment::DataCenter, AuthKind::Password).unwrap();
+    }
+}
