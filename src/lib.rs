@@ -3,5 +3,7 @@
 //!
 //! - [`core`]: the connection model, validation client, config store and secret store. No
 //!   UI code.
+//! - [`cli`]: the command-line interface over [`core`].
 
+pub mod cli;
 pub mod core;

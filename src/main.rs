@@ -1,1 +1,25 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use jira_connect::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    if cli.command.is_none() {
+        let _ = Cli::command().print_help();
+        return ExitCode::from(2);
+    }
+    cli::run(cli)
+}
+
+/// Logs go to stderr, filtered by RUST_LOG (default: warnings only).
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

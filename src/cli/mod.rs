@@ -1,0 +1,478 @@
+//! The command-line interface: the same core as the desktop app, with `--json` for scripts.
+//!
+//! Secrets never come from the command line: they are read from the first line of stdin
+//! when it is not a terminal, and from a prompt that does not echo otherwise.
+
+mod output;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::core::Error;
+use crate::core::config::ConfigStore;
+use crate::core::connection::{AuthKind, Deployment, today};
+use crate::core::jira::JiraClient;
+use crate::core::secrets::{LazyPlatformStore, SecretStore};
+use crate::core::service::{Connections, NewConnection};
+use output::Printer;
+
+/// Set up, keep healthy and retire connections to Jira Cloud and Jira Server/Data Center.
+///
+/// Tokens live in the OS keyring; everything else in connections.toml in the config
+/// directory (override it with JIRA_CONNECT_CONFIG_DIR).
+#[derive(Debug, Parser)]
+#[command(name = "jira-connect", version, propagate_version = true)]
+pub struct Cli {
+    /// Give up on a Jira request after this many seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a token with Jira and save the connection. The token is read from stdin
+    /// when it is not a terminal, otherwise from a prompt that does not echo.
+    Add(AddArgs),
+    /// List saved connections with their last known status. Does not touch the keyring.
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check connections with Jira now and record the result.
+    Check {
+        /// Connections to check; all of them when none is given.
+        names: Vec<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a new token and only then swap it in for the old one. The token is read
+    /// like for `add`.
+    ReplaceToken {
+        name: String,
+        /// When the new token expires (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        expires: Option<Date>,
+        /// What the new token is called at Atlassian.
+        #[arg(long, value_name = "TEXT")]
+        token_label: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a connection's token from the keyring and its settings. Does not revoke the
+    /// token at Atlassian.
+    Remove {
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Print a connection's token and a newline, for scripts.
+    Token { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The Jira site, e.g. acme.atlassian.net or https://jira.corp.example/jira.
+    #[arg(long)]
+    url: String,
+    /// A short name for the connection; defaults to the first part of the host name.
+    #[arg(long)]
+    name: Option<String>,
+    /// The site is Jira Cloud (inferred for *.atlassian.net and *.jira.com).
+    #[arg(long, conflicts_with = "data_center")]
+    cloud: bool,
+    /// The site is Jira Server or Data Center.
+    #[arg(long)]
+    data_center: bool,
+    /// Your Atlassian account email (Cloud).
+    #[arg(long, conflicts_with = "username")]
+    email: Option<String>,
+    /// Your Jira username (Server/Data Center).
+    #[arg(long)]
+    username: Option<String>,
+    /// How to log in: api-token (Cloud), pat or password (Server/Data Center).
+    #[arg(long, value_enum)]
+    auth: Option<AuthArg>,
+    /// What the token is called at Atlassian, to find it when revoking.
+    #[arg(long, value_name = "TEXT")]
+    token_label: Option<String>,
+    /// When the token expires (YYYY-MM-DD); jira-connect warns before that.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    expires: Option<Date>,
+    /// Allow plain http:// to a host that is not this machine. The token then travels
+    /// unencrypted.
+    #[arg(long)]
+    allow_http: bool,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AuthArg {
+    ApiToken,
+    Password,
+    Pat,
+}
+
+impl From<AuthArg> for AuthKind {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::ApiToken => AuthKind::ApiToken,
+            AuthArg::Password => AuthKind::Password,
+            AuthArg::Pat => AuthKind::Pat,
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    text.trim()
+        .parse::<Date>()
+        .map_err(|_| format!("{text:?} is not a date; use YYYY-MM-DD, e.g. 2027-11-22"))
+}
+
+/// Exit status for failures of the operation or of a check.
+const FAILURE: u8 = 1;
+/// Exit status for usage errors.
+const USAGE: u8 = 2;
+
+/// Runs a CLI command with the platform keyring and the configured directory.
+pub fn run(cli: Cli) -> ExitCode {
+    let Some(command) = cli.command else {
+        return ExitCode::from(USAGE);
+    };
+    let printer = Printer::from_env();
+    let json = command.wants_json();
+    let connections = match build(cli.timeout, Arc::new(LazyPlatformStore::new())) {
+        Ok(c) => c,
+        Err(err) => return printer.error(&err, json),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("X cannot start: {e}");
+            return ExitCode::from(FAILURE);
+        }
+    };
+    runtime.block_on(execute(command, Arc::new(connections), &printer))
+}
+
+/// The service over the configured directory, with the given secret store.
+pub fn build(timeout: u64, secrets: Arc<dyn SecretStore>) -> Result<Connections, Error> {
+    let config = ConfigStore::from_env()?;
+    let client = JiraClient::new(Duration::from_secs(timeout))?;
+    Ok(Connections::new(config, secrets, client))
+}
+
+impl Command {
+    fn wants_json(&self) -> bool {
+        match self {
+            Command::Add(a) => a.json,
+            Command::List { json }
+            | Command::Check { json, .. }
+            | Command::ReplaceToken { json, .. } => *json,
+            Command::Remove { .. } | Command::Token { .. } => false,
+        }
+    }
+}
+
+async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> ExitCode {
+    let json = command.wants_json();
+    let result = match command {
+        Command::Add(args) => add(args, &svc, out).await,
+        Command::List { json } => list(&svc, out, json),
+        Command::Check { names, json } => check(names, &svc, out, json).await,
+        Command::ReplaceToken {
+            name,
+            expires,
+            token_label,
+            json,
+        } => replace_token(&name, expires, token_label, &svc, out, json).await,
+        Command::Remove { name, yes } => remove(&name, yes, &svc, out).await,
+        Command::Token { name } => token(&name, &svc).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => out.error(&err, json),
+    }
+}
+
+async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode, Error> {
+    let deployment = match (args.cloud, args.data_center) {
+        (true, _) => Some(Deployment::Cloud),
+        (_, true) => Some(Deployment::DataCenter),
+        _ => None,
+    };
+    let new = NewConnection {
+        url: args.url,
+        name: args.name,
+        deployment,
+        auth: args.auth.map(Into::into),
+        login: args.email.or(args.username),
+        token_label: args.token_label,
+        token_expires: args.expires,
+        allow_http: args.allow_http,
+    };
+    let draft = svc.prepare(&new)?;
+    if draft.site.is_insecure() && !crate::core::site_url::is_loopback_host(draft.site.host()) {
+        out.warn(&format!(
+            "{} uses plain http://: your {} will travel unencrypted.",
+            draft.site,
+            draft.auth.secret_name()
+        ));
+    }
+    let prompt = format!(
+        "{} for {}: ",
+        output::capitalise_first(draft.auth.secret_name()),
+        draft.site
+    );
+    let secret = read_secret(&prompt)?;
+    let (connection, account) = svc.add(draft, secret).await?;
+    if args.json {
+        out.json(&output::connection_json(&connection, today()));
+    } else {
+        out.ok(&format!(
+            "Connected to {} as {}",
+            connection.url,
+            output::account_text(&account.display_name, account.email.as_deref())
+        ));
+        out.ok(&format!(
+            "Saved {:?}; its {} is in the OS keyring",
+            connection.name,
+            connection.auth.secret_name()
+        ));
+        out.expiry_line(&connection, today());
+        out.hint(&format!(
+            "Check it any time with: jira-connect check {}",
+            connection.name
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(svc: &Connections, out: &Printer, json: bool) -> Result<ExitCode, Error> {
+    let connections = svc.list()?;
+    let today = today();
+    if json {
+        let all: Vec<_> = connections
+            .iter()
+            .map(|c| output::connection_json(c, today))
+            .collect();
+        out.json(&all);
+    } else if connections.is_empty() {
+        out.line("No connections yet.");
+        out.hint("Add one with: jira-connect add --url acme.atlassian.net --email you@example.com");
+    } else {
+        out.table(&connections, today);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn check(
+    names: Vec<String>,
+    svc: &Arc<Connections>,
+    out: &Printer,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let all = svc.list()?;
+    let selected = if names.is_empty() {
+        all
+    } else {
+        let mut selected = Vec::with_capacity(names.len());
+        for name in &names {
+            let found = all
+                .iter()
+                .find(|c| &c.name == name)
+                .ok_or_else(|| Error::NotFound { name: name.clone() })?;
+            selected.push(found.clone());
+        }
+        selected
+    };
+    if selected.is_empty() {
+        if json {
+            out.json(&Vec::<()>::new());
+        } else {
+            out.line("No connections to check.");
+            out.hint(
+                "Add one with: jira-connect add --url acme.atlassian.net --email you@example.com",
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let reports = svc.check_many(selected).await;
+    let failed = reports.iter().any(|r| r.result.is_err());
+    if json {
+        let all: Vec<_> = reports.iter().map(output::report_json).collect();
+        out.json(&all);
+    } else {
+        for (i, report) in reports.iter().enumerate() {
+            if i > 0 {
+                out.line("");
+            }
+            out.report(report);
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn replace_token(
+    name: &str,
+    expires: Option<Date>,
+    token_label: Option<String>,
+    svc: &Connections,
+    out: &Printer,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let existing = svc.get(name)?;
+    let prompt = format!("New {} for {}: ", existing.auth.secret_name(), existing.url);
+    let secret = read_secret(&prompt)?;
+    let (connection, account) = svc
+        .replace_token(name, secret, expires, token_label)
+        .await?;
+    if json {
+        out.json(&output::connection_json(&connection, today()));
+    } else {
+        out.ok(&format!(
+            "The new {} works: connected as {}",
+            connection.auth.secret_name(),
+            output::account_text(&account.display_name, account.email.as_deref())
+        ));
+        out.ok(&format!(
+            "Replaced the {} of {:?} in the OS keyring",
+            connection.auth.secret_name(),
+            connection.name
+        ));
+        out.expiry_line(&connection, today());
+        if connection.auth != AuthKind::Password {
+            out.warn("The old token still works until you revoke it. Revoke it at:");
+            out.hint(&connection.token_page());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn remove(
+    name: &str,
+    yes: bool,
+    svc: &Connections,
+    out: &Printer,
+) -> Result<ExitCode, Error> {
+    let connection = svc.get(name)?;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::InvalidInput {
+                field: "remove",
+                reason: "standard input is not a terminal, so jira-connect cannot ask; \
+                         pass --yes to remove without asking"
+                    .into(),
+            });
+        }
+        eprint!(
+            "Remove {:?} ({}) and delete its {} from the OS keyring? [y/N] ",
+            connection.name,
+            connection.url,
+            connection.auth.secret_name()
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| Error::InvalidInput {
+                field: "remove",
+                reason: format!("cannot read the answer: {e}"),
+            })?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
+            out.line("Nothing removed.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let removed = svc.remove(name).await?;
+    out.ok(&format!(
+        "Removed {:?} and deleted its {} from the OS keyring",
+        removed.name,
+        removed.auth.secret_name()
+    ));
+    if removed.auth == AuthKind::Password {
+        out.warn("This does not change your Jira password.");
+    } else {
+        let at = match removed.deployment {
+            Deployment::Cloud => "at Atlassian",
+            Deployment::DataCenter => "in Jira",
+        };
+        out.warn(&format!(
+            "This does not revoke the token {at}; it keeps working until you revoke it at:"
+        ));
+        out.hint(&removed.token_page());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token(name: &str, svc: &Connections) -> Result<ExitCode, Error> {
+    use secrecy::ExposeSecret;
+    let secret = svc.token(name).await?;
+    let mut stdout = std::io::stdout().lock();
+    // Printing the token is this command's whole purpose.
+    let written = writeln!(stdout, "{}", secret.expose_secret()).and_then(|_| stdout.flush());
+    Ok(match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(FAILURE),
+    })
+}
+
+/// Reads a secret: the first line of stdin when it is not a terminal, otherwise a prompt
+/// that does not echo. The read buffer is wiped once the secret has been taken out.
+fn read_secret(prompt: &str) -> Result<SecretString, Error> {
+    let stdin = std::io::stdin();
+    let line = if stdin.is_terminal() {
+        Zeroizing::new(
+            rpassword::prompt_password(prompt).map_err(|e| Error::InvalidInput {
+                field: "token",
+                reason: format!("cannot read it from the terminal: {e}"),
+            })?,
+        )
+    } else {
+        let mut line = Zeroizing::new(String::new());
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Error::InvalidInput {
+                field: "token",
+                reason: format!("cannot read it from standard input: {e}"),
+            })?;
+        line
+    };
+    let trimmed = line.trim_end_matches(['\r', '\n']);
+    Ok(SecretString::from(trimmed.to_string()))
+}
+
+/// The exit code for an error: 2 for usage errors, 1 for everything else.
+fn exit_code_for(err: &Error) -> ExitCode {
+    if err.is_usage() {
+        ExitCode::from(USAGE)
+    } else {
+        ExitCode::from(FAILURE)
+    }
+}
