@@ -1,0 +1,477 @@
+//! The built binary, run as a user would, against a loopback mock Jira and the real OS
+//! keyring (Secret Service). Each test has its own config directory; the keyring entries
+//! are keyed by random connection ids, so tests do not collide.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::common::*;
+
+pub fn bin(config: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("jira-connect").unwrap();
+    cmd.env("JIRA_CONNECT_CONFIG_DIR", config)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+pub fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+fn run(cmd: &mut Command, stdin: &str) -> Output {
+    cmd.write_stdin(stdin.to_string()).output().unwrap()
+}
+
+fn list_json(config: &Path) -> Vec<Value> {
+    let out = run(bin(config).args(["list", "--json"]), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+}
+
+fn add_cloud(config: &Path, url: &str, name: &str, token: &str) -> Output {
+    run(
+        bin(config).args([
+            "add",
+            "--url",
+            url,
+            "--name",
+            name,
+            "--cloud",
+            "--email",
+            EMAIL,
+            "--token-label",
+            "ci",
+            "--expires",
+            "2099-01-31",
+        ]),
+        &format!("{token}\n"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_list_check_replace_token_remove() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path();
+
+    let out = add_cloud(cfg, &jira.uri(), "acme", TOKEN);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("✓ Connected to"), "{stdout}");
+    assert!(
+        stdout.contains("as Mia Krystof (mia@example.com)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Token expires 2099-01-31"), "{stdout}");
+
+    let list = list_json(cfg);
+    assert_eq!(list.len(), 1);
+    let c = &list[0];
+    for key in [
+        "name",
+        "url",
+        "deployment",
+        "auth",
+        "login",
+        "token_label",
+        "token_created",
+        "token_expires",
+        "status",
+        "last_check",
+    ] {
+        assert!(c.get(key).is_some(), "missing {key} in {c}");
+    }
+    assert_eq!(c["name"], "acme");
+    assert_eq!(c["deployment"], "cloud");
+    assert_eq!(c["auth"], "api-token");
+    assert_eq!(c["login"], EMAIL);
+    assert_eq!(c["token_label"], "ci");
+    assert_eq!(c["token_expires"], "2099-01-31");
+    assert_eq!(c["status"], "valid");
+    assert_eq!(c["last_check"]["outcome"], "valid");
+    assert_eq!(c["last_check"]["display_name"], "Mia Krystof");
+    assert_eq!(c["last_check"]["account_id"], "5b10a2844c20165700ede21g");
+    assert_eq!(c["last_check"]["server_version"], "1001.0.0");
+
+    let human = run(bin(cfg).arg("list"), "");
+    let human = text(&human.stdout);
+    assert!(human.starts_with("NAME"), "{human}");
+    assert!(human.contains("✓ valid"), "{human}");
+
+    let out = run(bin(cfg).arg("token").arg("acme"), "");
+    assert_eq!(text(&out.stdout), format!("{TOKEN}\n"));
+
+    let out = run(bin(cfg).args(["check", "--json"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let checks: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(checks[0]["name"], "acme");
+    assert_eq!(checks[0]["status"], "valid");
+    assert!(
+        checks[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Mia Krystof")
+    );
+
+    // A wrong new token is refused and the old one keeps working.
+    let out = run(bin(cfg).args(["replace-token", "acme"]), "wrong-token\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Jira rejected the email and token"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(bin(cfg).arg("token").arg("acme"), "");
+    assert_eq!(text(&out.stdout), format!("{TOKEN}\n"));
+
+    // Atlassian now accepts the new token.
+    jira.reset().await;
+    let rotated = jira_basic(3, EMAIL, NEW_TOKEN, cloud_user()).await;
+    let text_cfg = std::fs::read_to_string(cfg.join("connections.toml")).unwrap();
+    std::fs::write(
+        cfg.join("connections.toml"),
+        text_cfg.replace(&jira.uri(), &rotated.uri()),
+    )
+    .unwrap();
+    let out = run(
+        bin(cfg).args([
+            "replace-token",
+            "acme",
+            "--expires",
+            "2099-06-30",
+            "--token-label",
+            "rotated",
+        ]),
+        &format!("{NEW_TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("The old token still works until you revoke it"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("https://id.atlassian.com/manage-profile/security/api-tokens"),
+        "{stdout}"
+    );
+    let out = run(bin(cfg).arg("token").arg("acme"), "");
+    assert_eq!(text(&out.stdout), format!("{NEW_TOKEN}\n"));
+    assert_eq!(list_json(cfg)[0]["token_expires"], "2099-06-30");
+    assert_eq!(list_json(cfg)[0]["token_label"], "rotated");
+
+    let out = run(bin(cfg).args(["remove", "acme", "--yes"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("does not revoke the token at Atlassian"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("https://id.atlassian.com/manage-profile/security/api-tokens"),
+        "{stdout}"
+    );
+    assert!(list_json(cfg).is_empty());
+    let out = run(bin(cfg).arg("token").arg("acme"), "");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown name is a usage error"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_token_on_add_exits_1_and_saves_nothing() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = add_cloud(dir.path(), &jira.uri(), "acme", "wrong");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("Jira rejected the email and token"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Nothing was saved"), "{stderr}");
+    assert!(list_json(dir.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn data_center_pat_with_inferred_deployment() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let jira = jira_bearer(PAT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        bin(dir.path()).args([
+            "add",
+            "--url",
+            &format!("{}/secure/Dashboard.jspa", jira.uri()),
+            "--json",
+        ]),
+        &format!("{PAT}\r\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(added["deployment"], "data-center");
+    assert_eq!(added["auth"], "pat");
+    assert_eq!(added["login"], "mia");
+    assert_eq!(added["url"], jira.uri());
+    let name = added["name"].as_str().unwrap().to_string();
+    let out = run(bin(dir.path()).args(["remove", &name, "--yes"]), "");
+    assert!(out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reports_failures_with_exit_1_and_next_steps() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path();
+    assert!(add_cloud(cfg, &jira.uri(), "acme", TOKEN).status.success());
+    jira.reset().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(401))
+        .mount(&jira)
+        .await;
+    let out = run(bin(cfg).arg("check"), "");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("X Jira rejected the email and token"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("- Then run: jira-connect replace-token acme"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\x1b'),
+        "NO_COLOR must turn colour off: {stdout:?}"
+    );
+    assert_eq!(list_json(cfg)[0]["status"], "rejected");
+    let out = run(bin(cfg).args(["check", "--json", "acme"]), "");
+    let checks: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(checks[0]["status"], "rejected");
+    assert_eq!(checks[0]["error"], "bad-credentials");
+    run(bin(cfg).args(["remove", "acme", "--yes"]), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_adds_from_several_processes_lose_nothing() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bin_path = assert_cmd::cargo::cargo_bin("jira-connect");
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            use std::io::Write;
+            let mut child = std::process::Command::new(&bin_path)
+                .env("JIRA_CONNECT_CONFIG_DIR", dir.path())
+                .args([
+                    "add",
+                    "--url",
+                    &jira.uri(),
+                    "--cloud",
+                    "--email",
+                    EMAIL,
+                    "--name",
+                    &format!("site{i}"),
+                ])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{TOKEN}\n").as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let mut names: Vec<String> = list_json(dir.path())
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        (0..6).map(|i| format!("site{i}")).collect::<Vec<_>>()
+    );
+    for name in names {
+        let out = run(bin(dir.path()).arg("token").arg(&name), "");
+        assert_eq!(text(&out.stdout), format!("{TOKEN}\n"));
+        run(bin(dir.path()).args(["remove", &name, "--yes"]), "");
+    }
+}
+
+#[test]
+fn secrets_are_never_taken_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--token", "--password", "--secret", "--api-token"] {
+        let out = run(
+            bin(dir.path()).args([
+                "add",
+                "--url",
+                "acme.atlassian.net",
+                "--email",
+                EMAIL,
+                flag,
+                TOKEN,
+            ]),
+            "",
+        );
+        assert_eq!(out.status.code(), Some(2), "{flag} must not exist");
+        assert!(!dir.path().join("connections.toml").exists());
+    }
+    let help = run(bin(dir.path()).args(["add", "--help"]), "");
+    let help = text(&help.stdout);
+    assert!(help.contains("--email"), "{help}");
+    assert!(!help.contains("--token "), "{help}");
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["add"], "--url"),
+        (
+            &["add", "--url", "http://jira.corp.example"],
+            "--allow-http",
+        ),
+        (
+            &["add", "--url", "acme.atlassian.net"],
+            "email address of your Atlassian account",
+        ),
+        (
+            &[
+                "add",
+                "--url",
+                "acme.atlassian.net",
+                "--email",
+                EMAIL,
+                "--expires",
+                "31.01.2099",
+            ],
+            "YYYY-MM-DD",
+        ),
+        (
+            &[
+                "add",
+                "--url",
+                "acme.atlassian.net",
+                "--email",
+                EMAIL,
+                "--name",
+                "my site",
+            ],
+            "' ' is not allowed",
+        ),
+        (
+            &[
+                "add",
+                "--url",
+                "acme.atlassian.net",
+                "--cloud",
+                "--data-center",
+            ],
+            "cannot be used with",
+        ),
+        (&["remove", "nope", "--yes"], "connection named \"nope\""),
+        (&["token", "nope"], "connection named \"nope\""),
+        (&["check", "nope"], "connection named \"nope\""),
+        (&["--timeout", "0", "list"], "timeout"),
+    ];
+    for (args, want) in cases {
+        let out = run(bin(dir.path()).args(*args), "");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn remove_without_yes_on_a_pipe_refuses_to_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("connections.toml"),
+        "version = 1\n[[connection]]\nid = \"abc\"\nname = \"acme\"\nurl = \"https://acme.atlassian.net\"\ndeployment = \"cloud\"\nauth = \"api-token\"\n",
+    )
+    .unwrap();
+    let out = run(bin(dir.path()).args(["remove", "acme"]), "y\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
+    assert_eq!(list_json(dir.path()).len(), 1);
+}
+
+#[test]
+fn list_reads_the_config_without_a_keyring() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("connections.toml"),
+        "version = 1\n[[connection]]\nid = \"abc\"\nname = \"acme\"\nurl = \"https://acme.atlassian.net\"\ndeployment = \"cloud\"\nauth = \"api-token\"\nlogin = \"mia@example.com\"\ntoken_expires = 2000-01-01\n",
+    )
+    .unwrap();
+    // No D-Bus session at all: list must still work, because it never opens the keyring.
+    let out = run(
+        bin(dir.path())
+            .arg("list")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS"),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("X expired"), "{stdout}");
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(bin(empty.path()).arg("list"), "");
+    assert!(
+        text(&out.stdout).contains("No connections yet"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_corrupt_config_fails_loudly_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("connections.toml");
+    std::fs::write(&path, "version = 1\n[[connection]\n").unwrap();
+    let out = run(bin(dir.path()).arg("list"), "");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(stderr.contains("will not overwrite"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "version = 1\n[[connection]\n"
+    );
+}

@@ -1,0 +1,343 @@
+//! The validation client against a real HTTP server on loopback: one test per row of the
+//! error taxonomy.
+
+use std::time::Duration;
+
+use jira_connect::core::Error;
+use jira_connect::core::connection::{AuthKind, Deployment};
+use jira_connect::core::jira::{Account, Credentials, JiraClient, MAX_BODY};
+use jira_connect::core::site_url::SiteUrl;
+use secrecy::SecretString;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::*;
+
+async fn validate_dc(server_uri: &str, timeout: Duration) -> Result<Account, Error> {
+    let site = SiteUrl::parse(server_uri, false).unwrap();
+    let secret = SecretString::from(PAT);
+    let creds = Credentials {
+        auth: AuthKind::Pat,
+        login: None,
+        secret: &secret,
+    };
+    JiraClient::new(timeout)
+        .unwrap()
+        .validate(&site, Deployment::DataCenter, &creds)
+        .await
+}
+
+/// A server whose `/rest/api/2/myself` answers with `response`.
+async fn answering(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/2/myself"))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn myself_requests(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/myself"))
+        .count()
+}
+
+#[tokio::test]
+async fn valid_cloud_token_returns_the_account_and_version() {
+    let server = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let site = SiteUrl::parse(&server.uri(), false).unwrap();
+    let secret = SecretString::from(TOKEN);
+    let creds = Credentials {
+        auth: AuthKind::ApiToken,
+        login: Some(EMAIL),
+        secret: &secret,
+    };
+    let account = JiraClient::new(Duration::from_secs(5))
+        .unwrap()
+        .validate(&site, Deployment::Cloud, &creds)
+        .await
+        .unwrap();
+    assert_eq!(account.account_id, "5b10a2844c20165700ede21g");
+    assert_eq!(account.display_name, "Mia Krystof");
+    assert_eq!(account.email.as_deref(), Some(EMAIL));
+    assert_eq!(account.server_version.as_deref(), Some("1001.0.0"));
+}
+
+#[tokio::test]
+async fn data_center_pat_goes_as_bearer() {
+    let server = jira_bearer(PAT).await;
+    let account = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(account.username.as_deref(), Some("mia"));
+    assert_eq!(account.account_id, "JIRAUSER10100");
+}
+
+#[tokio::test]
+async fn wrong_token_is_bad_credentials_and_is_not_retried() {
+    let server = jira_bearer("some-other-token").await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
+    assert!(err.to_string().contains("Create a new token at"), "{err}");
+    assert_eq!(
+        myself_requests(&server).await,
+        1,
+        "a 401 must never be retried"
+    );
+}
+
+#[tokio::test]
+async fn captcha_asks_for_a_browser_login_and_is_not_retried() {
+    let server = answering(
+        ResponseTemplate::new(403)
+            .insert_header(
+                "X-Authentication-Denied-Reason",
+                "CAPTCHA_CHALLENGE; login-url=https://jira.corp.example/login.jsp",
+            )
+            .insert_header("X-Seraph-LoginReason", "AUTHENTICATION_DENIED"),
+    )
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Captcha { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("Log in once in your browser at https://jira.corp.example/login.jsp"),
+        "{err}"
+    );
+    assert_eq!(
+        myself_requests(&server).await,
+        1,
+        "a CAPTCHA must never be retried"
+    );
+}
+
+#[tokio::test]
+async fn other_403_is_forbidden() {
+    let server = answering(
+        ResponseTemplate::new(403)
+            .set_body_json(serde_json::json!({"errorMessages": ["You do not have the permission to see the specified user."]})),
+    )
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+    assert!(err.to_string().contains("permission to see"), "{err}");
+    assert_eq!(myself_requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn rate_limit_says_when_to_retry() {
+    let server = answering(ResponseTemplate::new(429).insert_header("Retry-After", "37")).await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert!(err.to_string().contains("retry after 37 s"), "{err}");
+}
+
+#[tokio::test]
+async fn a_site_without_the_api_is_not_jira() {
+    let server = MockServer::start().await; // answers 404 to everything
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotJira { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("does not look like a Jira site"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn html_200_is_a_login_page_not_a_success() {
+    let server = answering(
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/html;charset=UTF-8")
+            .set_body_string("<!DOCTYPE html><html><body><form id=\"login\"></form></body></html>"),
+    )
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::LoginPage { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn empty_200_is_not_a_success() {
+    let server = answering(ResponseTemplate::new(200)).await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotJira { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn seraph_failure_on_200_is_bad_credentials() {
+    let server = answering(
+        ResponseTemplate::new(200)
+            .insert_header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+            .set_body_json(dc_user()),
+    )
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn json_that_is_not_a_user_is_malformed() {
+    let server = answering(
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({"self": "x", "values": []})),
+    )
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Malformed { .. }), "{err:?}");
+    assert!(err.to_string().contains("values"), "{err}");
+}
+
+#[tokio::test]
+async fn sso_redirect_is_reported_and_not_followed() {
+    let idp = MockServer::start().await;
+    let server = answering(ResponseTemplate::new(302).insert_header(
+        "Location",
+        format!("{}/saml/login?SAMLRequest=abc", idp.uri()),
+    ))
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::LoginPage { .. }), "{err:?}");
+    assert!(err.to_string().contains("single sign-on"), "{err}");
+    assert!(
+        !err.to_string().contains("SAMLRequest"),
+        "query strings stay out of messages: {err}"
+    );
+    assert!(idp.received_requests().await.unwrap_or_default().is_empty());
+}
+
+#[tokio::test]
+async fn cross_host_redirect_never_receives_credentials() {
+    let elsewhere = jira_bearer(PAT).await;
+    let server = answering(
+        ResponseTemplate::new(301)
+            .insert_header("Location", format!("{}/rest/api/2/myself", elsewhere.uri())),
+    )
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Moved { suggested, .. } => assert_eq!(suggested, &elsewhere.uri()),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains("did not send your credentials there"),
+        "{err}"
+    );
+    assert_eq!(authorised_requests(&elsewhere).await, 0);
+    assert!(
+        elsewhere
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn server_errors_say_try_later() {
+    let server = answering(ResponseTemplate::new(503)).await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ServerError { status: 503 }), "{err:?}");
+    assert!(err.to_string().contains("try again later"), "{err}");
+}
+
+#[tokio::test]
+async fn a_hanging_server_times_out() {
+    let server = answering(
+        ResponseTemplate::new(200)
+            .set_body_json(dc_user())
+            .set_delay(Duration::from_secs(30)),
+    )
+    .await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("did not answer within 1 s"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let huge = format!(
+        r#"{{"key":"k","displayName":"{}"}}"#,
+        "x".repeat(MAX_BODY + 10)
+    );
+    let server = answering(ResponseTemplate::new(200).set_body_string(huge)).await;
+    let err = validate_dc(&server.uri(), Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn nothing_listening_is_connection_refused() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let err = validate_dc(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ConnectionRefused { .. }), "{err:?}");
+    assert!(err.to_string().contains("refused the connection"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unknown_host_is_a_dns_error() {
+    let err = validate_dc("https://no-such-host.invalid", Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Dns { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("cannot find the host no-such-host.invalid"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn tls_to_a_plain_http_server_is_a_tls_error() {
+    let server = jira_bearer(PAT).await;
+    let https = server.uri().replace("http://", "https://");
+    let err = validate_dc(&https, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("secure (TLS) connection to 127.0.0.1"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("does not speak TLS"), "{err}");
+}

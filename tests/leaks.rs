@@ -1,0 +1,204 @@
+//! The secret appears nowhere but the keyring: not in the config directory, not in logs at
+//! trace level, not in Debug output, not in error messages.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use jira_connect::core::connection::Deployment;
+use jira_connect::core::secrets::MemoryStore;
+use jira_connect::core::service::NewConnection;
+use secrecy::SecretString;
+
+use crate::common::*;
+
+/// Every byte of every file under `dir`.
+fn all_file_contents(dir: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            bytes.extend(all_file_contents(&path));
+        } else {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs add, check, a failed and a good replace, and remove with every log at trace level,
+/// then looks for the secrets in the logs, the config dir, Debug output and errors.
+#[test]
+fn in_process_flows_leak_no_secret() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // One thread, so the HTTP client's own logs reach this thread's subscriber too.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut debug_text = String::new();
+
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+            let secrets = Arc::new(MemoryStore::new());
+            let svc = service(dir.path(), secrets.clone());
+            let input = NewConnection {
+                url: jira.uri(),
+                name: Some("acme".into()),
+                deployment: Some(Deployment::Cloud),
+                login: Some(EMAIL.into()),
+                ..Default::default()
+            };
+            let draft = svc.prepare(&input).unwrap();
+            let secret = SecretString::from(TOKEN);
+            debug_text += &format!("{draft:?} {secret:?} {input:?}");
+            let (conn, account) = svc.add(draft, secret).await.unwrap();
+            debug_text += &format!("{conn:?} {account:?}");
+            let report = svc.check("acme").await.unwrap();
+            debug_text += &format!("{report:?}");
+            let err = svc
+                .replace_token("acme", SecretString::from(NEW_TOKEN), None, None)
+                .await
+                .unwrap_err();
+            debug_text += &format!("{err:?} {err}");
+            let bad_secret = SecretString::from(format!("{NEW_TOKEN}\r\nX-Injected: 1"));
+            let err = svc
+                .replace_token("acme", bad_secret, None, None)
+                .await
+                .unwrap_err();
+            debug_text += &format!("{err:?} {err}");
+            let token = svc.token("acme").await.unwrap();
+            debug_text += &format!("{token:?}");
+            svc.remove("acme").await.unwrap();
+        });
+    });
+
+    let logs = logs.0.lock().unwrap().clone();
+    assert!(contains(&logs, "GET"), "trace logging was captured");
+    assert!(
+        contains(&logs, "connection added"),
+        "info logging was captured"
+    );
+    for secret in [TOKEN, NEW_TOKEN] {
+        assert!(!contains(&logs, secret), "secret in logs");
+        assert!(
+            !debug_text.contains(secret),
+            "secret in Debug output or errors: {debug_text}"
+        );
+        assert!(
+            !contains(&all_file_contents(dir.path()), secret),
+            "secret in the config dir"
+        );
+    }
+    // Nor its Base64 form, as it would appear in a logged Authorization header.
+    let basic = base64(&format!("{EMAIL}:{TOKEN}"));
+    assert!(!contains(&logs, &basic), "Basic header in logs");
+}
+
+/// The binary at RUST_LOG=trace, through the real keyring.
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_at_trace_level_leaks_no_secret() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut output = Vec::new();
+    let steps: &[(&[&str], String)] = &[
+        (
+            &[
+                "add",
+                "--url",
+                &jira.uri(),
+                "--name",
+                "acme",
+                "--cloud",
+                "--email",
+                EMAIL,
+            ],
+            format!("{TOKEN}\n"),
+        ),
+        (&["list", "--json"], String::new()),
+        (&["check", "--json"], String::new()),
+        (&["replace-token", "acme"], format!("{NEW_TOKEN}\n")),
+        (&["remove", "acme", "--yes"], String::new()),
+    ];
+    for (args, stdin) in steps {
+        let out = crate::cli::bin(dir.path())
+            .env("RUST_LOG", "trace")
+            .args(*args)
+            .write_stdin(stdin.clone())
+            .output()
+            .unwrap();
+        output.extend(out.stdout);
+        output.extend(out.stderr);
+    }
+    assert!(
+        contains(&output, "TRACE") || contains(&output, "DEBUG"),
+        "trace logging was on"
+    );
+    for secret in [TOKEN, NEW_TOKEN] {
+        assert!(!contains(&output, secret), "secret in CLI output or logs");
+        assert!(
+            !contains(&all_file_contents(dir.path()), secret),
+            "secret in the config dir"
+        );
+    }
+    assert!(!contains(&output, &base64(&format!("{EMAIL}:{TOKEN}"))));
+}
+
+fn base64(input: &str) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = input.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_helper_is_right() {
+    assert_eq!(
+        base64("mia@example.com:tok"),
+        "bWlhQGV4YW1wbGUuY29tOnRvaw=="
+    );
+}

@@ -1,0 +1,421 @@
+//! Add, check, replace and remove through the service, against a loopback mock Jira, with
+//! an in-memory secret store that can simulate keyring failures.
+
+use std::sync::Arc;
+
+use jira_connect::core::Error;
+use jira_connect::core::connection::{AuthKind, Deployment, Outcome, Status, today};
+use jira_connect::core::secrets::{FailOn, MemoryStore, SecretStore};
+use jira_connect::core::service::NewConnection;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::common::*;
+
+fn cloud_input(url: &str) -> NewConnection {
+    NewConnection {
+        url: url.to_string(),
+        name: Some("acme".into()),
+        deployment: Some(Deployment::Cloud),
+        login: Some(EMAIL.into()),
+        token_label: Some("laptop".into()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn add_validates_then_stores_secret_and_metadata() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let (conn, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+
+    assert_eq!(account.display_name, "Mia Krystof");
+    assert_eq!(conn.auth, AuthKind::ApiToken);
+    assert_eq!(conn.token_created, Some(today()));
+    assert_eq!(conn.status(today()), Status::Valid);
+    assert_eq!(
+        secrets.get(&conn.id).unwrap().unwrap().expose_secret(),
+        TOKEN
+    );
+    let listed = svc.list().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "acme");
+    let check = listed[0].last_check.as_ref().unwrap();
+    assert_eq!(check.display_name.as_deref(), Some("Mia Krystof"));
+    assert_eq!(check.server_version.as_deref(), Some("1001.0.0"));
+}
+
+#[tokio::test]
+async fn wrong_token_saves_nothing() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let err = svc
+        .add(draft, SecretString::from("wrong"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
+    assert!(svc.list().unwrap().is_empty());
+    assert!(secrets.is_empty());
+}
+
+#[tokio::test]
+async fn keyring_failure_on_add_leaves_no_metadata() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    secrets.fail_on(Some(FailOn::Set));
+    let svc = service(dir.path(), secrets.clone());
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let err = svc.add(draft, SecretString::from(TOKEN)).await.unwrap_err();
+    assert!(matches!(err, Error::Keyring(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("Unlock your login keyring"),
+        "{err}"
+    );
+    assert!(svc.list().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn config_failure_on_add_removes_the_stored_secret() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    // An unreadable config: the add must fail after the keyring step and undo it.
+    std::fs::write(dir.path().join("connections.toml"), "version = [").unwrap();
+    let draft = svc.prepare(&cloud_input(&jira.uri()));
+    // prepare does not read the config; add does.
+    let err = svc
+        .add(draft.unwrap(), SecretString::from(TOKEN))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ConfigCorrupt { .. }), "{err:?}");
+    assert!(secrets.is_empty(), "no orphaned secret may stay behind");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("connections.toml")).unwrap(),
+        "version = ["
+    );
+}
+
+#[tokio::test]
+async fn duplicate_names_are_refused_and_the_first_is_untouched() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let (first, _) = svc
+        .add(
+            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            SecretString::from(TOKEN),
+        )
+        .await
+        .unwrap();
+    let err = svc
+        .add(
+            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            SecretString::from(NEW_TOKEN),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::DuplicateName { .. }), "{err:?}");
+    assert_eq!(svc.list().unwrap(), vec![first.clone()]);
+    assert_eq!(
+        secrets.get(&first.id).unwrap().unwrap().expose_secret(),
+        TOKEN
+    );
+    assert_eq!(secrets.len(), 1);
+}
+
+#[tokio::test]
+async fn data_center_pat_fills_the_username_from_jira() {
+    let jira = jira_bearer(PAT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let draft = svc
+        .prepare(&NewConnection {
+            url: format!("{}/browse/ABC-1", jira.uri()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(draft.deployment, Deployment::DataCenter);
+    assert_eq!(draft.auth, AuthKind::Pat);
+    assert_eq!(draft.name, "127-0-0-1");
+    let (conn, _) = svc.add(draft, SecretString::from(PAT)).await.unwrap();
+    assert_eq!(conn.login.as_deref(), Some("mia"));
+    assert_eq!(conn.url, jira.uri());
+}
+
+#[tokio::test]
+async fn check_records_rejection_and_keeps_the_account() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let (conn, _) = svc
+        .add(
+            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            SecretString::from(TOKEN),
+        )
+        .await
+        .unwrap();
+
+    // The token gets revoked at Atlassian.
+    jira.reset().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(401))
+        .mount(&jira)
+        .await;
+
+    let report = svc.check("acme").await.unwrap();
+    assert_eq!(report.status, Status::Rejected);
+    assert!(report.result.is_err());
+    let saved = svc.get("acme").unwrap();
+    let last = saved.last_check.unwrap();
+    assert_eq!(last.outcome, Outcome::Rejected);
+    assert_eq!(last.display_name.as_deref(), Some("Mia Krystof"));
+    assert!(last.message.unwrap().contains("rejected"));
+    assert_eq!(
+        secrets.get(&conn.id).unwrap().unwrap().expose_secret(),
+        TOKEN
+    );
+}
+
+#[tokio::test]
+async fn check_without_a_secret_is_secret_missing() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let (conn, _) = svc
+        .add(
+            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            SecretString::from(TOKEN),
+        )
+        .await
+        .unwrap();
+    secrets.delete(&conn.id).unwrap();
+    let report = svc.check("acme").await.unwrap();
+    assert_eq!(report.status, Status::SecretMissing);
+    let msg = report.result.unwrap_err().to_string();
+    assert!(msg.contains("jira-connect replace-token acme"), "{msg}");
+}
+
+#[tokio::test]
+async fn check_many_reports_each_connection() {
+    let good = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    for name in ["one", "two", "three"] {
+        let mut input = cloud_input(&good.uri());
+        input.name = Some(name.into());
+        svc.add(svc.prepare(&input).unwrap(), SecretString::from(TOKEN))
+            .await
+            .unwrap();
+    }
+    let gone = svc.get("two").unwrap();
+    secrets.delete(&gone.id).unwrap();
+    let reports = svc.check_many(svc.list().unwrap()).await;
+    let statuses: Vec<_> = reports
+        .iter()
+        .map(|r| (r.connection.name.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("one", Status::Valid),
+            ("two", Status::SecretMissing),
+            ("three", Status::Valid)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn replace_keeps_the_old_token_until_the_new_one_works() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let (conn, _) = svc
+        .add(
+            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            SecretString::from(TOKEN),
+        )
+        .await
+        .unwrap();
+
+    // A bad new token: refused, and the old one stays.
+    let err = svc
+        .replace_token("acme", SecretString::from("not-it"), None, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
+    assert_eq!(
+        secrets.get(&conn.id).unwrap().unwrap().expose_secret(),
+        TOKEN
+    );
+    assert_eq!(
+        svc.get("acme").unwrap().token_label.as_deref(),
+        Some("laptop")
+    );
+
+    // Jira now accepts the new token: it is swapped in.
+    let rotated = jira_basic(3, EMAIL, NEW_TOKEN, cloud_user()).await;
+    let mut moved = svc.get("acme").unwrap();
+    moved.url = rotated.uri();
+    svc.config()
+        .update(|cfg| {
+            cfg.connections[0] = moved;
+            Ok(())
+        })
+        .unwrap();
+    let expires = today().checked_add(jiff::Span::new().days(90)).unwrap();
+    let (updated, _) = svc
+        .replace_token(
+            "acme",
+            SecretString::from(NEW_TOKEN),
+            Some(expires),
+            Some("rotated".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.token_expires, Some(expires));
+    assert_eq!(updated.token_label.as_deref(), Some("rotated"));
+    assert_eq!(updated.id, conn.id);
+    assert_eq!(
+        secrets.get(&conn.id).unwrap().unwrap().expose_secret(),
+        NEW_TOKEN
+    );
+}
+
+#[tokio::test]
+async fn replace_with_a_locked_keyring_keeps_everything() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let (conn, _) = svc
+        .add(
+            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            SecretString::from(TOKEN),
+        )
+        .await
+        .unwrap();
+    let before = svc.get("acme").unwrap();
+    secrets.fail_on(Some(FailOn::Set));
+    let err = svc
+        .replace_token("acme", SecretString::from(TOKEN), None, Some("x".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Keyring(_)), "{err:?}");
+    secrets.fail_on(None);
+    assert_eq!(svc.get("acme").unwrap(), before);
+    assert_eq!(
+        secrets.get(&conn.id).unwrap().unwrap().expose_secret(),
+        TOKEN
+    );
+}
+
+#[tokio::test]
+async fn remove_deletes_secret_and_metadata() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    svc.add(
+        svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+        SecretString::from(TOKEN),
+    )
+    .await
+    .unwrap();
+    let removed = svc.remove("acme").await.unwrap();
+    assert_eq!(removed.name, "acme");
+    assert!(svc.list().unwrap().is_empty());
+    assert!(secrets.is_empty());
+    let err = svc.remove("acme").await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn remove_with_a_locked_keyring_changes_nothing() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    svc.add(
+        svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+        SecretString::from(TOKEN),
+    )
+    .await
+    .unwrap();
+    secrets.fail_on(Some(FailOn::Delete));
+    assert!(svc.remove("acme").await.is_err());
+    assert_eq!(svc.list().unwrap().len(), 1);
+    assert_eq!(secrets.len(), 1);
+}
+
+#[test]
+fn prepare_refuses_bad_input_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let cases: &[(NewConnection, &str)] = &[
+        (
+            NewConnection {
+                url: "acme.atlassian.net".into(),
+                ..Default::default()
+            },
+            "email",
+        ),
+        (
+            NewConnection {
+                url: "acme.atlassian.net".into(),
+                login: Some("mia".into()),
+                ..Default::default()
+            },
+            "not an email address",
+        ),
+        (
+            NewConnection {
+                url: "jira.corp.example".into(),
+                auth: Some(AuthKind::Password),
+                ..Default::default()
+            },
+            "username",
+        ),
+        (
+            NewConnection {
+                url: "http://jira.corp.example".into(),
+                ..Default::default()
+            },
+            "--allow-http",
+        ),
+        (
+            NewConnection {
+                url: "acme.atlassian.net".into(),
+                login: Some(EMAIL.into()),
+                auth: Some(AuthKind::Pat),
+                ..Default::default()
+            },
+            "API tokens only",
+        ),
+        (
+            NewConnection {
+                url: "acme.atlassian.net".into(),
+                login: Some(EMAIL.into()),
+                token_expires: Some(jiff::civil::date(2020, 1, 1)),
+                ..Default::default()
+            },
+            "in the past",
+        ),
+    ];
+    for (input, want) in cases {
+        let err = svc.prepare(input).unwrap_err().to_string();
+        assert!(err.contains(want), "{input:?}: {err}");
+    }
+}

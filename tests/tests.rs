@@ -1,0 +1,8 @@
+//! All integration tests, in one binary.
+
+mod cli;
+mod common;
+mod jira_http;
+mod keyring_os;
+mod leaks;
+mod service_flows;
