@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs on Debian or Ubuntu:
+# a Secret Service (gnome-keyring) on a private D-Bus session for the real-keyring tests,
+# and a virtual X display with Mesa for the real-window tests.
+set -euo pipefail
+
+packages=(
+  gnome-keyring libsecret-tools dbus dbus-x11
+  xvfb xauth xdotool imagemagick
+  libgl1 libgl1-mesa-dri libegl1 mesa-vulkan-drivers
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
