@@ -87,6 +87,19 @@ impl Connections {
         }
     }
 
+    /// The service over the configured directory (`$JIRA_CONNECT_CONFIG_DIR` or the
+    /// platform's config dir), with requests limited to `timeout`.
+    pub fn open(
+        timeout: std::time::Duration,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Self, Error> {
+        Ok(Connections::new(
+            ConfigStore::from_env()?,
+            secrets,
+            JiraClient::new(timeout)?,
+        ))
+    }
+
     pub fn config(&self) -> &ConfigStore {
         &self.config
     }
@@ -110,43 +123,9 @@ impl Connections {
             .ok_or_else(|| Error::NotFound { name: name.into() })
     }
 
-    /// Checks what the user entered, without any network or keyring access.
+    /// Checks what the user entered, without any network, keyring or disk access.
     pub fn prepare(&self, new: &NewConnection) -> Result<Draft, Error> {
-        let site = SiteUrl::parse(&new.url, new.allow_http)?;
-        let deployment = new.deployment.unwrap_or_else(|| Deployment::infer(&site));
-        let auth = new.auth.unwrap_or(deployment.default_auth());
-        check_auth_fits(deployment, auth)?;
-        let name = match new.name.as_deref().map(str::trim) {
-            Some(name) if !name.is_empty() => name.to_string(),
-            _ => site.default_name(),
-        };
-        validate_name(&name)?;
-        let login = new
-            .login
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string);
-        validate_login(deployment, auth, login.as_deref())?;
-        if let Some(expires) = new.token_expires {
-            validate_new_expiry(expires)?;
-        }
-        let token_label = new
-            .token_label
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string);
-        Ok(Draft {
-            site,
-            name,
-            deployment,
-            auth,
-            login,
-            token_label,
-            token_expires: new.token_expires,
-            allow_http: new.allow_http,
-        })
+        prepare(new)
     }
 
     /// Validates a draft's credentials with Jira without saving anything.
@@ -168,11 +147,30 @@ impl Connections {
         draft: Draft,
         secret: SecretString,
     ) -> Result<(Connection, Account), Error> {
-        // Fail fast on a duplicate before asking Jira; checked again under the lock below.
-        if self.config.load()?.find(&draft.name).is_some() {
-            return Err(Error::DuplicateName { name: draft.name });
-        }
+        self.check_name_free(&draft.name)?;
         let account = self.test(&draft, &secret).await?;
+        self.save_validated(draft, secret, account).await
+    }
+
+    /// Refuses a name that a saved connection already has. Checked before asking Jira, to
+    /// fail fast, and again under the config lock when saving.
+    pub fn check_name_free(&self, name: &str) -> Result<(), Error> {
+        match self.config.load()?.find(name) {
+            Some(_) => Err(Error::DuplicateName { name: name.into() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores a secret that [`Connections::test`] has just accepted, then the metadata.
+    ///
+    /// Callers that let the user cancel must cancel only the validation, never this step:
+    /// stopping between the keyring write and the metadata write would orphan the secret.
+    pub async fn save_validated(
+        &self,
+        draft: Draft,
+        secret: SecretString,
+        account: Account,
+    ) -> Result<(Connection, Account), Error> {
         let login = draft.login.clone().or_else(|| account.username.clone());
         let connection = Connection {
             id: ConnectionId::generate(),
@@ -315,6 +313,8 @@ impl Connections {
     }
 
     /// Validates a new secret, and only then swaps it in for the old one.
+    ///
+    /// A new expiry date, when given, must not be in the past.
     pub async fn replace_token(
         &self,
         name: &str,
@@ -323,21 +323,43 @@ impl Connections {
         token_label: Option<String>,
     ) -> Result<(Connection, Account), Error> {
         let connection = self.get(name)?;
-        validate_secret(&secret, connection.auth)?;
         if let Some(expires) = token_expires {
             validate_new_expiry(expires)?;
         }
+        let account = self.test_replacement(&connection, &secret).await?;
+        self.swap_validated(connection, secret, token_expires, token_label, account)
+            .await
+    }
+
+    /// Validates a new secret for a saved connection without changing anything.
+    pub async fn test_replacement(
+        &self,
+        connection: &Connection,
+        secret: &SecretString,
+    ) -> Result<Account, Error> {
+        validate_secret(secret, connection.auth)?;
         let site = connection.site()?;
         let creds = Credentials {
             auth: connection.auth,
             login: connection.login.as_deref(),
-            secret: &secret,
+            secret,
         };
-        let account = self
-            .client
+        self.client
             .validate(&site, connection.deployment, &creds)
-            .await?;
+            .await
+    }
 
+    /// Swaps in a secret that [`Connections::test_replacement`] has just accepted. Not to be
+    /// cancelled half-way, like [`Connections::save_validated`].
+    pub async fn swap_validated(
+        &self,
+        connection: Connection,
+        secret: SecretString,
+        token_expires: Option<Date>,
+        token_label: Option<String>,
+        account: Account,
+    ) -> Result<(Connection, Account), Error> {
+        let name = connection.name.clone();
         // The new secret works. Keep the old one in hand until the metadata is written.
         let id = connection.id.clone();
         let secrets = self.secrets.clone();
@@ -377,7 +399,7 @@ impl Connections {
                 Ok((updated, account))
             }
             Err(err) => {
-                let id = self.get(name).map(|c| c.id).ok();
+                let id = self.get(&name).map(|c| c.id).ok();
                 if let (Some(id), Some(old)) = (id, old) {
                     let secrets = self.secrets.clone();
                     if let Err(undo) = blocking(move || secrets.set(&id, &old)).await {
@@ -421,6 +443,45 @@ impl Connections {
             Ok(())
         })
     }
+}
+
+/// Checks what the user entered, without any network, keyring or disk access.
+pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
+    let site = SiteUrl::parse(&new.url, new.allow_http)?;
+    let deployment = new.deployment.unwrap_or_else(|| Deployment::infer(&site));
+    let auth = new.auth.unwrap_or(deployment.default_auth());
+    check_auth_fits(deployment, auth)?;
+    let name = match new.name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => site.default_name(),
+    };
+    validate_name(&name)?;
+    let login = new
+        .login
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    validate_login(deployment, auth, login.as_deref())?;
+    if let Some(expires) = new.token_expires {
+        validate_new_expiry(expires)?;
+    }
+    let token_label = new
+        .token_label
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    Ok(Draft {
+        site,
+        name,
+        deployment,
+        auth,
+        login,
+        token_label,
+        token_expires: new.token_expires,
+        allow_http: new.allow_http,
+    })
 }
 
 /// Runs blocking work (keyring and file IO) off the async workers.
