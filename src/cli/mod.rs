@@ -16,17 +16,16 @@ use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use crate::core::Error;
-use crate::core::config::ConfigStore;
 use crate::core::connection::{AuthKind, Deployment, today};
-use crate::core::jira::JiraClient;
-use crate::core::secrets::{LazyPlatformStore, SecretStore};
+use crate::core::secrets::LazyPlatformStore;
 use crate::core::service::{Connections, NewConnection};
 use output::Printer;
 
 /// Set up, keep healthy and retire connections to Jira Cloud and Jira Server/Data Center.
 ///
 /// Tokens live in the OS keyring; everything else in connections.toml in the config
-/// directory (override it with JIRA_CONNECT_CONFIG_DIR).
+/// directory (override it with JIRA_CONNECT_CONFIG_DIR). Without a command, the desktop app
+/// opens.
 #[derive(Debug, Parser)]
 #[command(name = "jira-connect", version, propagate_version = true)]
 pub struct Cli {
@@ -82,6 +81,8 @@ pub enum Command {
     },
     /// Print a connection's token and a newline, for scripts.
     Token { name: String },
+    /// Open the desktop app (the default when no command is given).
+    Gui,
 }
 
 #[derive(Debug, Args)]
@@ -157,7 +158,10 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let printer = Printer::from_env();
     let json = command.wants_json();
-    let connections = match build(cli.timeout, Arc::new(LazyPlatformStore::new())) {
+    let connections = match Connections::open(
+        Duration::from_secs(cli.timeout),
+        Arc::new(LazyPlatformStore::new()),
+    ) {
         Ok(c) => c,
         Err(err) => return printer.error(&err, json),
     };
@@ -175,13 +179,6 @@ pub fn run(cli: Cli) -> ExitCode {
     runtime.block_on(execute(command, Arc::new(connections), &printer))
 }
 
-/// The service over the configured directory, with the given secret store.
-pub fn build(timeout: u64, secrets: Arc<dyn SecretStore>) -> Result<Connections, Error> {
-    let config = ConfigStore::from_env()?;
-    let client = JiraClient::new(Duration::from_secs(timeout))?;
-    Ok(Connections::new(config, secrets, client))
-}
-
 impl Command {
     fn wants_json(&self) -> bool {
         match self {
@@ -189,7 +186,7 @@ impl Command {
             Command::List { json }
             | Command::Check { json, .. }
             | Command::ReplaceToken { json, .. } => *json,
-            Command::Remove { .. } | Command::Token { .. } => false,
+            Command::Remove { .. } | Command::Token { .. } | Command::Gui => false,
         }
     }
 }
@@ -208,6 +205,11 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
         } => replace_token(&name, expires, token_label, &svc, out, json).await,
         Command::Remove { name, yes } => remove(&name, yes, &svc, out).await,
         Command::Token { name } => token(&name, &svc).await,
+        // main opens the desktop app itself; the CLI layer knows nothing of it.
+        Command::Gui => Err(Error::InvalidInput {
+            field: "command",
+            reason: "run `jira-connect gui` as its own command".into(),
+        }),
     };
     match result {
         Ok(code) => code,
@@ -241,7 +243,7 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
     }
     let prompt = format!(
         "{} for {}: ",
-        output::capitalise_first(draft.auth.secret_name()),
+        crate::core::error::sentence_case(draft.auth.secret_name()),
         draft.site
     );
     let secret = read_secret(&prompt)?;

@@ -78,7 +78,7 @@ impl Printer {
         } else {
             "X".into()
         };
-        eprintln!("{mark} {}", capitalise_first(&err.to_string()));
+        eprintln!("{mark} {}", err.sentence());
         if matches!(
             err,
             Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. }
@@ -126,7 +126,7 @@ impl Printer {
                 self.expiry_line(c, crate::core::connection::today());
             }
             Err(err) => {
-                self.fail(&capitalise_first(&err.to_string()));
+                self.fail(&err.sentence());
                 for step in next_steps(report.status, c) {
                     self.hint(&step);
                 }
@@ -257,19 +257,6 @@ pub fn account_text(display_name: &str, email: Option<&str>) -> String {
     match email {
         Some(email) => format!("{display_name} ({email})"),
         None => display_name.to_string(),
-    }
-}
-
-/// Capitalises a message for display, unless it starts with a URL, path or quoted name.
-pub fn capitalise_first(text: &str) -> String {
-    let first_word = text.split_whitespace().next().unwrap_or_default();
-    if first_word.contains([':', '/', '.', '"']) {
-        return text.to_string();
-    }
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

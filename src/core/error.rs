@@ -267,6 +267,27 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message as a sentence: first letter capitalised, unless it starts with a URL,
+    /// a path or a quoted name.
+    pub fn sentence(&self) -> String {
+        sentence_case(&self.to_string())
+    }
+}
+
+/// Capitalises the first letter of a message, unless it starts with a URL, path or quote.
+pub fn sentence_case(text: &str) -> String {
+    let first_word = text.split_whitespace().next().unwrap_or_default();
+    if first_word.contains([':', '/', '.', '"']) {
+        return text.to_string();
+    }
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn retry_after_text(after: &Option<Duration>) -> String {
     match after {
         Some(d) => format!("{} s", d.as_secs()),
