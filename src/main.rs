@@ -1,16 +1,15 @@
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-use jira_connect::cli::{self, Cli};
+use clap::Parser;
+use jira_connect::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    if cli.command.is_none() {
-        let _ = Cli::command().print_help();
-        return ExitCode::from(2);
+    match cli.command {
+        None | Some(Command::Gui) => jira_connect::ui::run(),
+        Some(_) => cli::run(cli),
     }
-    cli::run(cli)
 }
 
 /// Logs go to stderr, filtered by RUST_LOG (default: warnings only).

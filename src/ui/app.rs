@@ -1,0 +1,635 @@
+//! The main window. Drawing is a pure function of the state: views push [`Command`]s, which
+//! the app applies after the frame is drawn; IO goes to the [`Backend`], whose results come
+//! back as events at the start of the next frame.
+
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use jiff::civil::Date;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::runtime::Handle;
+
+use crate::core::connection::{Connection, ConnectionId, today};
+use crate::core::service::{Connections, Draft};
+use crate::ui::backend::{Backend, Event, Opener};
+use crate::ui::new_connection::{NewConnectionDialog, Pending};
+use crate::ui::remove::RemoveDialog;
+use crate::ui::replace_token::ReplaceTokenDialog;
+use crate::ui::widgets::{self, GAP, palette};
+use crate::ui::{connection_list, details};
+
+/// Something the user asked for, applied after the frame is drawn.
+pub enum Command {
+    NewConnection,
+    Select(ConnectionId),
+    Check(ConnectionId),
+    CheckAll,
+    ReplaceToken(ConnectionId),
+    ConfirmRemove(ConnectionId),
+    CopyToken(ConnectionId),
+    OpenUrl(String),
+    Test {
+        draft: Draft,
+        secret: SecretString,
+    },
+    Save {
+        draft: Draft,
+        secret: SecretString,
+    },
+    Replace {
+        id: ConnectionId,
+        secret: SecretString,
+        expires: Option<Date>,
+    },
+    Remove(ConnectionId),
+    CancelPending,
+    CloseDialog,
+    SetCheckOnLaunch(bool),
+    Quit,
+}
+
+/// A saved connection as the list shows it.
+pub struct Row {
+    pub connection: Connection,
+    pub checking: bool,
+}
+
+/// The one dialog that can be open at a time.
+pub enum Dialog {
+    New(Box<NewConnectionDialog>),
+    Replace(Box<ReplaceTokenDialog>),
+    Remove(Box<RemoveDialog>),
+}
+
+impl Dialog {
+    fn forget(&mut self, ctx: &egui::Context) {
+        match self {
+            Dialog::New(d) => d.forget(ctx),
+            Dialog::Replace(d) => d.forget(ctx),
+            Dialog::Remove(_) => {}
+        }
+    }
+}
+
+struct Notice {
+    text: String,
+    until: f64,
+    error: bool,
+}
+
+pub struct App {
+    backend: Backend,
+    events: Receiver<Event>,
+    rows: Vec<Row>,
+    loaded: bool,
+    load_error: Option<String>,
+    selected: Option<ConnectionId>,
+    dialog: Option<Dialog>,
+    notice: Option<Notice>,
+    check_on_launch: bool,
+    launch_checks_done: bool,
+    today: Date,
+    next_request: u64,
+}
+
+impl App {
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        runtime: Handle,
+        svc: Arc<Connections>,
+        opener: Opener,
+    ) -> Self {
+        setup_style(&cc.egui_ctx);
+        let (backend, events) = Backend::new(runtime, svc, cc.egui_ctx.clone(), opener);
+        backend.load();
+        App {
+            backend,
+            events,
+            rows: Vec::new(),
+            loaded: false,
+            load_error: None,
+            selected: None,
+            dialog: None,
+            notice: None,
+            check_on_launch: true,
+            launch_checks_done: false,
+            today: today(),
+            next_request: 0,
+        }
+    }
+
+    /// Reads the config file again, e.g. after the CLI changed it.
+    pub fn reload(&mut self) {
+        self.backend.load();
+    }
+
+    /// The connections as shown, for tests and diagnostics.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// True once the config file has been read.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// True while any dialog is open.
+    pub fn dialog_open(&self) -> bool {
+        self.dialog.is_some()
+    }
+
+    /// True while a check, a validation or a removal is running.
+    pub fn is_busy(&self) -> bool {
+        self.rows.iter().any(|r| r.checking)
+            || match &self.dialog {
+                Some(Dialog::New(d)) => d.pending.is_some(),
+                Some(Dialog::Replace(d)) => d.pending.is_some(),
+                Some(Dialog::Remove(d)) => d.pending,
+                None => false,
+            }
+    }
+
+    /// The notice currently shown, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|n| n.text.as_str())
+    }
+
+    fn row(&self, id: &ConnectionId) -> Option<&Row> {
+        self.rows.iter().find(|r| &r.connection.id == id)
+    }
+
+    fn notify(&mut self, ctx: &egui::Context, text: impl Into<String>, error: bool) {
+        let now = ctx.input(|i| i.time);
+        self.notice = Some(Notice {
+            text: text.into(),
+            until: now + if error { 8.0 } else { 4.0 },
+            error,
+        });
+    }
+
+    fn request(&mut self) -> u64 {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    fn close_dialog(&mut self, ctx: &egui::Context) {
+        if let Some(mut dialog) = self.dialog.take() {
+            dialog.forget(ctx);
+        }
+    }
+
+    fn check(&mut self, id: &ConnectionId) {
+        if let Some(row) = self.rows.iter_mut().find(|r| &r.connection.id == id)
+            && !row.checking
+        {
+            row.checking = true;
+            self.backend.check(row.connection.clone());
+        }
+    }
+
+    fn check_all(&mut self) {
+        let ids: Vec<_> = self.rows.iter().map(|r| r.connection.id.clone()).collect();
+        for id in ids {
+            self.check(&id);
+        }
+    }
+
+    fn handle(&mut self, event: Event, ctx: &egui::Context) {
+        match event {
+            Event::Loaded(Ok(config)) => {
+                self.loaded = true;
+                self.load_error = None;
+                self.check_on_launch = config.check_on_launch;
+                self.rows = config
+                    .connections
+                    .into_iter()
+                    .map(|connection| Row {
+                        connection,
+                        checking: false,
+                    })
+                    .collect();
+                if self.selected.is_none() {
+                    self.selected = self.rows.first().map(|r| r.connection.id.clone());
+                }
+                if self.check_on_launch && !self.launch_checks_done {
+                    self.launch_checks_done = true;
+                    self.check_all();
+                }
+            }
+            Event::Loaded(Err(e)) => {
+                self.loaded = true;
+                self.load_error = Some(e.sentence());
+            }
+            Event::Checked(report) => {
+                if let Some(row) = self
+                    .rows
+                    .iter_mut()
+                    .find(|r| r.connection.id == report.connection.id)
+                {
+                    row.connection = report.connection;
+                    row.checking = false;
+                }
+            }
+            Event::Tested { request, result } => {
+                if let Some(Dialog::New(d)) = &mut self.dialog
+                    && d.pending.as_ref().is_some_and(|p| p.request == request)
+                {
+                    d.on_tested(result);
+                }
+            }
+            Event::Saved { request, result } => {
+                let ours = matches!(&self.dialog, Some(Dialog::New(d))
+                    if d.pending.as_ref().is_some_and(|p| p.request == request));
+                match result {
+                    Ok((connection, account)) => {
+                        // Saved, even if the dialog was closed meanwhile: show it.
+                        let name = connection.name.clone();
+                        self.selected = Some(connection.id.clone());
+                        self.rows.push(Row {
+                            connection,
+                            checking: false,
+                        });
+                        if ours {
+                            self.close_dialog(ctx);
+                        }
+                        self.notify(
+                            ctx,
+                            format!("Saved {name}: connected as {}", account.display_name),
+                            false,
+                        );
+                    }
+                    Err(e) => {
+                        if ours && let Some(Dialog::New(d)) = &mut self.dialog {
+                            d.on_save_failed(e);
+                        }
+                    }
+                }
+            }
+            Event::Replaced { request, result } => {
+                if let Ok((connection, _)) = &result
+                    && let Some(row) = self
+                        .rows
+                        .iter_mut()
+                        .find(|r| r.connection.id == connection.id)
+                {
+                    row.connection = connection.clone();
+                }
+                if let Some(Dialog::Replace(d)) = &mut self.dialog
+                    && d.pending.as_ref().is_some_and(|p| p.request == request)
+                {
+                    d.on_replaced(result);
+                }
+            }
+            Event::Removed(result) => match result {
+                Ok(removed) => {
+                    self.rows.retain(|r| r.connection.id != removed.id);
+                    if self.selected.as_ref() == Some(&removed.id) {
+                        self.selected = self.rows.first().map(|r| r.connection.id.clone());
+                    }
+                    if matches!(self.dialog, Some(Dialog::Remove(_))) {
+                        self.close_dialog(ctx);
+                    }
+                    self.notify(ctx, format!("Removed {}", removed.name), false);
+                }
+                Err(e) => {
+                    if let Some(Dialog::Remove(d)) = &mut self.dialog {
+                        d.pending = false;
+                        d.error = Some(e.sentence());
+                    } else {
+                        self.notify(ctx, e.sentence(), true);
+                    }
+                }
+            },
+            Event::Token { name, result } => match result {
+                Ok(secret) => {
+                    ctx.copy_text(secret.expose_secret().to_string());
+                    self.notify(
+                        ctx,
+                        format!("Copied the token of {name} to the clipboard"),
+                        false,
+                    );
+                }
+                Err(e) => self.notify(ctx, e.sentence(), true),
+            },
+            Event::SettingSaved(Err(e)) => self.notify(ctx, e.sentence(), true),
+            Event::SettingSaved(Ok(())) => {}
+        }
+    }
+
+    fn apply(&mut self, command: Command, ctx: &egui::Context) {
+        match command {
+            Command::NewConnection => {
+                if self.dialog.is_none() {
+                    self.dialog = Some(Dialog::New(Box::default()));
+                }
+            }
+            Command::Select(id) => self.selected = Some(id),
+            Command::Check(id) => self.check(&id),
+            Command::CheckAll => self.check_all(),
+            Command::ReplaceToken(id) => {
+                if let Some(row) = self.row(&id) {
+                    let dialog = ReplaceTokenDialog::new(row.connection.clone());
+                    self.dialog = Some(Dialog::Replace(Box::new(dialog)));
+                }
+            }
+            Command::ConfirmRemove(id) => {
+                if let Some(row) = self.row(&id) {
+                    self.dialog = Some(Dialog::Remove(Box::new(RemoveDialog::new(
+                        row.connection.clone(),
+                    ))));
+                }
+            }
+            Command::CopyToken(id) => {
+                if let Some(row) = self.row(&id) {
+                    self.backend.token(row.connection.name.clone());
+                }
+            }
+            Command::OpenUrl(url) => self.backend.open_url(url),
+            Command::Test { draft, secret } => {
+                let request = self.request();
+                let cancel = self.backend.test(request, draft, secret);
+                if let Some(Dialog::New(d)) = &mut self.dialog {
+                    d.pending = Some(Pending {
+                        request,
+                        saving: false,
+                        cancel,
+                    });
+                }
+            }
+            Command::Save { draft, secret } => {
+                let request = self.request();
+                let cancel = self.backend.save(request, draft, secret);
+                if let Some(Dialog::New(d)) = &mut self.dialog {
+                    d.pending = Some(Pending {
+                        request,
+                        saving: true,
+                        cancel,
+                    });
+                }
+            }
+            Command::Replace {
+                id,
+                secret,
+                expires,
+            } => {
+                let Some(connection) = self.row(&id).map(|r| r.connection.clone()) else {
+                    return;
+                };
+                let request = self.request();
+                let cancel = self.backend.replace(request, connection, secret, expires);
+                if let Some(Dialog::Replace(d)) = &mut self.dialog {
+                    d.pending = Some(Pending {
+                        request,
+                        saving: true,
+                        cancel,
+                    });
+                }
+            }
+            Command::Remove(id) => {
+                if let Some(row) = self.row(&id) {
+                    self.backend.remove(row.connection.name.clone());
+                }
+            }
+            Command::CancelPending => match &mut self.dialog {
+                Some(Dialog::New(d)) => d.cancel_pending(),
+                Some(Dialog::Replace(d)) => d.cancel_pending(),
+                _ => {}
+            },
+            Command::CloseDialog => self.close_dialog(ctx),
+            Command::SetCheckOnLaunch(on) => {
+                self.check_on_launch = on;
+                self.backend.set_check_on_launch(on);
+            }
+            Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn shortcuts(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let new = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
+        let check_all = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
+        let quit = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+        ui.input_mut(|i| {
+            if i.consume_shortcut(&quit) {
+                commands.push(Command::Quit);
+            }
+            if self.dialog.is_some() {
+                if i.consume_key(Modifiers::NONE, Key::Escape) {
+                    commands.push(Command::CloseDialog);
+                }
+                return;
+            }
+            if i.consume_shortcut(&new) {
+                commands.push(Command::NewConnection);
+            }
+            if i.consume_shortcut(&check_all) {
+                commands.push(Command::CheckAll);
+            }
+        });
+    }
+
+    fn top_bar(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        egui::Panel::top("top-bar")
+            .frame(
+                egui::Frame::side_top_panel(ui.style())
+                    .inner_margin(egui::Margin::symmetric(12, 8)),
+            )
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button(RichText::new("New Connection").strong())
+                        .on_hover_text("Ctrl+N")
+                        .clicked()
+                    {
+                        commands.push(Command::NewConnection);
+                    }
+                    let can_check = !self.rows.is_empty();
+                    if ui
+                        .add_enabled(can_check, egui::Button::new("Check all"))
+                        .on_hover_text("Ctrl+R")
+                        .clicked()
+                    {
+                        commands.push(Command::CheckAll);
+                    }
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        widgets::theme_switch(ui);
+                        let mut on = self.check_on_launch;
+                        if ui
+                            .checkbox(&mut on, "Check at launch")
+                            .on_hover_text("Re-check every connection when jira-connect starts")
+                            .changed()
+                        {
+                            commands.push(Command::SetCheckOnLaunch(on));
+                        }
+                    });
+                });
+            });
+    }
+
+    fn empty_state(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let p = palette(ui);
+        ui.vertical_centered(|ui| {
+            ui.add_space((ui.available_height() * 0.3).max(GAP));
+            ui.label(RichText::new("No connections yet").heading().strong());
+            ui.add_space(GAP);
+            ui.label(
+                RichText::new(
+                    "jira-connect checks your Jira tokens, keeps them in the OS keyring, \
+                     and warns you before they expire.",
+                )
+                .color(p.muted),
+            );
+            ui.add_space(GAP * 2.0);
+            let button = egui::Button::new(RichText::new("New Connection").size(17.0).strong())
+                .min_size(egui::vec2(220.0, 44.0));
+            if ui.add(button).on_hover_text("Ctrl+N").clicked() {
+                commands.push(Command::NewConnection);
+            }
+        });
+    }
+
+    fn dialogs(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let Some(dialog) = &mut self.dialog else {
+            return;
+        };
+        let id = match dialog {
+            Dialog::New(_) => "new-connection",
+            Dialog::Replace(_) => "replace-token",
+            Dialog::Remove(_) => "remove",
+        };
+        let frame = egui::Frame::popup(ui.style()).inner_margin(20);
+        egui::Modal::new(egui::Id::unique(id))
+            .frame(frame)
+            .show(ui.ctx(), |ui| {
+                ui.set_width(500.0);
+                match dialog {
+                    Dialog::New(d) => d.ui(ui, commands),
+                    Dialog::Replace(d) => d.ui(ui, commands),
+                    Dialog::Remove(d) => d.ui(ui, commands),
+                }
+            });
+    }
+
+    fn notice_ui(&mut self, ui: &mut Ui) {
+        let Some(notice) = &self.notice else { return };
+        let now = ui.input(|i| i.time);
+        if now >= notice.until {
+            self.notice = None;
+            return;
+        }
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs_f64(notice.until - now));
+        let p = palette(ui);
+        let color = if notice.error { p.bad } else { p.ok };
+        egui::Area::new(egui::Id::unique("notice"))
+            .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -16.0])
+            .order(egui::Order::Tooltip)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style())
+                    .inner_margin(egui::Margin::symmetric(14, 8))
+                    .stroke(egui::Stroke::new(1.0, color))
+                    .show(ui, |ui| {
+                        ui.label(RichText::new(&notice.text).color(color));
+                    });
+            });
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        while let Ok(event) = self.events.try_recv() {
+            self.handle(event, ctx);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let mut commands = Vec::new();
+        self.shortcuts(ui, &mut commands);
+        self.top_bar(ui, &mut commands);
+
+        if let Some(err) = &self.load_error {
+            let p = palette(ui);
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.add_space(GAP * 2.0);
+                ui.label(RichText::new("Cannot read the saved connections").heading());
+                ui.add_space(GAP);
+                ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
+            });
+        } else if self.rows.is_empty() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                if self.loaded {
+                    self.empty_state(ui, &mut commands);
+                }
+            });
+        } else {
+            egui::Panel::left("connections")
+                .resizable(true)
+                .default_size(280.0)
+                .size_range(200.0..=420.0)
+                .frame(
+                    egui::Frame::side_top_panel(ui.style())
+                        .inner_margin(egui::Margin::symmetric(4, 8)),
+                )
+                .show(ui, |ui| {
+                    connection_list::ui(
+                        ui,
+                        &self.rows,
+                        self.selected.as_ref(),
+                        self.today,
+                        &mut commands,
+                    );
+                });
+            egui::CentralPanel::default()
+                .frame(egui::Frame::central_panel(ui.style()).inner_margin(20))
+                .show(ui, |ui| {
+                    let row = self
+                        .selected
+                        .as_ref()
+                        .and_then(|id| self.rows.iter().find(|r| &r.connection.id == id));
+                    match row {
+                        Some(row) => details::ui(ui, row, self.today, &mut commands),
+                        None => {
+                            ui.label("Select a connection on the left.");
+                        }
+                    }
+                });
+        }
+
+        self.dialogs(ui, &mut commands);
+        self.notice_ui(ui);
+        let ctx = ui.ctx().clone();
+        for command in commands {
+            self.apply(command, &ctx);
+        }
+    }
+}
+
+/// Spacing and type sizes for the whole app, in both themes.
+fn setup_style(ctx: &egui::Context) {
+    use egui::{FontFamily, FontId, TextStyle};
+    ctx.all_styles_mut(|style| {
+        style.spacing.item_spacing = egui::vec2(8.0, 6.0);
+        style.spacing.button_padding = egui::vec2(10.0, 5.0);
+        style.spacing.interact_size.y = 24.0;
+        style.text_styles = [
+            (
+                TextStyle::Heading,
+                FontId::new(20.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(14.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(14.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(12.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(13.0, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+    });
+}

@@ -1,0 +1,226 @@
+//! The only place the desktop app does IO. Every call returns at once; the work runs on a
+//! tokio runtime and its result comes back as an [`Event`] over a channel, followed by a
+//! repaint request. The UI thread never waits for the network, the keyring or the disk.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use jiff::civil::Date;
+use secrecy::SecretString;
+use tokio::runtime::Handle;
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::core::Error;
+use crate::core::config::ConfigFile;
+use crate::core::connection::Connection;
+use crate::core::jira::Account;
+use crate::core::service::{CheckReport, Connections, Draft, MAX_CONCURRENT_CHECKS};
+
+/// A result coming back from the backend.
+#[derive(Debug)]
+pub enum Event {
+    Loaded(Result<ConfigFile, Error>),
+    Checked(Box<CheckReport>),
+    /// A New Connection or Replace token dialog's validation finished.
+    Tested {
+        request: u64,
+        result: Result<Account, Error>,
+    },
+    Saved {
+        request: u64,
+        result: Result<(Connection, Account), Error>,
+    },
+    Replaced {
+        request: u64,
+        result: Result<(Connection, Account), Error>,
+    },
+    Removed(Result<Connection, Error>),
+    Token {
+        name: String,
+        result: Result<SecretString, Error>,
+    },
+    SettingSaved(Result<(), Error>),
+}
+
+/// Opens a URL in the browser. Tests replace it to record what would be opened.
+pub type Opener = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The browser opener used by the real app.
+pub fn system_opener() -> Opener {
+    Arc::new(|url: &str| {
+        if let Err(e) = open::that_detached(url) {
+            tracing::warn!(error = %e, "could not open the browser");
+        }
+    })
+}
+
+/// Stops a validation that has not finished yet. Storing is never interrupted.
+#[derive(Debug)]
+pub struct Cancel(Option<oneshot::Sender<()>>);
+
+impl Cancel {
+    pub fn cancel(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Backend {
+    runtime: Handle,
+    svc: Arc<Connections>,
+    tx: Sender<Event>,
+    ctx: egui::Context,
+    checks: Arc<Semaphore>,
+    opener: Opener,
+}
+
+impl Backend {
+    pub fn new(
+        runtime: Handle,
+        svc: Arc<Connections>,
+        ctx: egui::Context,
+        opener: Opener,
+    ) -> (Self, Receiver<Event>) {
+        let (tx, rx) = channel();
+        let backend = Backend {
+            runtime,
+            svc,
+            tx,
+            ctx,
+            checks: Arc::new(Semaphore::new(MAX_CONCURRENT_CHECKS)),
+            opener,
+        };
+        (backend, rx)
+    }
+
+    fn sender(&self) -> impl Fn(Event) + Send + 'static {
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        move |event| {
+            if tx.send(event).is_ok() {
+                ctx.request_repaint();
+            }
+        }
+    }
+
+    /// Reads the config file. Touches no keyring.
+    pub fn load(&self) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime
+            .spawn_blocking(move || send(Event::Loaded(svc.load())));
+    }
+
+    /// Checks one connection; at most [`MAX_CONCURRENT_CHECKS`] run at once.
+    pub fn check(&self, connection: Connection) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        let checks = self.checks.clone();
+        self.runtime.spawn(async move {
+            let _permit = checks.acquire_owned().await;
+            let report = svc.check_connection(connection).await;
+            send(Event::Checked(Box::new(report)));
+        });
+    }
+
+    /// Validates a new connection without saving it.
+    pub fn test(&self, request: u64, draft: Draft, secret: SecretString) -> Cancel {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        let (cancel, cancelled) = oneshot::channel();
+        self.runtime.spawn(async move {
+            let result = tokio::select! {
+                r = svc.test(&draft, &secret) => r,
+                _ = cancelled => Err(Error::Cancelled),
+            };
+            send(Event::Tested { request, result });
+        });
+        Cancel(Some(cancel))
+    }
+
+    /// Validates, then stores. Cancelling stops the validation only.
+    pub fn save(&self, request: u64, draft: Draft, secret: SecretString) -> Cancel {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        let (cancel, cancelled) = oneshot::channel();
+        self.runtime.spawn(async move {
+            let validated = async {
+                svc.check_name_free(&draft.name)?;
+                tokio::select! {
+                    r = svc.test(&draft, &secret) => r,
+                    _ = cancelled => Err(Error::Cancelled),
+                }
+            };
+            let result = match validated.await {
+                Ok(account) => svc.save_validated(draft, secret, account).await,
+                Err(e) => Err(e),
+            };
+            send(Event::Saved { request, result });
+        });
+        Cancel(Some(cancel))
+    }
+
+    /// Validates a new secret for a saved connection, then swaps it in. Cancelling stops
+    /// the validation only; the old secret is untouched until the new one is accepted.
+    pub fn replace(
+        &self,
+        request: u64,
+        connection: Connection,
+        secret: SecretString,
+        expires: Option<Date>,
+    ) -> Cancel {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        let (cancel, cancelled) = oneshot::channel();
+        self.runtime.spawn(async move {
+            let validated = tokio::select! {
+                r = svc.test_replacement(&connection, &secret) => r,
+                _ = cancelled => Err(Error::Cancelled),
+            };
+            let result = match validated {
+                Ok(account) => {
+                    svc.swap_validated(connection, secret, expires, None, account)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            send(Event::Replaced { request, result });
+        });
+        Cancel(Some(cancel))
+    }
+
+    /// Deletes the secret and then the metadata.
+    pub fn remove(&self, name: String) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            send(Event::Removed(svc.remove(&name).await));
+        });
+    }
+
+    /// Reads a secret for the clipboard.
+    pub fn token(&self, name: String) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            let result = svc.token(&name).await;
+            send(Event::Token { name, result });
+        });
+    }
+
+    /// Opens a page in the browser, off the UI thread.
+    pub fn open_url(&self, url: String) {
+        let opener = self.opener.clone();
+        self.runtime.spawn_blocking(move || opener(&url));
+    }
+
+    /// Persists whether connections are re-checked at launch.
+    pub fn set_check_on_launch(&self, on: bool) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime
+            .spawn_blocking(move || send(Event::SettingSaved(svc.set_check_on_launch(on))));
+    }
+}

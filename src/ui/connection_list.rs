@@ -1,0 +1,121 @@
+//! The saved connections, one row each: status dot, name, site and account. Virtualised,
+//! so a thousand connections cost what a screenful does.
+
+use egui::{Align2, FontId, Rect, Sense, Ui, vec2};
+use jiff::civil::Date;
+
+use crate::core::connection::ConnectionId;
+use crate::ui::widgets::{paint_dot, palette, status_text};
+use crate::ui::{Command, Row};
+
+const ROW_HEIGHT: f32 = 58.0;
+
+pub fn ui(
+    ui: &mut Ui,
+    rows: &[Row],
+    selected: Option<&ConnectionId>,
+    today: Date,
+    commands: &mut Vec<Command>,
+) {
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
+            ui.spacing_mut().item_spacing.y = 0.0;
+            for row in &rows[range] {
+                let is_selected = selected == Some(&row.connection.id);
+                if row_ui(ui, row, is_selected, today).clicked() {
+                    commands.push(Command::Select(row.connection.id.clone()));
+                }
+            }
+        });
+}
+
+fn row_ui(ui: &mut Ui, row: &Row, selected: bool, today: Date) -> egui::Response {
+    let c = &row.connection;
+    let status = c.status(today);
+    let (rect, response) =
+        ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::click());
+    let label = if row.checking {
+        format!("{}, checking", c.name)
+    } else {
+        format!("{}, {}", c.name, status_text(status))
+    };
+    response.widget_info(|| {
+        egui::WidgetInfo::selected(egui::Role::ListItem, true, selected, label.clone())
+    });
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+
+    let visuals = ui.visuals();
+    let bg = if selected {
+        Some(visuals.selection.bg_fill.gamma_multiply(0.55))
+    } else if response.hovered() {
+        Some(visuals.widgets.hovered.weak_bg_fill)
+    } else {
+        None
+    };
+    if let Some(bg) = bg {
+        ui.painter()
+            .rect_filled(rect.shrink2(vec2(4.0, 2.0)), 6.0, bg);
+    }
+
+    let muted = palette(ui).muted;
+    let text = visuals.strong_text_color();
+    let left = rect.left() + 18.0;
+    paint_dot(ui, egui::pos2(left, rect.top() + 17.0), status, 10.0);
+    let text_left = left + 14.0;
+    let width = rect.right() - text_left - 10.0;
+    let painter = ui.painter().with_clip_rect(Rect::from_min_max(
+        egui::pos2(text_left, rect.top()),
+        egui::pos2(rect.right() - 8.0, rect.bottom()),
+    ));
+    painter.text(
+        egui::pos2(text_left, rect.top() + 17.0),
+        Align2::LEFT_CENTER,
+        &c.name,
+        FontId::proportional(14.5),
+        text,
+    );
+    let site = c.url.trim_start_matches("https://");
+    painter.text(
+        egui::pos2(text_left, rect.top() + 34.0),
+        Align2::LEFT_CENTER,
+        elide(site, width, 7.0),
+        FontId::proportional(12.0),
+        muted,
+    );
+    let account = c
+        .last_check
+        .as_ref()
+        .and_then(|l| l.display_name.clone())
+        .or_else(|| c.login.clone())
+        .unwrap_or_else(|| "not checked yet".into());
+    painter.text(
+        egui::pos2(text_left, rect.top() + 48.0),
+        Align2::LEFT_CENTER,
+        elide(&account, width, 7.0),
+        FontId::proportional(12.0),
+        muted,
+    );
+    if row.checking {
+        let spinner = Rect::from_center_size(
+            egui::pos2(rect.right() - 18.0, rect.top() + 17.0),
+            vec2(12.0, 12.0),
+        );
+        egui::Spinner::new().paint_at(ui, spinner);
+        ui.ctx().request_repaint();
+    }
+    response
+}
+
+/// Shortens text to roughly fit `width`, assuming `char_width` per character.
+fn elide(text: &str, width: f32, char_width: f32) -> String {
+    let max = (width / char_width).max(4.0) as usize;
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}

@@ -1,0 +1,97 @@
+//! The desktop app (eframe/egui). It drives the same [`crate::core`] as the CLI.
+//!
+//! - [`app`]: the main window; views push [`Command`]s that are applied after drawing.
+//! - [`backend`]: all IO, on a tokio runtime; results come back as events.
+//! - one file per window: [`connection_list`], [`details`], [`new_connection`],
+//!   [`replace_token`], [`remove`]; shared pieces in [`widgets`].
+
+pub mod app;
+pub mod backend;
+pub mod connection_list;
+pub mod details;
+pub mod new_connection;
+pub mod remove;
+pub mod replace_token;
+pub mod widgets;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub use app::{App, Command, Row};
+
+use crate::core::jira::DEFAULT_TIMEOUT;
+use crate::core::secrets::LazyPlatformStore;
+use crate::core::service::Connections;
+
+/// The window icon, also installed by `assets/jira-connect.desktop`.
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+
+/// `JIRA_CONNECT_THEME=light|dark|system` overrides the theme, which otherwise follows the
+/// system.
+fn theme_from_env() -> Option<egui::ThemePreference> {
+    match std::env::var("JIRA_CONNECT_THEME").ok()?.as_str() {
+        "light" => Some(egui::ThemePreference::Light),
+        "dark" => Some(egui::ThemePreference::Dark),
+        "system" => Some(egui::ThemePreference::System),
+        _ => None,
+    }
+}
+
+/// Opens the desktop app and returns when its window closes.
+pub fn run() -> ExitCode {
+    let svc = match Connections::open(DEFAULT_TIMEOUT, Arc::new(LazyPlatformStore::new())) {
+        Ok(svc) => Arc::new(svc),
+        Err(e) => {
+            eprintln!("X {}", e.sentence());
+            return ExitCode::from(1);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("jira-connect-io")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("X cannot start the background worker: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("jira-connect")
+        .with_app_id("jira-connect")
+        .with_inner_size([980.0, 640.0])
+        .with_min_inner_size([720.0, 460.0]);
+    match eframe::icon_data::from_png_bytes(ICON_PNG) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(e) => tracing::warn!(error = %e, "window icon not loaded"),
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        ..Default::default()
+    };
+    let handle = runtime.handle().clone();
+    let result = eframe::run_native(
+        "jira-connect",
+        options,
+        Box::new(move |cc| {
+            if let Some(theme) = theme_from_env() {
+                cc.egui_ctx.set_theme(theme);
+            }
+            Ok(Box::new(App::new(
+                cc,
+                handle,
+                svc,
+                backend::system_opener(),
+            )))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("X cannot open the window: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! The New Connection dialog: URL, name, Cloud or Server/DC, login, secret and expiry,
+//! validated with Jira before anything is stored.
+
+use egui::{Key, RichText, Ui};
+use jiff::civil::Date;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::core::Error;
+use crate::core::connection::{AuthKind, CLOUD_TOKEN_PAGE, Deployment, token_page};
+use crate::core::jira::Account;
+use crate::core::service::{NewConnection, prepare};
+use crate::core::site_url::{SiteUrl, is_loopback_host};
+use crate::ui::Command;
+use crate::ui::backend::Cancel;
+use crate::ui::widgets::{self, GAP, field_message, form_label, palette};
+
+/// Which field an error belongs next to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Url,
+    Name,
+    Login,
+    Secret,
+    Expires,
+    General,
+}
+
+/// Where an error is shown in a form.
+pub fn field_for(err: &Error) -> Field {
+    match err {
+        Error::InvalidUrl { .. }
+        | Error::InsecureHttp { .. }
+        | Error::NotJira { .. }
+        | Error::LoginPage { .. }
+        | Error::Moved { .. }
+        | Error::Dns { .. }
+        | Error::ConnectionRefused { .. }
+        | Error::Tls { .. }
+        | Error::Timeout { .. }
+        | Error::Network { .. }
+        | Error::ServerError { .. }
+        | Error::UnexpectedStatus { .. }
+        | Error::Malformed { .. }
+        | Error::ResponseTooLarge { .. } => Field::Url,
+        Error::DuplicateName { .. } => Field::Name,
+        Error::InvalidInput { field, .. } => match *field {
+            "name" => Field::Name,
+            "email" | "username" => Field::Login,
+            "expires" => Field::Expires,
+            "API token" | "password" | "personal access token" | "auth" => Field::Secret,
+            _ => Field::General,
+        },
+        Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. } => {
+            Field::Secret
+        }
+        _ => Field::General,
+    }
+}
+
+/// A validation or save in flight.
+pub struct Pending {
+    pub request: u64,
+    pub saving: bool,
+    pub cancel: Cancel,
+}
+
+pub struct NewConnectionDialog {
+    url: String,
+    name: String,
+    name_touched: bool,
+    cloud: bool,
+    cloud_touched: bool,
+    login: String,
+    dc_auth: AuthKind,
+    secret: Zeroizing<String>,
+    show_secret: bool,
+    expires: String,
+    allow_http: bool,
+    /// The secret handed to a save, kept to put it back into the field if the save fails.
+    submitted: Option<SecretString>,
+    pub pending: Option<Pending>,
+    result: Option<Result<Account, (Field, String)>>,
+    secret_widget: Option<egui::Id>,
+    focus_first: bool,
+}
+
+impl Default for NewConnectionDialog {
+    fn default() -> Self {
+        NewConnectionDialog {
+            url: String::new(),
+            name: String::new(),
+            name_touched: false,
+            cloud: false,
+            cloud_touched: false,
+            login: String::new(),
+            dc_auth: AuthKind::Pat,
+            secret: Zeroizing::new(String::new()),
+            show_secret: false,
+            expires: String::new(),
+            allow_http: false,
+            submitted: None,
+            pending: None,
+            result: None,
+            secret_widget: None,
+            focus_first: true,
+        }
+    }
+}
+
+impl NewConnectionDialog {
+    pub const TITLE: &'static str = "New Connection";
+    const SECRET_SALT: &'static str = "new-connection-secret";
+
+    fn deployment(&self) -> Deployment {
+        if self.cloud {
+            Deployment::Cloud
+        } else {
+            Deployment::DataCenter
+        }
+    }
+
+    fn auth(&self) -> AuthKind {
+        match self.deployment() {
+            Deployment::Cloud => AuthKind::ApiToken,
+            Deployment::DataCenter => self.dc_auth,
+        }
+    }
+
+    fn secret_label(&self) -> &'static str {
+        match self.auth() {
+            AuthKind::ApiToken => "API token",
+            AuthKind::Pat => "Personal access token",
+            AuthKind::Password => "Password",
+        }
+    }
+
+    /// The site as typed so far, if it parses (plain HTTP allowed, for prefilling only).
+    fn site(&self) -> Option<SiteUrl> {
+        SiteUrl::parse(&self.url, true).ok()
+    }
+
+    /// True when the URL is plain http:// to a host that is not this machine.
+    fn insecure_remote(&self) -> bool {
+        self.site()
+            .is_some_and(|s| s.is_insecure() && !is_loopback_host(s.host()))
+    }
+
+    fn on_url_changed(&mut self) {
+        let site = self.site();
+        if !self.name_touched {
+            self.name = site.as_ref().map(SiteUrl::default_name).unwrap_or_default();
+        }
+        if !self.cloud_touched {
+            self.cloud = site.as_ref().is_some_and(SiteUrl::is_cloud_host);
+        }
+        self.result = None;
+    }
+
+    fn error_for(&self, field: Field) -> Option<&str> {
+        match &self.result {
+            Some(Err((f, msg))) if *f == field => Some(msg),
+            _ => None,
+        }
+    }
+
+    /// Builds the draft and the secret, or shows why it cannot.
+    fn submit(&mut self, save: bool) -> Option<Command> {
+        let expires = match self.expires.trim() {
+            "" => None,
+            text => match text.parse::<Date>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.result = Some(Err((
+                        Field::Expires,
+                        "Use the form YYYY-MM-DD, for example 2027-11-22".into(),
+                    )));
+                    return None;
+                }
+            },
+        };
+        let login = self.login.trim();
+        let input = NewConnection {
+            url: self.url.clone(),
+            name: Some(self.name.clone()),
+            deployment: Some(self.deployment()),
+            auth: Some(self.auth()),
+            login: (!login.is_empty()).then(|| login.to_string()),
+            token_label: None,
+            token_expires: expires,
+            allow_http: self.allow_http,
+        };
+        let draft = match prepare(&input) {
+            Ok(d) => d,
+            Err(e) => {
+                self.result = Some(Err((field_for(&e), e.sentence())));
+                return None;
+            }
+        };
+        if let Err(e) = crate::core::service::validate_secret(
+            &SecretString::from(self.secret.as_str()),
+            draft.auth,
+        ) {
+            self.result = Some(Err((Field::Secret, e.sentence())));
+            return None;
+        }
+        self.result = None;
+        if save {
+            // The secret leaves the field: move it out, leaving nothing behind in the buffer.
+            let secret = SecretString::from(std::mem::take(&mut *self.secret));
+            self.submitted = Some(secret.clone());
+            Some(Command::Save { draft, secret })
+        } else {
+            let secret = SecretString::from(self.secret.as_str());
+            Some(Command::Test { draft, secret })
+        }
+    }
+
+    /// A validation finished.
+    pub fn on_tested(&mut self, result: Result<Account, Error>) {
+        self.pending = None;
+        self.result = Some(result.map_err(|e| (field_for(&e), e.sentence())));
+    }
+
+    /// A save failed: show why, and give the secret back to the field.
+    pub fn on_save_failed(&mut self, err: Error) {
+        self.pending = None;
+        if let Some(secret) = self.submitted.take() {
+            self.secret.clear();
+            self.secret.push_str(secret.expose_secret());
+        }
+        if !matches!(err, Error::Cancelled) {
+            self.result = Some(Err((field_for(&err), err.sentence())));
+        }
+    }
+
+    /// Stops a validation in flight.
+    pub fn cancel_pending(&mut self) {
+        if let Some(mut p) = self.pending.take() {
+            p.cancel.cancel();
+            if p.saving
+                && let Some(secret) = self.submitted.take()
+            {
+                self.secret.clear();
+                self.secret.push_str(secret.expose_secret());
+            }
+        }
+    }
+
+    /// Wipes the secret and egui's copy of the field before the dialog goes away.
+    pub fn forget(&mut self, ctx: &egui::Context) {
+        self.cancel_pending();
+        self.secret.clear();
+        self.submitted = None;
+        if let Some(id) = self.secret_widget {
+            widgets::forget_text_state(ctx, id);
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let busy = self.pending.is_some();
+        let p = palette(ui);
+        ui.heading(Self::TITLE);
+        ui.label(
+            RichText::new(
+                "jira-connect checks the token with Jira before it saves anything. \
+                 The token goes to your OS keyring, the rest to connections.toml.",
+            )
+            .color(p.muted),
+        );
+        ui.add_space(GAP);
+
+        let field_width = 300.0;
+        egui::Grid::new("new-connection-form")
+            .num_columns(2)
+            .spacing([GAP * 1.5, GAP])
+            .show(ui, |ui| {
+                let id = form_label(ui, "Jira URL");
+                let resp = ui
+                    .add_enabled(
+                        !busy,
+                        egui::TextEdit::singleline(&mut self.url)
+                            .hint_text("acme.atlassian.net")
+                            .desired_width(field_width),
+                    )
+                    .labelled_by(id);
+                if self.focus_first {
+                    resp.request_focus();
+                    self.focus_first = false;
+                }
+                if resp.changed() {
+                    self.on_url_changed();
+                }
+                ui.end_row();
+                if let Some(msg) = self.error_for(Field::Url) {
+                    field_message(ui, msg, p.bad);
+                }
+                if self.insecure_remote() {
+                    ui.label("");
+                    ui.add_enabled(
+                        !busy,
+                        egui::Checkbox::new(
+                            &mut self.allow_http,
+                            RichText::new("Allow plain http://: the token travels unencrypted")
+                                .color(p.warn),
+                        ),
+                    );
+                    ui.end_row();
+                }
+
+                let id = form_label(ui, "Name");
+                let resp = ui
+                    .add_enabled(
+                        !busy,
+                        egui::TextEdit::singleline(&mut self.name)
+                            .hint_text("acme")
+                            .desired_width(field_width),
+                    )
+                    .labelled_by(id);
+                if resp.changed() {
+                    self.name_touched = true;
+                }
+                ui.end_row();
+                if let Some(msg) = self.error_for(Field::Name) {
+                    field_message(ui, msg, p.bad);
+                }
+
+                ui.label("");
+                if ui
+                    .add_enabled(!busy, egui::Checkbox::new(&mut self.cloud, "Jira Cloud"))
+                    .changed()
+                {
+                    self.cloud_touched = true;
+                    self.result = None;
+                }
+                ui.end_row();
+
+                let (login_label, login_hint) = match self.auth() {
+                    AuthKind::ApiToken => ("Email", "you@example.com"),
+                    AuthKind::Password => ("Username", "your Jira username"),
+                    AuthKind::Pat => ("Username", "optional: Jira fills it in"),
+                };
+                let id = form_label(ui, login_label);
+                ui.add_enabled(
+                    !busy,
+                    egui::TextEdit::singleline(&mut self.login)
+                        .hint_text(login_hint)
+                        .desired_width(field_width),
+                )
+                .labelled_by(id);
+                ui.end_row();
+                if let Some(msg) = self.error_for(Field::Login) {
+                    field_message(ui, msg, p.bad);
+                }
+
+                if !self.cloud {
+                    form_label(ui, "Sign in with");
+                    ui.add_enabled_ui(!busy, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.radio_value(&mut self.dc_auth, AuthKind::Pat, "Personal access token");
+                            ui.radio_value(&mut self.dc_auth, AuthKind::Password, "Password");
+                        });
+                    });
+                    ui.end_row();
+                }
+
+                let id = form_label(ui, self.secret_label());
+                ui.add_enabled_ui(!busy, |ui| {
+                    let resp = widgets::secret_field(
+                        ui,
+                        id,
+                        Self::SECRET_SALT,
+                        &mut self.secret,
+                        &mut self.show_secret,
+                        field_width,
+                    );
+                    self.secret_widget = Some(resp.id);
+                });
+                ui.end_row();
+                if let Some(msg) = self.error_for(Field::Secret) {
+                    field_message(ui, msg, p.bad);
+                }
+                self.token_link(ui, commands);
+
+                let id = form_label(ui, "Token expires");
+                ui.add_enabled(
+                    !busy,
+                    egui::TextEdit::singleline(&mut self.expires)
+                        .hint_text("YYYY-MM-DD (optional)")
+                        .desired_width(field_width),
+                )
+                .labelled_by(id);
+                ui.end_row();
+                match self.error_for(Field::Expires) {
+                    Some(msg) => field_message(ui, msg, p.bad),
+                    None => field_message(
+                        ui,
+                        "Atlassian shows it when you create the token; jira-connect warns 14 days before.",
+                        p.muted,
+                    ),
+                }
+            });
+
+        ui.add_space(GAP);
+        self.status_line(ui);
+        ui.add_space(GAP);
+        self.buttons(ui, commands);
+
+        if !busy && ui.input(|i| i.key_pressed(Key::Enter)) {
+            commands.extend(self.submit(true));
+        }
+    }
+
+    fn token_link(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let (text, url) = match self.auth() {
+            AuthKind::ApiToken => ("Get an API token", Some(CLOUD_TOKEN_PAGE.to_string())),
+            AuthKind::Pat => (
+                "Create a personal access token",
+                self.site()
+                    .map(|s| token_page(Deployment::DataCenter, s.as_str())),
+            ),
+            AuthKind::Password => return,
+        };
+        ui.label("");
+        let enabled = url.is_some();
+        let resp = ui
+            .add_enabled(enabled, egui::Link::new(text))
+            .on_hover_text(url.as_deref().unwrap_or("Enter the Jira URL first"));
+        if resp.clicked()
+            && let Some(url) = url
+        {
+            commands.push(Command::OpenUrl(url));
+        }
+        ui.end_row();
+    }
+
+    fn status_line(&self, ui: &mut Ui) {
+        let p = palette(ui);
+        ui.horizontal(|ui| {
+            ui.set_min_height(ui.spacing().interact_size.y);
+            match (&self.pending, &self.result) {
+                (Some(pending), _) => {
+                    ui.spinner();
+                    ui.label(if pending.saving {
+                        "Checking with Jira, then saving…"
+                    } else {
+                        "Checking with Jira…"
+                    });
+                }
+                (None, Some(Ok(account))) => {
+                    let version = account
+                        .server_version
+                        .as_deref()
+                        .map(|v| format!(" · {} {v}", self.deployment().product_name()))
+                        .unwrap_or_default();
+                    ui.label(
+                        RichText::new(format!("Connected as {}{version}", account.display_name))
+                            .color(p.ok)
+                            .strong(),
+                    );
+                }
+                (None, Some(Err((Field::General, msg)))) => {
+                    ui.add(egui::Label::new(RichText::new(msg).color(p.bad)).wrap());
+                }
+                _ => {}
+            }
+        });
+    }
+
+    fn buttons(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let busy = self.pending.is_some();
+        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(
+            row,
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| {
+                if ui
+                    .add_enabled(!busy, egui::Button::new(RichText::new("Save").strong()))
+                    .on_hover_text("Check with Jira, then store (Enter)")
+                    .clicked()
+                {
+                    commands.extend(self.submit(true));
+                }
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Test"))
+                    .on_hover_text("Check with Jira without saving")
+                    .clicked()
+                {
+                    commands.extend(self.submit(false));
+                }
+                if ui.button("Cancel").on_hover_text("Esc").clicked() {
+                    if busy {
+                        commands.push(Command::CancelPending);
+                    } else {
+                        commands.push(Command::CloseDialog);
+                    }
+                }
+            },
+        );
+    }
+}

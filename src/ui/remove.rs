@@ -1,0 +1,86 @@
+//! The Remove confirmation: names the connection and says that removing does not revoke
+//! the token.
+
+use egui::{RichText, Ui};
+
+use crate::core::connection::{AuthKind, Connection, Deployment};
+use crate::ui::Command;
+use crate::ui::widgets::{GAP, palette};
+
+pub struct RemoveDialog {
+    pub connection: Connection,
+    pub pending: bool,
+    pub error: Option<String>,
+}
+
+impl RemoveDialog {
+    pub fn new(connection: Connection) -> Self {
+        RemoveDialog {
+            connection,
+            pending: false,
+            error: None,
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let p = palette(ui);
+        let c = &self.connection;
+        ui.heading(format!("Remove {}?", c.name));
+        ui.label(RichText::new(&c.url).color(p.muted));
+        ui.add_space(GAP);
+        ui.label(format!(
+            "This deletes the {} from the OS keyring and the connection from jira-connect.",
+            c.auth.secret_name()
+        ));
+        if c.auth != AuthKind::Password {
+            let at = match c.deployment {
+                Deployment::Cloud => "at Atlassian",
+                Deployment::DataCenter => "in Jira",
+            };
+            ui.label(
+                RichText::new(format!(
+                    "It does not revoke the token {at}: it keeps working until you revoke it."
+                ))
+                .color(p.warn),
+            );
+            let url = c.token_page();
+            if ui
+                .link("Revoke it on the token page")
+                .on_hover_text(&url)
+                .clicked()
+            {
+                commands.push(Command::OpenUrl(url));
+            }
+        }
+        if let Some(err) = &self.error {
+            ui.add_space(GAP);
+            ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
+        }
+        ui.add_space(GAP * 2.0);
+        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(
+            row,
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| {
+                let remove =
+                    egui::Button::new(RichText::new("Remove").color(egui::Color32::WHITE).strong())
+                        .fill(p.bad);
+                if ui.add_enabled(!self.pending, remove).clicked() {
+                    self.pending = true;
+                    self.error = None;
+                    commands.push(Command::Remove(self.connection.id.clone()));
+                }
+                if ui
+                    .add_enabled(!self.pending, egui::Button::new("Cancel"))
+                    .on_hover_text("Esc")
+                    .clicked()
+                {
+                    commands.push(Command::CloseDialog);
+                }
+                if self.pending {
+                    ui.spinner();
+                }
+            },
+        );
+    }
+}

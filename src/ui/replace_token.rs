@@ -1,0 +1,276 @@
+//! The Replace token dialog: the new secret is validated before the swap; the old one stays
+//! in the keyring until then. Afterwards it points to the page where the old one is revoked.
+
+use egui::{Key, RichText, Ui};
+use jiff::civil::Date;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::core::Error;
+use crate::core::connection::{AuthKind, Connection};
+use crate::core::jira::Account;
+use crate::ui::Command;
+use crate::ui::new_connection::{Field, Pending, field_for};
+use crate::ui::widgets::{self, GAP, field_message, form_label, palette};
+
+pub struct ReplaceTokenDialog {
+    pub connection: Connection,
+    secret: Zeroizing<String>,
+    show_secret: bool,
+    expires: String,
+    submitted: Option<SecretString>,
+    pub pending: Option<Pending>,
+    error: Option<(Field, String)>,
+    /// Set once the new token is in place.
+    done: Option<Account>,
+    secret_widget: Option<egui::Id>,
+    focus_first: bool,
+}
+
+impl ReplaceTokenDialog {
+    pub fn new(connection: Connection) -> Self {
+        ReplaceTokenDialog {
+            connection,
+            secret: Zeroizing::new(String::new()),
+            show_secret: false,
+            expires: String::new(),
+            submitted: None,
+            pending: None,
+            error: None,
+            done: None,
+            secret_widget: None,
+            focus_first: true,
+        }
+    }
+
+    fn secret_label(&self) -> &'static str {
+        match self.connection.auth {
+            AuthKind::ApiToken => "New API token",
+            AuthKind::Pat => "New access token",
+            AuthKind::Password => "New password",
+        }
+    }
+
+    fn submit(&mut self) -> Option<Command> {
+        let expires = match self.expires.trim() {
+            "" => None,
+            text => match text.parse::<Date>() {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.error = Some((
+                        Field::Expires,
+                        "Use the form YYYY-MM-DD, for example 2027-11-22".into(),
+                    ));
+                    return None;
+                }
+            },
+        };
+        if let Err(e) = crate::core::service::validate_secret(
+            &SecretString::from(self.secret.as_str()),
+            self.connection.auth,
+        ) {
+            self.error = Some((Field::Secret, e.sentence()));
+            return None;
+        }
+        if let Some(d) = expires
+            && d < crate::core::connection::today()
+        {
+            self.error = Some((Field::Expires, format!("{d} is in the past")));
+            return None;
+        }
+        self.error = None;
+        let secret = SecretString::from(std::mem::take(&mut *self.secret));
+        self.submitted = Some(secret.clone());
+        Some(Command::Replace {
+            id: self.connection.id.clone(),
+            secret,
+            expires,
+        })
+    }
+
+    /// The swap finished.
+    pub fn on_replaced(&mut self, result: Result<(Connection, Account), Error>) {
+        self.pending = None;
+        match result {
+            Ok((connection, account)) => {
+                self.connection = connection;
+                self.submitted = None;
+                self.done = Some(account);
+            }
+            Err(err) => {
+                self.restore_secret();
+                if !matches!(err, Error::Cancelled) {
+                    self.error = Some((field_for(&err), err.sentence()));
+                }
+            }
+        }
+    }
+
+    fn restore_secret(&mut self) {
+        if let Some(secret) = self.submitted.take() {
+            self.secret.clear();
+            self.secret.push_str(secret.expose_secret());
+        }
+    }
+
+    pub fn cancel_pending(&mut self) {
+        if let Some(mut p) = self.pending.take() {
+            p.cancel.cancel();
+            self.restore_secret();
+        }
+    }
+
+    pub fn forget(&mut self, ctx: &egui::Context) {
+        self.cancel_pending();
+        self.secret.clear();
+        self.submitted = None;
+        if let Some(id) = self.secret_widget {
+            widgets::forget_text_state(ctx, id);
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let p = palette(ui);
+        let c = &self.connection;
+        ui.heading(format!("Replace token: {}", c.name));
+        ui.label(RichText::new(&c.url).color(p.muted));
+        ui.add_space(GAP);
+
+        if let Some(account) = &self.done {
+            self.done_ui(ui, account.clone(), commands);
+            return;
+        }
+
+        let busy = self.pending.is_some();
+        ui.label(
+            "Paste the new token. jira-connect checks it with Jira first; the old one stays \
+             in place until the new one works.",
+        );
+        ui.add_space(GAP);
+        let field_width = 300.0;
+        egui::Grid::new("replace-token-form")
+            .num_columns(2)
+            .spacing([GAP * 1.5, GAP])
+            .show(ui, |ui| {
+                let id = form_label(ui, self.secret_label());
+                ui.add_enabled_ui(!busy, |ui| {
+                    let resp = widgets::secret_field(
+                        ui,
+                        id,
+                        "replace-token-secret",
+                        &mut self.secret,
+                        &mut self.show_secret,
+                        field_width,
+                    );
+                    if self.focus_first {
+                        resp.request_focus();
+                        self.focus_first = false;
+                    }
+                    self.secret_widget = Some(resp.id);
+                });
+                ui.end_row();
+                if let Some((Field::Secret | Field::Url | Field::Login, msg)) = &self.error {
+                    field_message(ui, msg, p.bad);
+                }
+                if self.connection.auth != AuthKind::Password {
+                    ui.label("");
+                    let text = match self.connection.auth {
+                        AuthKind::ApiToken => "Get an API token",
+                        _ => "Create a personal access token",
+                    };
+                    let url = self.connection.token_page();
+                    if ui.link(text).on_hover_text(&url).clicked() {
+                        commands.push(Command::OpenUrl(url));
+                    }
+                    ui.end_row();
+                }
+                let id = form_label(ui, "Token expires");
+                ui.add_enabled(
+                    !busy,
+                    egui::TextEdit::singleline(&mut self.expires)
+                        .hint_text("YYYY-MM-DD (optional)")
+                        .desired_width(field_width),
+                )
+                .labelled_by(id);
+                ui.end_row();
+                if let Some((Field::Expires, msg)) = &self.error {
+                    field_message(ui, msg, p.bad);
+                }
+            });
+
+        ui.add_space(GAP);
+        ui.horizontal(|ui| {
+            ui.set_min_height(ui.spacing().interact_size.y);
+            if busy {
+                ui.spinner();
+                ui.label("Checking the new token with Jira…");
+            } else if let Some((Field::General | Field::Name, msg)) = &self.error {
+                ui.add(egui::Label::new(RichText::new(msg).color(p.bad)).wrap());
+            }
+        });
+        ui.add_space(GAP);
+        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(
+            row,
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| {
+                if ui
+                    .add_enabled(!busy, egui::Button::new(RichText::new("Replace").strong()))
+                    .on_hover_text("Check with Jira, then swap (Enter)")
+                    .clicked()
+                {
+                    commands.extend(self.submit());
+                }
+                if ui.button("Cancel").on_hover_text("Esc").clicked() {
+                    commands.push(if busy {
+                        Command::CancelPending
+                    } else {
+                        Command::CloseDialog
+                    });
+                }
+            },
+        );
+        if !busy && ui.input(|i| i.key_pressed(Key::Enter)) {
+            commands.extend(self.submit());
+        }
+    }
+
+    fn done_ui(&self, ui: &mut Ui, account: Account, commands: &mut Vec<Command>) {
+        let p = palette(ui);
+        ui.label(
+            RichText::new(format!(
+                "The new token works: connected as {}. It is now in the OS keyring.",
+                account.display_name
+            ))
+            .color(p.ok)
+            .strong(),
+        );
+        ui.add_space(GAP);
+        if self.connection.auth == AuthKind::Password {
+            ui.label("The old password is no longer stored by jira-connect.");
+        } else {
+            ui.label(
+                "The old token still works until you revoke it. Revoke it on the token page \
+                 so that nobody else can use it.",
+            );
+        }
+        ui.add_space(GAP);
+        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(
+            row,
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| {
+                if ui.button(RichText::new("Done").strong()).clicked()
+                    || ui.input(|i| i.key_pressed(Key::Enter))
+                {
+                    commands.push(Command::CloseDialog);
+                }
+                if self.connection.auth != AuthKind::Password
+                    && ui.button("Open token page").clicked()
+                {
+                    commands.push(Command::OpenUrl(self.connection.token_page()));
+                }
+            },
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Small widgets shared by the windows: status dots and badges, labelled form rows, the
+//! masked secret field, and the colours that stay readable in light and dark themes.
+
+use egui::{Color32, RichText, Sense, Stroke, Ui, vec2};
+
+use crate::core::connection::Status;
+
+/// Space between form rows and between sections.
+pub const GAP: f32 = 8.0;
+/// Width of the label column in forms and detail grids.
+pub const LABEL_WIDTH: f32 = 120.0;
+
+/// Semantic colours, in a light and a dark variant each (GitHub Primer's palette, which is
+/// tuned for contrast on both backgrounds).
+pub struct Palette {
+    pub ok: Color32,
+    pub warn: Color32,
+    pub bad: Color32,
+    pub muted: Color32,
+}
+
+pub fn palette(ui: &Ui) -> Palette {
+    if ui.visuals().dark_mode {
+        Palette {
+            ok: Color32::from_rgb(0x3f, 0xb9, 0x50),
+            warn: Color32::from_rgb(0xd2, 0x99, 0x22),
+            bad: Color32::from_rgb(0xf8, 0x51, 0x49),
+            muted: Color32::from_rgb(0x8b, 0x94, 0x9e),
+        }
+    } else {
+        Palette {
+            ok: Color32::from_rgb(0x1a, 0x7f, 0x37),
+            warn: Color32::from_rgb(0x9a, 0x67, 0x00),
+            bad: Color32::from_rgb(0xcf, 0x22, 0x2e),
+            muted: Color32::from_rgb(0x6e, 0x77, 0x81),
+        }
+    }
+}
+
+/// How a status is drawn: its colour, and whether the dot is hollow.
+pub fn status_look(ui: &Ui, status: Status) -> (Color32, bool) {
+    let p = palette(ui);
+    match status {
+        Status::Valid => (p.ok, false),
+        Status::ExpiringSoon => (p.warn, false),
+        Status::Expired | Status::Rejected | Status::Error | Status::SecretMissing => {
+            (p.bad, false)
+        }
+        Status::Unreachable => (p.muted, false),
+        Status::Unchecked => (p.muted, true),
+    }
+}
+
+/// The words for a status, as the badge shows them.
+pub fn status_text(status: Status) -> &'static str {
+    match status {
+        Status::Valid => "Valid",
+        Status::ExpiringSoon => "Expiring soon",
+        Status::Expired => "Expired",
+        Status::Rejected => "Rejected",
+        Status::Unreachable => "Unreachable",
+        Status::Error => "Error",
+        Status::Unchecked => "Unchecked",
+        Status::SecretMissing => "Token missing",
+    }
+}
+
+/// A status dot of the given diameter.
+pub fn status_dot(ui: &mut Ui, status: Status, diameter: f32) {
+    let (rect, _) = ui.allocate_exact_size(vec2(diameter, diameter), Sense::hover());
+    paint_dot(ui, rect.center(), status, diameter);
+}
+
+pub fn paint_dot(ui: &Ui, center: egui::Pos2, status: Status, diameter: f32) {
+    let (color, hollow) = status_look(ui, status);
+    let radius = diameter / 2.0;
+    if hollow {
+        ui.painter()
+            .circle_stroke(center, radius - 1.0, Stroke::new(1.5, color));
+    } else {
+        ui.painter().circle_filled(center, radius, color);
+    }
+}
+
+/// A dot and the status in words, in the status colour; a spinner while checking.
+/// Drawn as one widget, so it reads the same in any layout direction.
+pub fn status_badge(ui: &mut Ui, status: Status, checking: bool) -> egui::Response {
+    let (text, color) = if checking {
+        ("Checking…", palette(ui).muted)
+    } else {
+        (status_text(status), status_look(ui, status).0)
+    };
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let galley = ui.painter().layout_no_wrap(text.to_string(), font, color);
+    let dot = 10.0;
+    let gap = 6.0;
+    let size = vec2(dot + gap + galley.size().x, galley.size().y.max(dot));
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Status, true, text));
+    let dot_center = egui::pos2(rect.left() + dot / 2.0, rect.center().y);
+    if checking {
+        egui::Spinner::new().size(dot + 2.0).paint_at(
+            ui,
+            egui::Rect::from_center_size(dot_center, vec2(dot + 2.0, dot + 2.0)),
+        );
+    } else {
+        paint_dot(ui, dot_center, status, dot);
+    }
+    let text_pos = egui::pos2(
+        rect.left() + dot + gap,
+        rect.center().y - galley.size().y / 2.0,
+    );
+    ui.painter().galley(text_pos, galley, color);
+    response
+}
+
+/// A left-aligned label in the form's label column; returns its id for `labelled_by`.
+pub fn form_label(ui: &mut Ui, text: &str) -> egui::Id {
+    column_label(ui, RichText::new(text))
+}
+
+/// A left-aligned label of fixed width, so that the second column lines up.
+pub fn column_label(ui: &mut Ui, text: RichText) -> egui::Id {
+    let size = vec2(LABEL_WIDTH, ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(
+        size,
+        egui::Layout::left_to_right(egui::Align::Center),
+        |ui| {
+            ui.set_min_size(size);
+            ui.label(text).id
+        },
+    )
+    .inner
+}
+
+/// An error or hint shown under a field, in the form's second column.
+pub fn field_message(ui: &mut Ui, text: &str, color: Color32) {
+    ui.label(""); // label column
+    ui.add(egui::Label::new(RichText::new(text).color(color).small()).wrap());
+    ui.end_row();
+}
+
+/// A masked text field with a Show toggle. `buffer` is wiped by its owner.
+pub fn secret_field(
+    ui: &mut Ui,
+    label_id: egui::Id,
+    id_salt: &str,
+    buffer: &mut String,
+    show: &mut bool,
+    width: f32,
+) -> egui::Response {
+    ui.horizontal(|ui| {
+        let toggle_width = 56.0;
+        let edit = egui::TextEdit::singleline(buffer)
+            .id_salt(id_salt)
+            .password(!*show)
+            .desired_width(width - toggle_width - ui.spacing().item_spacing.x);
+        let response = ui.add(edit).labelled_by(label_id);
+        let toggle_text = if *show { "Hide" } else { "Show" };
+        if ui
+            .add_sized(
+                [toggle_width, ui.spacing().interact_size.y],
+                egui::Button::new(toggle_text),
+            )
+            .on_hover_text("Show or hide what you typed")
+            .clicked()
+        {
+            *show = !*show;
+        }
+        response
+    })
+    .inner
+}
+
+/// Forgets egui's own copy of a text field's state (cursor and undo history), which would
+/// otherwise keep earlier versions of a secret in memory after the field is gone.
+pub fn forget_text_state(ctx: &egui::Context, id: egui::Id) {
+    ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(id));
+}
+
+/// Follow the system theme, or force light or dark.
+pub fn theme_switch(ui: &mut Ui) {
+    use egui::ThemePreference;
+    let mut preference = ui.ctx().options(|o| o.theme_preference);
+    let before = preference;
+    // Laid out right to left, so the last option comes first.
+    for (value, text) in [
+        (ThemePreference::Dark, "Dark"),
+        (ThemePreference::Light, "Light"),
+        (ThemePreference::System, "System"),
+    ] {
+        ui.selectable_value(&mut preference, value, text);
+    }
+    ui.label(RichText::new("Theme").color(palette(ui).muted));
+    if preference != before {
+        ui.ctx().set_theme(preference);
+    }
+}
+
+/// Initials for an avatar: the first letters of the first two words.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A round avatar with initials.
+pub fn avatar(ui: &mut Ui, name: &str, diameter: f32) {
+    let (rect, _) = ui.allocate_exact_size(vec2(diameter, diameter), Sense::hover());
+    let fill = if ui.visuals().dark_mode {
+        Color32::from_rgb(0x1f, 0x4f, 0x9c)
+    } else {
+        Color32::from_rgb(0xdd, 0xe8, 0xfb)
+    };
+    let text = if ui.visuals().dark_mode {
+        Color32::WHITE
+    } else {
+        Color32::from_rgb(0x0b, 0x3d, 0x91)
+    };
+    ui.painter()
+        .circle_filled(rect.center(), diameter / 2.0, fill);
+    ui.painter().text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        initials(name),
+        egui::FontId::proportional(diameter * 0.4),
+        text,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_two_words() {
+        assert_eq!(initials("Mia Krystof"), "MK");
+        assert_eq!(initials("mia"), "M");
+        assert_eq!(initials("Anna Maria Lopez"), "AM");
+        assert_eq!(initials(""), "");
+    }
+}
