@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against real parts: a private gnome-keyring on its own D-Bus
-# session (the real OS keyring path, through Secret Service) and a loopback mock Jira.
+# session (the real OS keyring path, through Secret Service), a loopback mock Jira, and the
+# real window under Xvfb.
 # Nothing here touches your own keyring or config: both live in temporary directories.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,5 @@ dbus-run-session -- bash -c '
   set -euo pipefail
   echo -n "test-keyring-password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test --locked "$@"
+  scripts/smoke-window.sh target/debug/jira-connect
 ' bash "$@"

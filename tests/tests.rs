@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod gui;
 mod jira_http;
 mod keyring_os;
 mod leaks;

@@ -1,0 +1,535 @@
+//! The desktop app through its real UI (egui_kittest drives the same App the window runs),
+//! against a loopback mock Jira and keyring-core's mock store. Widgets are found by their
+//! accessible labels, as a screen reader finds them.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use egui::accesskit::{Role, Toggled};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use jira_connect::core::config::ConfigStore;
+use jira_connect::core::connection::{ConnectionId, Deployment, Status, today};
+use jira_connect::core::error::KeyringError;
+use jira_connect::core::jira::JiraClient;
+use jira_connect::core::secrets::{KeyringStore, SecretStore};
+use jira_connect::core::service::{Connections, NewConnection};
+use jira_connect::ui::App;
+use secrecy::{ExposeSecret, SecretString};
+use wiremock::MockServer;
+
+use crate::common::*;
+
+struct Gui {
+    harness: Harness<'static, App>,
+    svc: Arc<Connections>,
+    opened: Arc<Mutex<Vec<String>>>,
+    jira: MockServer,
+    rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+/// The app over a fresh config dir, with `setup` run on the service before the window opens.
+fn gui_with(
+    secrets: Arc<dyn SecretStore>,
+    setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServer),
+) -> Gui {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let jira = rt.block_on(jira_basic(3, EMAIL, TOKEN, cloud_user()));
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Arc::new(Connections::new(
+        ConfigStore::new(dir.path()),
+        secrets,
+        JiraClient::new(Duration::from_secs(10)).unwrap(),
+    ));
+    setup(&rt, &svc, &jira);
+    let opened = Arc::new(Mutex::new(Vec::new()));
+    let record = opened.clone();
+    let handle = rt.handle().clone();
+    let app_svc = svc.clone();
+    let harness = Harness::builder()
+        .with_size([1000.0, 720.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            let record = record.clone();
+            App::new(
+                cc,
+                handle.clone(),
+                app_svc.clone(),
+                Arc::new(move |url: &str| record.lock().unwrap().push(url.to_string())),
+            )
+        });
+    let mut gui = Gui {
+        harness,
+        svc,
+        opened,
+        jira,
+        rt,
+        _dir: dir,
+    };
+    gui.until("the config is loaded", |h| h.state().is_loaded());
+    gui
+}
+
+fn gui(setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServer)) -> Gui {
+    gui_with(Arc::new(KeyringStore::mock()), setup)
+}
+
+/// Saves a Cloud connection through the service (not the UI), for tests that start with one.
+fn saved(rt: &tokio::runtime::Runtime, svc: &Arc<Connections>, jira: &MockServer, name: &str) {
+    let draft = svc
+        .prepare(&NewConnection {
+            url: jira.uri(),
+            name: Some(name.into()),
+            deployment: Some(Deployment::Cloud),
+            login: Some(EMAIL.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    rt.block_on(svc.add(draft, SecretString::from(TOKEN)))
+        .unwrap();
+}
+
+impl Gui {
+    /// Steps frames until `done` holds; background work runs on the runtime meanwhile.
+    /// Bounded in count, not in time, so a slow machine cannot make it flaky.
+    fn until(&mut self, what: &str, done: impl Fn(&Harness<'static, App>) -> bool) {
+        for _ in 0..2000 {
+            self.harness.step();
+            if done(&self.harness) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("gave up waiting until {what}");
+    }
+
+    /// Waits until the opener was asked to open `url`.
+    fn wait_opened(&self, url: &str) {
+        for _ in 0..2000 {
+            if self.opened.lock().unwrap().iter().any(|u| u == url) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!(
+            "{url} was never opened; opened: {:?}",
+            self.opened.lock().unwrap()
+        );
+    }
+
+    fn idle(&mut self) {
+        self.until("background work is done", |h| !h.state().is_busy());
+    }
+
+    fn type_into(&mut self, role: Role, label: &str, text: &str) {
+        self.harness.get_by_role_and_label(role, label).focus();
+        self.harness.step();
+        self.harness
+            .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        self.harness
+            .get_by_role_and_label(role, label)
+            .type_text(text);
+        self.harness.step();
+    }
+
+    /// Clicks through the accessibility API, as a screen reader does, then steps until the
+    /// command it caused has been applied and drawn.
+    fn click(&mut self, label: &str) {
+        self.harness.get_by_label(label).click_accesskit();
+        for _ in 0..3 {
+            self.harness.step();
+        }
+    }
+
+    /// True when some visible text contains `needle`.
+    fn shows(&self, needle: &str) -> bool {
+        self.harness
+            .query_all_by(|n| {
+                n.value().is_some_and(|v| v.contains(needle))
+                    || n.label().is_some_and(|l| l.contains(needle))
+            })
+            .next()
+            .is_some()
+    }
+
+    fn statuses(&self) -> Vec<(String, Status)> {
+        self.harness
+            .state()
+            .rows()
+            .iter()
+            .map(|r| (r.connection.name.clone(), r.connection.status(today())))
+            .collect()
+    }
+}
+
+#[test]
+fn new_connection_saves_and_lists_a_valid_row() {
+    let mut g = gui(|_, _, _| {});
+    assert!(g.shows("No connections yet"));
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    assert!(g.harness.state().dialog_open());
+
+    let url = g.jira.uri();
+    g.type_into(Role::TextInput, "Jira URL", &url);
+    assert_eq!(
+        g.harness
+            .get_by_role_and_label(Role::TextInput, "Name")
+            .value()
+            .as_deref(),
+        Some("127-0-0-1"),
+        "the name is prefilled from the host"
+    );
+    g.type_into(Role::TextInput, "Name", "acme");
+    g.click("Jira Cloud");
+    g.type_into(Role::TextInput, "Email", EMAIL);
+    g.type_into(Role::PasswordInput, "API token", TOKEN);
+    g.click("Save");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+
+    assert_eq!(g.statuses(), vec![("acme".to_string(), Status::Valid)]);
+    assert!(
+        g.harness.query_by_label("acme, Valid").is_some(),
+        "the row reads as valid"
+    );
+    assert!(g.shows("Mia Krystof"));
+    let secret = g.rt.block_on(g.svc.token("acme")).unwrap();
+    assert_eq!(secret.expose_secret(), TOKEN);
+}
+
+#[test]
+fn a_wrong_token_shows_the_rejection_and_saves_nothing() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    let url = g.jira.uri();
+    g.type_into(Role::TextInput, "Jira URL", &url);
+    g.click("Jira Cloud");
+    g.type_into(Role::TextInput, "Email", EMAIL);
+    g.type_into(Role::PasswordInput, "API token", "not-the-token");
+    g.click("Save");
+    g.idle();
+    assert!(g.harness.state().dialog_open(), "the dialog stays open");
+    assert!(g.shows("Jira rejected the email and token"));
+    assert!(g.svc.list().unwrap().is_empty());
+    assert!(g.harness.state().rows().is_empty());
+    // The field gets the secret back, so the user can correct it rather than retype it.
+    assert!(
+        g.harness
+            .get_by_role_and_label(Role::PasswordInput, "API token")
+            .value()
+            .is_some_and(|v| !v.is_empty())
+    );
+}
+
+#[test]
+fn test_button_validates_without_saving() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    let url = g.jira.uri();
+    g.type_into(Role::TextInput, "Jira URL", &url);
+    g.click("Jira Cloud");
+    g.type_into(Role::TextInput, "Email", EMAIL);
+    g.type_into(Role::PasswordInput, "API token", TOKEN);
+    g.click("Test");
+    g.idle();
+    assert!(g.shows("Connected as Mia Krystof · Jira Cloud 1001.0.0"));
+    assert!(g.harness.state().dialog_open());
+    assert!(g.svc.list().unwrap().is_empty());
+}
+
+#[test]
+fn cloud_ticks_itself_and_the_secret_field_follows() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    g.type_into(
+        Role::TextInput,
+        "Jira URL",
+        "https://acme.atlassian.net/browse/ABC-1",
+    );
+    let cloud = g
+        .harness
+        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
+    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::True));
+    assert!(
+        g.harness
+            .query_by_role_and_label(Role::TextInput, "Email")
+            .is_some()
+    );
+    let secret = g
+        .harness
+        .get_by_role_and_label(Role::PasswordInput, "API token");
+    assert!(
+        secret.accesskit_node().is_password_input(),
+        "the secret is masked"
+    );
+    assert!(g.harness.query_by_label("Get an API token").is_some());
+
+    g.harness.get_by_label("Get an API token").click_accesskit();
+    g.harness.step();
+    g.wait_opened("https://id.atlassian.com/manage-profile/security/api-tokens");
+
+    g.type_into(
+        Role::TextInput,
+        "Jira URL",
+        "https://jira.corp.example/jira",
+    );
+    let cloud = g
+        .harness
+        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
+    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::False));
+    assert!(
+        g.harness
+            .query_by_role_and_label(Role::TextInput, "Username")
+            .is_some()
+    );
+    assert!(
+        g.harness
+            .query_by_role_and_label(Role::PasswordInput, "Personal access token")
+            .is_some()
+    );
+
+    // The user can still overrule the detection.
+    g.click("Jira Cloud");
+    let cloud = g
+        .harness
+        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
+    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::True));
+    g.type_into(Role::TextInput, "Jira URL", "https://jira.corp.example/");
+    let cloud = g
+        .harness
+        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
+    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::True));
+
+    // Show reveals the secret; it is masked again after Hide.
+    g.click("Show");
+    assert!(
+        g.harness
+            .query_by_role_and_label(Role::TextInput, "API token")
+            .is_some()
+    );
+    g.click("Hide");
+    assert!(
+        g.harness
+            .query_by_role_and_label(Role::PasswordInput, "API token")
+            .is_some()
+    );
+}
+
+#[test]
+fn escape_closes_the_dialog() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    assert!(g.harness.state().dialog_open());
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+    assert!(!g.harness.state().dialog_open());
+}
+
+#[test]
+fn every_input_in_the_dialog_has_a_name() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    g.type_into(Role::TextInput, "Jira URL", "jira.corp.example");
+    let unnamed = g.harness.unnamed_widgets();
+    assert!(unnamed.is_empty(), "unnamed widgets: {unnamed:?}");
+}
+
+#[test]
+fn replace_works_and_a_failed_replace_keeps_the_old_token() {
+    let mut g = gui(|rt, svc, jira| saved(rt, svc, jira, "acme"));
+    g.idle();
+    g.click("Replace token");
+    g.type_into(Role::PasswordInput, "New API token", "wrong");
+    g.click("Replace");
+    g.idle();
+    assert!(g.shows("Jira rejected the email and token"));
+    assert_eq!(
+        g.rt.block_on(g.svc.token("acme")).unwrap().expose_secret(),
+        TOKEN
+    );
+
+    // Atlassian now also accepts the new token.
+    let accepting = g.rt.block_on(jira_basic(3, EMAIL, NEW_TOKEN, cloud_user()));
+    let mut moved = g.svc.get("acme").unwrap();
+    moved.url = accepting.uri();
+    g.svc
+        .config()
+        .update(|cfg| {
+            cfg.connections[0] = moved;
+            Ok(())
+        })
+        .unwrap();
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+    g.harness.state_mut().reload();
+    g.until("reloaded", |h| {
+        h.state()
+            .rows()
+            .first()
+            .is_some_and(|r| r.connection.url == accepting.uri())
+    });
+    g.click("Replace token");
+    g.type_into(Role::PasswordInput, "New API token", NEW_TOKEN);
+    g.type_into(Role::TextInput, "Token expires", "2099-12-31");
+    g.click("Replace");
+    g.idle();
+    assert!(g.shows("The old token still works until you revoke it"));
+    // The dialog's button, drawn above the details' button of the same name.
+    let buttons = g.harness.get_all_by_label("Open token page");
+    buttons.last().unwrap().click_accesskit();
+    g.harness.step();
+    g.wait_opened("https://id.atlassian.com/manage-profile/security/api-tokens");
+    g.click("Done");
+    assert!(!g.harness.state().dialog_open());
+    assert_eq!(
+        g.rt.block_on(g.svc.token("acme")).unwrap().expose_secret(),
+        NEW_TOKEN
+    );
+    let row = &g.harness.state().rows()[0];
+    assert_eq!(
+        row.connection.token_expires,
+        Some(jiff::civil::date(2099, 12, 31))
+    );
+}
+
+#[test]
+fn remove_deletes_the_entry_and_its_secret() {
+    let store = Arc::new(KeyringStore::mock());
+    let mut g = gui_with(store.clone(), |rt, svc, jira| saved(rt, svc, jira, "acme"));
+    g.idle();
+    let id: ConnectionId = g.svc.get("acme").unwrap().id;
+    assert!(store.get(&id).unwrap().is_some());
+    g.click("Remove");
+    assert!(g.shows("Remove acme?"));
+    assert!(g.shows("It does not revoke the token at Atlassian"));
+    // The dialog's button is drawn above the details' one.
+    let buttons = g.harness.get_all_by_role_and_label(Role::Button, "Remove");
+    buttons.last().unwrap().click_accesskit();
+    for _ in 0..3 {
+        g.harness.step();
+    }
+    g.until("the row is gone", |h| h.state().rows().is_empty());
+    assert!(g.svc.list().unwrap().is_empty());
+    assert!(
+        store.get(&id).unwrap().is_none(),
+        "the keyring entry is deleted"
+    );
+}
+
+#[test]
+fn check_all_updates_every_row() {
+    let mut g = gui(|rt, svc, jira| {
+        for name in ["one", "two", "three"] {
+            saved(rt, svc, jira, name);
+        }
+        svc.set_check_on_launch(false).unwrap();
+    });
+    assert!(g.statuses().iter().all(|(_, s)| *s == Status::Valid));
+    // The tokens get revoked.
+    g.rt.block_on(async {
+        g.jira.reset().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(401))
+            .mount(&g.jira)
+            .await;
+    });
+    g.click("Check all");
+    g.idle();
+    assert_eq!(
+        g.statuses(),
+        vec![
+            ("one".to_string(), Status::Rejected),
+            ("two".to_string(), Status::Rejected),
+            ("three".to_string(), Status::Rejected),
+        ]
+    );
+    assert!(g.harness.query_by_label("two, Rejected").is_some());
+}
+
+/// A store that counts every access.
+struct Counting(AtomicUsize, KeyringStore);
+
+impl SecretStore for Counting {
+    fn get(&self, id: &ConnectionId) -> Result<Option<SecretString>, KeyringError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        self.1.get(id)
+    }
+    fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        self.1.set(id, secret)
+    }
+    fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        self.1.delete(id)
+    }
+    fn describe(&self) -> String {
+        "counting".into()
+    }
+}
+
+#[test]
+fn launch_shows_the_last_status_without_touching_the_keyring() {
+    let store = Arc::new(Counting(AtomicUsize::new(0), KeyringStore::mock()));
+    let mut g = gui_with(store.clone(), |rt, svc, jira| {
+        saved(rt, svc, jira, "acme");
+        svc.set_check_on_launch(false).unwrap();
+    });
+    let after_setup = store.0.load(Ordering::SeqCst);
+    for _ in 0..20 {
+        g.harness.step();
+    }
+    assert_eq!(g.statuses(), vec![("acme".to_string(), Status::Valid)]);
+    assert_eq!(
+        store.0.load(Ordering::SeqCst),
+        after_setup,
+        "no keyring access at launch"
+    );
+    assert!(g.shows("Mia Krystof"));
+}
+
+#[test]
+fn copy_token_puts_it_on_the_clipboard_and_says_so() {
+    let mut g = gui(|rt, svc, jira| {
+        saved(rt, svc, jira, "acme");
+        svc.set_check_on_launch(false).unwrap();
+    });
+    g.harness.get_by_label("Copy token").click_accesskit();
+    // Look at every frame's output: the copy happens in whichever frame the token arrives.
+    let mut copied = false;
+    for _ in 0..2000 {
+        g.harness.step();
+        copied |= g
+            .harness
+            .output()
+            .platform_output
+            .commands
+            .iter()
+            .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if text == TOKEN));
+        if copied && g.harness.state().notice().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(copied, "the token went to the clipboard");
+    assert_eq!(
+        g.harness.state().notice(),
+        Some("Copied the token of acme to the clipboard")
+    );
+}
