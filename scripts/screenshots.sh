@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Regenerates the README screenshots from the real window under Xvfb, against the demo Jira
+# (examples/mock_jira.rs) and a private keyring, in the dark and the light theme.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" != "--inside" ]; then
+  scripts/install-deps.sh
+  cargo build --release --bin jira-connect --example mock_jira
+  scratch=$(mktemp -d)
+  mkdir -p "$scratch/data" "$scratch/run"; chmod 700 "$scratch/run"
+  XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" SCRATCH="$scratch" \
+    dbus-run-session -- "$0" --inside
+  rm -rf "$scratch"
+  exit 0
+fi
+
+echo -n screenshots | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+bin=target/release/jira-connect
+out=assets/screenshots
+mkdir -p "$out"
+port=$(( 20000 + RANDOM % 20000 ))
+target/release/examples/mock_jira "$port" >/dev/null &
+mock=$!
+Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $mock $xvfb 2>/dev/null || true' EXIT
+export DISPLAY=:97 JIRA_CONNECT_CONFIG_DIR="$SCRATCH/cfg"
+sleep 1
+
+# A few connections in different states.
+echo demo-token | $bin add --url "http://localhost:$port" --cloud --name acme \
+  --email mia@example.com --token-label laptop --expires 2027-05-01 >/dev/null
+echo demo-pat | $bin add --url "http://127.0.0.1:$port/jira" --name corp-jira \
+  --token-label jira-connect --expires "$(date -d '+9 days' +%F)" >/dev/null
+echo demo-token | $bin add --url "http://localhost:$port" --cloud --name sandbox \
+  --email mia@example.com --expires 2027-01-15 >/dev/null
+
+shoot() {
+  local theme=$1
+  JIRA_CONNECT_THEME=$theme $bin >/dev/null 2>&1 &
+  local app=$!
+  local wid
+  wid=$(timeout 60 xdotool search --sync --name '^jira-connect$' | head -n 1)
+  sleep 3
+  import -window "$wid" "$out/main-$theme.png"
+  xdotool windowfocus --sync "$wid"
+  xdotool key ctrl+n
+  sleep 0.5
+  xdotool type --delay 15 "acme.atlassian.net"
+  for _ in 1 2 3; do xdotool key Tab; done
+  xdotool type --delay 15 "mia@example.com"
+  xdotool key Tab
+  xdotool type --delay 15 "not-the-real-token"
+  sleep 1
+  import -window "$wid" "$out/new-connection-$theme.png"
+  xdotool key ctrl+q
+  wait "$app" || true
+}
+shoot dark
+shoot light
+echo "wrote $(ls "$out" | tr '\n' ' ')"
