@@ -2,18 +2,17 @@
 //! validated with Jira before anything is stored.
 
 use egui::{Key, RichText, Ui};
-use jiff::civil::Date;
-use secrecy::{ExposeSecret, SecretString};
-use zeroize::Zeroizing;
 
 use crate::core::Error;
 use crate::core::connection::{AuthKind, CLOUD_TOKEN_PAGE, Deployment, token_page};
 use crate::core::jira::Account;
-use crate::core::service::{NewConnection, prepare};
+use crate::core::service::{NewConnection, prepare, validate_secret};
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::backend::Cancel;
-use crate::ui::widgets::{self, GAP, field_message, form_label, palette};
+use crate::ui::widgets::{
+    GAP, SecretInput, button_row, field_message, form_label, palette, parse_expiry,
+};
 
 /// Which field an error belongs next to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,15 +72,11 @@ pub struct NewConnectionDialog {
     cloud_touched: bool,
     login: String,
     dc_auth: AuthKind,
-    secret: Zeroizing<String>,
-    show_secret: bool,
+    secret: SecretInput,
     expires: String,
     allow_http: bool,
-    /// The secret handed to a save, kept to put it back into the field if the save fails.
-    submitted: Option<SecretString>,
     pub pending: Option<Pending>,
     result: Option<Result<Account, (Field, String)>>,
-    secret_widget: Option<egui::Id>,
     focus_first: bool,
 }
 
@@ -95,14 +90,11 @@ impl Default for NewConnectionDialog {
             cloud_touched: false,
             login: String::new(),
             dc_auth: AuthKind::Pat,
-            secret: Zeroizing::new(String::new()),
-            show_secret: false,
+            secret: SecretInput::default(),
             expires: String::new(),
             allow_http: false,
-            submitted: None,
             pending: None,
             result: None,
-            secret_widget: None,
             focus_first: true,
         }
     }
@@ -110,7 +102,6 @@ impl Default for NewConnectionDialog {
 
 impl NewConnectionDialog {
     pub const TITLE: &'static str = "New Connection";
-    const SECRET_SALT: &'static str = "new-connection-secret";
 
     fn deployment(&self) -> Deployment {
         if self.cloud {
@@ -166,18 +157,12 @@ impl NewConnectionDialog {
 
     /// Builds the draft and the secret, or shows why it cannot.
     fn submit(&mut self, save: bool) -> Option<Command> {
-        let expires = match self.expires.trim() {
-            "" => None,
-            text => match text.parse::<Date>() {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    self.result = Some(Err((
-                        Field::Expires,
-                        "Use the form YYYY-MM-DD, for example 2027-11-22".into(),
-                    )));
-                    return None;
-                }
-            },
+        let expires = match parse_expiry(&self.expires) {
+            Ok(expires) => expires,
+            Err(msg) => {
+                self.result = Some(Err((Field::Expires, msg)));
+                return None;
+            }
         };
         let login = self.login.trim();
         let input = NewConnection {
@@ -197,21 +182,16 @@ impl NewConnectionDialog {
                 return None;
             }
         };
-        if let Err(e) = crate::core::service::validate_secret(
-            &SecretString::from(self.secret.as_str()),
-            draft.auth,
-        ) {
+        if let Err(e) = validate_secret(&self.secret.peek(), draft.auth) {
             self.result = Some(Err((Field::Secret, e.sentence())));
             return None;
         }
         self.result = None;
         if save {
-            // The secret leaves the field: move it out, leaving nothing behind in the buffer.
-            let secret = SecretString::from(std::mem::take(&mut *self.secret));
-            self.submitted = Some(secret.clone());
+            let secret = self.secret.take();
             Some(Command::Save { draft, secret })
         } else {
-            let secret = SecretString::from(self.secret.as_str());
+            let secret = self.secret.peek();
             Some(Command::Test { draft, secret })
         }
     }
@@ -225,10 +205,7 @@ impl NewConnectionDialog {
     /// A save failed: show why, and give the secret back to the field.
     pub fn on_save_failed(&mut self, err: Error) {
         self.pending = None;
-        if let Some(secret) = self.submitted.take() {
-            self.secret.clear();
-            self.secret.push_str(secret.expose_secret());
-        }
+        self.secret.give_back();
         if !matches!(err, Error::Cancelled) {
             self.result = Some(Err((field_for(&err), err.sentence())));
         }
@@ -238,23 +215,14 @@ impl NewConnectionDialog {
     pub fn cancel_pending(&mut self) {
         if let Some(mut p) = self.pending.take() {
             p.cancel.cancel();
-            if p.saving
-                && let Some(secret) = self.submitted.take()
-            {
-                self.secret.clear();
-                self.secret.push_str(secret.expose_secret());
-            }
+            self.secret.give_back();
         }
     }
 
     /// Wipes the secret and egui's copy of the field before the dialog goes away.
     pub fn forget(&mut self, ctx: &egui::Context) {
         self.cancel_pending();
-        self.secret.clear();
-        self.submitted = None;
-        if let Some(id) = self.secret_widget {
-            widgets::forget_text_state(ctx, id);
-        }
+        self.secret.forget(ctx);
     }
 
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -365,17 +333,7 @@ impl NewConnectionDialog {
                 }
 
                 let id = form_label(ui, self.secret_label());
-                ui.add_enabled_ui(!busy, |ui| {
-                    let resp = widgets::secret_field(
-                        ui,
-                        id,
-                        Self::SECRET_SALT,
-                        &mut self.secret,
-                        &mut self.show_secret,
-                        field_width,
-                    );
-                    self.secret_widget = Some(resp.id);
-                });
+                ui.add_enabled_ui(!busy, |ui| self.secret.ui(ui, id, field_width));
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Secret) {
                     field_message(ui, msg, p.bad);
@@ -469,33 +427,28 @@ impl NewConnectionDialog {
 
     fn buttons(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let busy = self.pending.is_some();
-        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
-        ui.allocate_ui_with_layout(
-            row,
-            egui::Layout::right_to_left(egui::Align::Center),
-            |ui| {
-                if ui
-                    .add_enabled(!busy, egui::Button::new(RichText::new("Save").strong()))
-                    .on_hover_text("Check with Jira, then store (Enter)")
-                    .clicked()
-                {
-                    commands.extend(self.submit(true));
+        button_row(ui, |ui| {
+            if ui
+                .add_enabled(!busy, egui::Button::new(RichText::new("Save").strong()))
+                .on_hover_text("Check with Jira, then store (Enter)")
+                .clicked()
+            {
+                commands.extend(self.submit(true));
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Test"))
+                .on_hover_text("Check with Jira without saving")
+                .clicked()
+            {
+                commands.extend(self.submit(false));
+            }
+            if ui.button("Cancel").on_hover_text("Esc").clicked() {
+                if busy {
+                    commands.push(Command::CancelPending);
+                } else {
+                    commands.push(Command::CloseDialog);
                 }
-                if ui
-                    .add_enabled(!busy, egui::Button::new("Test"))
-                    .on_hover_text("Check with Jira without saving")
-                    .clicked()
-                {
-                    commands.extend(self.submit(false));
-                }
-                if ui.button("Cancel").on_hover_text("Esc").clicked() {
-                    if busy {
-                        commands.push(Command::CancelPending);
-                    } else {
-                        commands.push(Command::CloseDialog);
-                    }
-                }
-            },
-        );
+            }
+        });
     }
 }

@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 
 use crate::core::connection::{AuthKind, Connection, Deployment};
 use crate::ui::Command;
-use crate::ui::widgets::{GAP, palette};
+use crate::ui::widgets::{GAP, button_row, palette};
 
 pub struct RemoveDialog {
     pub connection: Connection,
@@ -57,30 +57,25 @@ impl RemoveDialog {
             ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
         }
         ui.add_space(GAP * 2.0);
-        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
-        ui.allocate_ui_with_layout(
-            row,
-            egui::Layout::right_to_left(egui::Align::Center),
-            |ui| {
-                let remove =
-                    egui::Button::new(RichText::new("Remove").color(egui::Color32::WHITE).strong())
-                        .fill(p.bad);
-                if ui.add_enabled(!self.pending, remove).clicked() {
-                    self.pending = true;
-                    self.error = None;
-                    commands.push(Command::Remove(self.connection.id.clone()));
-                }
-                if ui
-                    .add_enabled(!self.pending, egui::Button::new("Cancel"))
-                    .on_hover_text("Esc")
-                    .clicked()
-                {
-                    commands.push(Command::CloseDialog);
-                }
-                if self.pending {
-                    ui.spinner();
-                }
-            },
-        );
+        button_row(ui, |ui| {
+            let remove =
+                egui::Button::new(RichText::new("Remove").color(egui::Color32::WHITE).strong())
+                    .fill(p.bad);
+            if ui.add_enabled(!self.pending, remove).clicked() {
+                self.pending = true;
+                self.error = None;
+                commands.push(Command::Remove(self.connection.id.clone()));
+            }
+            if ui
+                .add_enabled(!self.pending, egui::Button::new("Cancel"))
+                .on_hover_text("Esc")
+                .clicked()
+            {
+                commands.push(Command::CloseDialog);
+            }
+            if self.pending {
+                ui.spinner();
+            }
+        });
     }
 }

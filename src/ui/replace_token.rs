@@ -2,28 +2,25 @@
 //! in the keyring until then. Afterwards it points to the page where the old one is revoked.
 
 use egui::{Key, RichText, Ui};
-use jiff::civil::Date;
-use secrecy::{ExposeSecret, SecretString};
-use zeroize::Zeroizing;
 
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection};
 use crate::core::jira::Account;
+use crate::core::service::validate_secret;
 use crate::ui::Command;
 use crate::ui::new_connection::{Field, Pending, field_for};
-use crate::ui::widgets::{self, GAP, field_message, form_label, palette};
+use crate::ui::widgets::{
+    GAP, SecretInput, button_row, field_message, form_label, palette, parse_expiry,
+};
 
 pub struct ReplaceTokenDialog {
     pub connection: Connection,
-    secret: Zeroizing<String>,
-    show_secret: bool,
+    secret: SecretInput,
     expires: String,
-    submitted: Option<SecretString>,
     pub pending: Option<Pending>,
     error: Option<(Field, String)>,
     /// Set once the new token is in place.
     done: Option<Account>,
-    secret_widget: Option<egui::Id>,
     focus_first: bool,
 }
 
@@ -31,14 +28,11 @@ impl ReplaceTokenDialog {
     pub fn new(connection: Connection) -> Self {
         ReplaceTokenDialog {
             connection,
-            secret: Zeroizing::new(String::new()),
-            show_secret: false,
+            secret: SecretInput::default(),
             expires: String::new(),
-            submitted: None,
             pending: None,
             error: None,
             done: None,
-            secret_widget: None,
             focus_first: true,
         }
     }
@@ -52,23 +46,14 @@ impl ReplaceTokenDialog {
     }
 
     fn submit(&mut self) -> Option<Command> {
-        let expires = match self.expires.trim() {
-            "" => None,
-            text => match text.parse::<Date>() {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    self.error = Some((
-                        Field::Expires,
-                        "Use the form YYYY-MM-DD, for example 2027-11-22".into(),
-                    ));
-                    return None;
-                }
-            },
+        let expires = match parse_expiry(&self.expires) {
+            Ok(expires) => expires,
+            Err(msg) => {
+                self.error = Some((Field::Expires, msg));
+                return None;
+            }
         };
-        if let Err(e) = crate::core::service::validate_secret(
-            &SecretString::from(self.secret.as_str()),
-            self.connection.auth,
-        ) {
+        if let Err(e) = validate_secret(&self.secret.peek(), self.connection.auth) {
             self.error = Some((Field::Secret, e.sentence()));
             return None;
         }
@@ -79,8 +64,7 @@ impl ReplaceTokenDialog {
             return None;
         }
         self.error = None;
-        let secret = SecretString::from(std::mem::take(&mut *self.secret));
-        self.submitted = Some(secret.clone());
+        let secret = self.secret.take();
         Some(Command::Replace {
             id: self.connection.id.clone(),
             secret,
@@ -94,11 +78,11 @@ impl ReplaceTokenDialog {
         match result {
             Ok((connection, account)) => {
                 self.connection = connection;
-                self.submitted = None;
+                self.secret.settle();
                 self.done = Some(account);
             }
             Err(err) => {
-                self.restore_secret();
+                self.secret.give_back();
                 if !matches!(err, Error::Cancelled) {
                     self.error = Some((field_for(&err), err.sentence()));
                 }
@@ -106,27 +90,16 @@ impl ReplaceTokenDialog {
         }
     }
 
-    fn restore_secret(&mut self) {
-        if let Some(secret) = self.submitted.take() {
-            self.secret.clear();
-            self.secret.push_str(secret.expose_secret());
-        }
-    }
-
     pub fn cancel_pending(&mut self) {
         if let Some(mut p) = self.pending.take() {
             p.cancel.cancel();
-            self.restore_secret();
+            self.secret.give_back();
         }
     }
 
     pub fn forget(&mut self, ctx: &egui::Context) {
         self.cancel_pending();
-        self.secret.clear();
-        self.submitted = None;
-        if let Some(id) = self.secret_widget {
-            widgets::forget_text_state(ctx, id);
-        }
+        self.secret.forget(ctx);
     }
 
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -153,21 +126,13 @@ impl ReplaceTokenDialog {
             .spacing([GAP * 1.5, GAP])
             .show(ui, |ui| {
                 let id = form_label(ui, self.secret_label());
-                ui.add_enabled_ui(!busy, |ui| {
-                    let resp = widgets::secret_field(
-                        ui,
-                        id,
-                        "replace-token-secret",
-                        &mut self.secret,
-                        &mut self.show_secret,
-                        field_width,
-                    );
-                    if self.focus_first {
-                        resp.request_focus();
-                        self.focus_first = false;
-                    }
-                    self.secret_widget = Some(resp.id);
-                });
+                let resp = ui
+                    .add_enabled_ui(!busy, |ui| self.secret.ui(ui, id, field_width))
+                    .inner;
+                if self.focus_first {
+                    resp.request_focus();
+                    self.focus_first = false;
+                }
                 ui.end_row();
                 if let Some((Field::Secret | Field::Url | Field::Login, msg)) = &self.error {
                     field_message(ui, msg, p.bad);
@@ -209,27 +174,22 @@ impl ReplaceTokenDialog {
             }
         });
         ui.add_space(GAP);
-        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
-        ui.allocate_ui_with_layout(
-            row,
-            egui::Layout::right_to_left(egui::Align::Center),
-            |ui| {
-                if ui
-                    .add_enabled(!busy, egui::Button::new(RichText::new("Replace").strong()))
-                    .on_hover_text("Check with Jira, then swap (Enter)")
-                    .clicked()
-                {
-                    commands.extend(self.submit());
-                }
-                if ui.button("Cancel").on_hover_text("Esc").clicked() {
-                    commands.push(if busy {
-                        Command::CancelPending
-                    } else {
-                        Command::CloseDialog
-                    });
-                }
-            },
-        );
+        button_row(ui, |ui| {
+            if ui
+                .add_enabled(!busy, egui::Button::new(RichText::new("Replace").strong()))
+                .on_hover_text("Check with Jira, then swap (Enter)")
+                .clicked()
+            {
+                commands.extend(self.submit());
+            }
+            if ui.button("Cancel").on_hover_text("Esc").clicked() {
+                commands.push(if busy {
+                    Command::CancelPending
+                } else {
+                    Command::CloseDialog
+                });
+            }
+        });
         if !busy && ui.input(|i| i.key_pressed(Key::Enter)) {
             commands.extend(self.submit());
         }
@@ -255,22 +215,16 @@ impl ReplaceTokenDialog {
             );
         }
         ui.add_space(GAP);
-        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
-        ui.allocate_ui_with_layout(
-            row,
-            egui::Layout::right_to_left(egui::Align::Center),
-            |ui| {
-                if ui.button(RichText::new("Done").strong()).clicked()
-                    || ui.input(|i| i.key_pressed(Key::Enter))
-                {
-                    commands.push(Command::CloseDialog);
-                }
-                if self.connection.auth != AuthKind::Password
-                    && ui.button("Open token page").clicked()
-                {
-                    commands.push(Command::OpenUrl(self.connection.token_page()));
-                }
-            },
-        );
+        button_row(ui, |ui| {
+            if ui.button(RichText::new("Done").strong()).clicked()
+                || ui.input(|i| i.key_pressed(Key::Enter))
+            {
+                commands.push(Command::CloseDialog);
+            }
+            if self.connection.auth != AuthKind::Password && ui.button("Open token page").clicked()
+            {
+                commands.push(Command::OpenUrl(self.connection.token_page()));
+            }
+        });
     }
 }
