@@ -533,3 +533,77 @@ fn copy_token_puts_it_on_the_clipboard_and_says_so() {
         Some("Copied the token of acme to the clipboard")
     );
 }
+
+#[test]
+fn tab_follows_the_fields_in_order_and_enter_saves() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    g.harness.step();
+    assert!(
+        g.harness
+            .get_by_role_and_label(Role::TextInput, "Jira URL")
+            .is_focused(),
+        "the dialog opens with the URL focused"
+    );
+    let url = g.jira.uri();
+    g.harness
+        .get_by_role_and_label(Role::TextInput, "Jira URL")
+        .type_text(&url);
+    g.harness.step();
+    let order: [(Role, &str); 4] = [
+        (Role::TextInput, "Name"),
+        (Role::CheckBox, "Jira Cloud"),
+        (Role::TextInput, "Username"),
+        (Role::RadioButton, "Personal access token"),
+    ];
+    for (role, label) in order {
+        g.harness.key_press(egui::Key::Tab);
+        g.harness.step();
+        assert!(
+            g.harness.get_by_role_and_label(role, label).is_focused(),
+            "Tab should reach {label}"
+        );
+    }
+    // Make it Cloud, fill the rest, and submit with Enter from the token field.
+    g.click("Jira Cloud");
+    g.type_into(Role::TextInput, "Email", EMAIL);
+    g.type_into(Role::PasswordInput, "API token", TOKEN);
+    g.harness.key_press(egui::Key::Enter);
+    g.harness.step();
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    assert_eq!(g.statuses(), vec![("127-0-0-1".to_string(), Status::Valid)]);
+}
+
+#[test]
+fn data_center_links_to_the_sites_access_token_page() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    g.type_into(
+        Role::TextInput,
+        "Jira URL",
+        "https://jira.corp.example/jira/browse/ABC-1",
+    );
+    g.harness
+        .get_by_label("Create a personal access token")
+        .click_accesskit();
+    g.harness.step();
+    g.wait_opened(
+        "https://jira.corp.example/jira/secure/ViewProfile.jspa?selectedTab=com.atlassian.pats.pats-plugin:jira-user-personal-access-tokens",
+    );
+    // Password sign-in has no token page, so no link.
+    g.click("Password");
+    assert!(
+        g.harness
+            .query_by_label("Create a personal access token")
+            .is_none()
+    );
+    assert!(
+        g.harness
+            .query_by_role_and_label(Role::PasswordInput, "Password")
+            .is_some()
+    );
+}
