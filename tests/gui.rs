@@ -607,3 +607,29 @@ fn data_center_links_to_the_sites_access_token_page() {
             .is_some()
     );
 }
+
+#[test]
+fn a_server_behind_a_company_ca_connects_with_the_ca_field() {
+    let mut g = gui(|_, _, _| {});
+    let jira = g.rt.block_on(crate::tls::tls_jira());
+    let ca = g._dir.path().join("company-ca.pem");
+    std::fs::write(&ca, &jira.ca_pem).unwrap();
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    g.type_into(Role::TextInput, "Jira URL", &jira.url);
+    g.type_into(Role::PasswordInput, "Personal access token", PAT);
+    g.click("Test");
+    g.idle();
+    assert!(
+        g.shows("unknown certificate authority"),
+        "without the CA it is refused"
+    );
+
+    g.type_into(Role::TextInput, "CA certificate", ca.to_str().unwrap());
+    g.click("Save");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    let saved = g.svc.get("127-0-0-1").unwrap();
+    assert_eq!(saved.ca_cert.as_deref(), Some(jira.ca_pem.as_str()));
+    assert_eq!(saved.login.as_deref(), Some("mia"));
+}

@@ -23,7 +23,7 @@ async fn validate_dc(server_uri: &str, timeout: Duration) -> Result<Account, Err
     };
     JiraClient::new(timeout)
         .unwrap()
-        .validate(&site, Deployment::DataCenter, &creds)
+        .validate(&site, Deployment::DataCenter, None, &creds)
         .await
 }
 
@@ -60,7 +60,7 @@ async fn valid_cloud_token_returns_the_account_and_version() {
     };
     let account = JiraClient::new(Duration::from_secs(5))
         .unwrap()
-        .validate(&site, Deployment::Cloud, &creds)
+        .validate(&site, Deployment::Cloud, None, &creds)
         .await
         .unwrap();
     assert_eq!(account.account_id, "5b10a2844c20165700ede21g");

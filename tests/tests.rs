@@ -7,3 +7,4 @@ mod jira_http;
 mod keyring_os;
 mod leaks;
 mod service_flows;
+mod tls;

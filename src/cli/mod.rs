@@ -114,6 +114,10 @@ pub struct AddArgs {
     /// When the token expires (YYYY-MM-DD); jira-connect warns before that.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     expires: Option<Date>,
+    /// A CA certificate (PEM) the site's certificate must chain to, for a Server/Data
+    /// Center site behind a company PKI. Verification stays on.
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Option<std::path::PathBuf>,
     /// Allow plain http:// to a host that is not this machine. The token then travels
     /// unencrypted.
     #[arg(long)]
@@ -232,6 +236,10 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
         token_label: args.token_label,
         token_expires: args.expires,
         allow_http: args.allow_http,
+        ca_cert: match &args.ca_cert {
+            Some(path) => Some(crate::core::jira::read_ca_file(path)?),
+            None => None,
+        },
     };
     let draft = svc.prepare(&new)?;
     if draft.site.is_insecure() && !crate::core::site_url::is_loopback_host(draft.site.host()) {

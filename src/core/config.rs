@@ -272,6 +272,7 @@ mod tests {
             token_label: Some("jira-connect".into()),
             token_created: Some(jiff::civil::date(2026, 11, 22)),
             token_expires: Some(jiff::civil::date(2027, 11, 22)),
+            ca_cert: None,
             allow_http: false,
             last_check: Some(LastCheck {
                 at: "2026-11-22T12:00:00Z".parse().unwrap(),

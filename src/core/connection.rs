@@ -188,6 +188,10 @@ pub struct Connection {
     pub token_created: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "toml_date")]
     pub token_expires: Option<Date>,
+    /// The CA certificate (PEM) the site's certificate must chain to, for Server/DC sites
+    /// behind a company PKI. Not a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<String>,
     /// The user explicitly allowed plain HTTP to a non-loopback host.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_http: bool,
@@ -365,6 +369,7 @@ mod tests {
             token_label: None,
             token_created: None,
             token_expires: expires,
+            ca_cert: None,
             allow_http: false,
             last_check: outcome.map(|outcome| LastCheck {
                 at: Timestamp::UNIX_EPOCH,

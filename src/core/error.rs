@@ -110,7 +110,8 @@ pub enum Error {
     /// The secure connection failed, usually because the certificate is not trusted.
     #[error(
         "cannot set up a secure (TLS) connection to {host}: {detail}. If your company uses \
-         its own certificate authority, install it in the system's trust store"
+         its own certificate authority, give the connection its CA certificate (--ca-cert PATH, \
+         or the CA certificate field) or install it in the system's trust store"
     )]
     Tls { host: String, detail: String },
 

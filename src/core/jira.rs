@@ -64,35 +64,37 @@ impl std::fmt::Debug for JiraClient {
 impl JiraClient {
     /// A client whose requests may take at most `timeout` each.
     pub fn new(timeout: Duration) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
-            .timeout(timeout)
-            .user_agent(concat!("jira-connect/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Network {
-                host: "-".into(),
-                detail: format!("cannot set up HTTPS: {e}"),
-            })?;
+        let http = builder(timeout).build().map_err(setup_error)?;
         Ok(JiraClient { http, timeout })
     }
 
     /// Validates the credentials against `/myself` and reads the server version.
+    ///
+    /// With `ca_cert` (PEM), the site's certificate must chain to that CA; verification is
+    /// never turned off.
     pub async fn validate(
         &self,
         site: &SiteUrl,
         deployment: Deployment,
+        ca_cert: Option<&str>,
         creds: &Credentials<'_>,
     ) -> Result<Account, Error> {
+        let http = match ca_cert {
+            None => self.http.clone(),
+            Some(pem) => builder(self.timeout)
+                .tls_certs_only(parse_ca(pem)?)
+                .build()
+                .map_err(setup_error)?,
+        };
         let v = deployment.api_version();
         let myself = self
-            .get(site, &format!("/rest/api/{v}/myself"), creds)
+            .get(&http, site, &format!("/rest/api/{v}/myself"), creds)
             .await?;
         let mut account = classify(&myself, site, deployment)?;
         // The version is a nice-to-have: a failure here must not fail a valid login, and
         // it is never retried.
         match self
-            .get(site, &format!("/rest/api/{v}/serverInfo"), creds)
+            .get(&http, site, &format!("/rest/api/{v}/serverInfo"), creds)
             .await
         {
             Ok(resp) if resp.status == StatusCode::OK => {
@@ -106,15 +108,13 @@ impl JiraClient {
 
     async fn get(
         &self,
+        http: &reqwest::Client,
         site: &SiteUrl,
         path: &str,
         creds: &Credentials<'_>,
     ) -> Result<RawResponse, Error> {
         let url = site.join(path);
-        let request = self
-            .http
-            .get(&url)
-            .header(header::ACCEPT, "application/json");
+        let request = http.get(&url).header(header::ACCEPT, "application/json");
         // The only place the secret leaves its wrapper on the way out: reqwest marks both
         // headers sensitive, so they are redacted in its own Debug output.
         let request = match creds.auth {
@@ -155,6 +155,64 @@ impl JiraClient {
             body,
         })
     }
+}
+
+fn builder(timeout: Duration) -> reqwest::ClientBuilder {
+    // Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as curl reads them.
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .timeout(timeout)
+        .user_agent(concat!("jira-connect/", env!("CARGO_PKG_VERSION")))
+}
+
+fn setup_error(e: reqwest::Error) -> Error {
+    Error::Network {
+        host: "-".into(),
+        detail: format!("cannot set up HTTPS: {e}"),
+    }
+}
+
+/// The most a CA certificate file may hold.
+pub const MAX_CA_FILE: u64 = 1024 * 1024;
+
+/// Parses a PEM bundle of CA certificates.
+pub fn parse_ca(pem: &str) -> Result<Vec<reqwest::Certificate>, Error> {
+    let invalid = |reason: String| Error::InvalidInput {
+        field: "CA certificate",
+        reason,
+    };
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(invalid(
+            "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+        .map_err(|e| invalid(format!("it cannot be read as PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(invalid("it holds no certificate".into()));
+    }
+    Ok(certs)
+}
+
+/// Reads and checks a CA certificate file (PEM) for a Server/DC site behind its own PKI.
+pub fn read_ca_file(path: &std::path::Path) -> Result<String, Error> {
+    let invalid = |reason: String| Error::InvalidInput {
+        field: "CA certificate",
+        reason,
+    };
+    let meta = std::fs::metadata(path)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > MAX_CA_FILE {
+        return Err(invalid(format!(
+            "{} is larger than {MAX_CA_FILE} bytes; it is not a CA certificate",
+            path.display()
+        )));
+    }
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    parse_ca(&pem)?;
+    Ok(pem)
 }
 
 /// A response as received, before classification.

@@ -47,6 +47,8 @@ pub struct NewConnection {
     pub token_label: Option<String>,
     pub token_expires: Option<Date>,
     pub allow_http: bool,
+    /// A CA certificate (PEM) for a site behind a company PKI.
+    pub ca_cert: Option<String>,
 }
 
 /// A new connection whose fields have been checked, ready to validate with Jira.
@@ -60,6 +62,7 @@ pub struct Draft {
     pub token_label: Option<String>,
     pub token_expires: Option<Date>,
     pub allow_http: bool,
+    pub ca_cert: Option<String>,
 }
 
 /// The result of checking one connection.
@@ -137,7 +140,12 @@ impl Connections {
             secret,
         };
         self.client
-            .validate(&draft.site, draft.deployment, &creds)
+            .validate(
+                &draft.site,
+                draft.deployment,
+                draft.ca_cert.as_deref(),
+                &creds,
+            )
             .await
     }
 
@@ -182,6 +190,7 @@ impl Connections {
             token_label: draft.token_label,
             token_created: Some(today()),
             token_expires: draft.token_expires,
+            ca_cert: draft.ca_cert,
             allow_http: draft.allow_http,
             last_check: Some(valid_check(&account)),
         };
@@ -298,7 +307,12 @@ impl Connections {
             secret: &secret,
         };
         self.client
-            .validate(&site, connection.deployment, &creds)
+            .validate(
+                &site,
+                connection.deployment,
+                connection.ca_cert.as_deref(),
+                &creds,
+            )
             .await
     }
 
@@ -345,7 +359,12 @@ impl Connections {
             secret,
         };
         self.client
-            .validate(&site, connection.deployment, &creds)
+            .validate(
+                &site,
+                connection.deployment,
+                connection.ca_cert.as_deref(),
+                &creds,
+            )
             .await
     }
 
@@ -481,6 +500,13 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
         token_label,
         token_expires: new.token_expires,
         allow_http: new.allow_http,
+        ca_cert: match new.ca_cert.as_deref().map(str::trim) {
+            Some(pem) if !pem.is_empty() => {
+                crate::core::jira::parse_ca(pem)?;
+                Some(pem.to_string())
+            }
+            _ => None,
+        },
     })
 }
 

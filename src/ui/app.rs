@@ -2,6 +2,7 @@
 //! the app applies after the frame is drawn; IO goes to the [`Backend`], whose results come
 //! back as events at the start of the next frame.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
@@ -32,10 +33,12 @@ pub enum Command {
     Test {
         draft: Draft,
         secret: SecretString,
+        ca_file: Option<PathBuf>,
     },
     Save {
         draft: Draft,
         secret: SecretString,
+        ca_file: Option<PathBuf>,
     },
     Replace {
         id: ConnectionId,
@@ -346,9 +349,13 @@ impl App {
                 }
             }
             Command::OpenUrl(url) => self.backend.open_url(url),
-            Command::Test { draft, secret } => {
+            Command::Test {
+                draft,
+                secret,
+                ca_file,
+            } => {
                 let request = self.request();
-                let cancel = self.backend.test(request, draft, secret);
+                let cancel = self.backend.test(request, draft, secret, ca_file);
                 if let Some(Dialog::New(d)) = &mut self.dialog {
                     d.pending = Some(Pending {
                         request,
@@ -357,9 +364,13 @@ impl App {
                     });
                 }
             }
-            Command::Save { draft, secret } => {
+            Command::Save {
+                draft,
+                secret,
+                ca_file,
+            } => {
                 let request = self.request();
-                let cancel = self.backend.save(request, draft, secret);
+                let cancel = self.backend.save(request, draft, secret, ca_file);
                 if let Some(Dialog::New(d)) = &mut self.dialog {
                     d.pending = Some(Pending {
                         request,

@@ -2,6 +2,7 @@
 //! tokio runtime and its result comes back as an [`Event`] over a channel, followed by a
 //! repaint request. The UI thread never waits for the network, the keyring or the disk.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
@@ -13,7 +14,7 @@ use tokio::sync::{Semaphore, oneshot};
 use crate::core::Error;
 use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
-use crate::core::jira::Account;
+use crate::core::jira::{Account, read_ca_file};
 use crate::core::service::{CheckReport, Connections, Draft, MAX_CONCURRENT_CHECKS};
 
 /// A result coming back from the backend.
@@ -64,6 +65,20 @@ impl Cancel {
             let _ = tx.send(());
         }
     }
+}
+
+/// Reads the CA certificate file named in the dialog, off the UI thread.
+async fn with_ca(mut draft: Draft, ca_file: Option<PathBuf>) -> Result<Draft, Error> {
+    if let Some(path) = ca_file {
+        let pem = tokio::task::spawn_blocking(move || read_ca_file(&path))
+            .await
+            .map_err(|e| Error::InvalidInput {
+                field: "CA certificate",
+                reason: format!("reading it stopped: {e}"),
+            })??;
+        draft.ca_cert = Some(pem);
+    }
+    Ok(draft)
 }
 
 #[derive(Clone)]
@@ -126,35 +141,53 @@ impl Backend {
     }
 
     /// Validates a new connection without saving it.
-    pub fn test(&self, request: u64, draft: Draft, secret: SecretString) -> Cancel {
+    pub fn test(
+        &self,
+        request: u64,
+        draft: Draft,
+        secret: SecretString,
+        ca_file: Option<PathBuf>,
+    ) -> Cancel {
         let svc = self.svc.clone();
         let send = self.sender();
         let (cancel, cancelled) = oneshot::channel();
         self.runtime.spawn(async move {
-            let result = tokio::select! {
-                r = svc.test(&draft, &secret) => r,
-                _ = cancelled => Err(Error::Cancelled),
-            };
+            let result = async {
+                let draft = with_ca(draft, ca_file).await?;
+                tokio::select! {
+                    r = svc.test(&draft, &secret) => r,
+                    _ = cancelled => Err(Error::Cancelled),
+                }
+            }
+            .await;
             send(Event::Tested { request, result });
         });
         Cancel(Some(cancel))
     }
 
     /// Validates, then stores. Cancelling stops the validation only.
-    pub fn save(&self, request: u64, draft: Draft, secret: SecretString) -> Cancel {
+    pub fn save(
+        &self,
+        request: u64,
+        draft: Draft,
+        secret: SecretString,
+        ca_file: Option<PathBuf>,
+    ) -> Cancel {
         let svc = self.svc.clone();
         let send = self.sender();
         let (cancel, cancelled) = oneshot::channel();
         self.runtime.spawn(async move {
             let validated = async {
+                let draft = with_ca(draft, ca_file).await?;
                 svc.check_name_free(&draft.name)?;
-                tokio::select! {
+                let account = tokio::select! {
                     r = svc.test(&draft, &secret) => r,
                     _ = cancelled => Err(Error::Cancelled),
-                }
+                }?;
+                Ok::<_, Error>((draft, account))
             };
             let result = match validated.await {
-                Ok(account) => svc.save_validated(draft, secret, account).await,
+                Ok((draft, account)) => svc.save_validated(draft, secret, account).await,
                 Err(e) => Err(e),
             };
             send(Event::Saved { request, result });

@@ -22,6 +22,7 @@ pub enum Field {
     Login,
     Secret,
     Expires,
+    Ca,
     General,
 }
 
@@ -47,6 +48,7 @@ pub fn field_for(err: &Error) -> Field {
             "name" => Field::Name,
             "email" | "username" => Field::Login,
             "expires" => Field::Expires,
+            "CA certificate" => Field::Ca,
             "API token" | "password" | "personal access token" | "auth" => Field::Secret,
             _ => Field::General,
         },
@@ -74,6 +76,7 @@ pub struct NewConnectionDialog {
     dc_auth: AuthKind,
     secret: SecretInput,
     expires: String,
+    ca_file: String,
     allow_http: bool,
     pub pending: Option<Pending>,
     result: Option<Result<Account, (Field, String)>>,
@@ -92,6 +95,7 @@ impl Default for NewConnectionDialog {
             dc_auth: AuthKind::Pat,
             secret: SecretInput::default(),
             expires: String::new(),
+            ca_file: String::new(),
             allow_http: false,
             pending: None,
             result: None,
@@ -174,6 +178,8 @@ impl NewConnectionDialog {
             token_label: None,
             token_expires: expires,
             allow_http: self.allow_http,
+            // Read by the backend, off the UI thread.
+            ca_cert: None,
         };
         let draft = match prepare(&input) {
             Ok(d) => d,
@@ -187,12 +193,24 @@ impl NewConnectionDialog {
             return None;
         }
         self.result = None;
+        // Cloud sites use public certificates; only Server/DC has the CA field.
+        let ca_file = Some(self.ca_file.trim())
+            .filter(|path| !self.cloud && !path.is_empty())
+            .map(std::path::PathBuf::from);
         if save {
             let secret = self.secret.take();
-            Some(Command::Save { draft, secret })
+            Some(Command::Save {
+                draft,
+                secret,
+                ca_file,
+            })
         } else {
             let secret = self.secret.peek();
-            Some(Command::Test { draft, secret })
+            Some(Command::Test {
+                draft,
+                secret,
+                ca_file,
+            })
         }
     }
 
@@ -349,6 +367,20 @@ impl NewConnectionDialog {
                 )
                 .labelled_by(id);
                 ui.end_row();
+                if !self.cloud {
+                    let id = form_label(ui, "CA certificate");
+                    ui.add_enabled(
+                        !busy,
+                        egui::TextEdit::singleline(&mut self.ca_file)
+                            .hint_text("optional: your company CA, a PEM file")
+                            .desired_width(field_width),
+                    )
+                    .labelled_by(id);
+                    ui.end_row();
+                    if let Some(msg) = self.error_for(Field::Ca) {
+                        field_message(ui, msg, p.bad);
+                    }
+                }
                 match self.error_for(Field::Expires) {
                     Some(msg) => field_message(ui, msg, p.bad),
                     None => field_message(
