@@ -475,3 +475,108 @@ fn a_corrupt_config_fails_loudly_and_is_kept() {
         "version = 1\n[[connection]\n"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn loose_config_permissions_are_tightened_with_a_notice() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg");
+    std::fs::create_dir(&cfg).unwrap();
+    std::fs::write(cfg.join("connections.toml"), "version = 1\n").unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        cfg.join("connections.toml"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let out = run(bin(&cfg).arg("list"), "");
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("was readable by others (mode 644); tightened it to 600"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("(mode 755); tightened it to 700"),
+        "{stderr}"
+    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cfg), 0o700);
+    assert_eq!(mode(&cfg.join("connections.toml")), 0o600);
+}
+
+/// No Secret Service at all: a specific message with the platform's fix, and nothing saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absent_keyring_says_how_to_fix_it_and_saves_nothing() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        bin(dir.path())
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/jira-connect-test-bus",
+            )
+            .args([
+                "add",
+                "--url",
+                &jira.uri(),
+                "--cloud",
+                "--name",
+                "acme",
+                "--email",
+                EMAIL,
+            ]),
+        &format!("{TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    if cfg!(target_os = "linux") {
+        assert!(stderr.contains("OS keyring is not available"), "{stderr}");
+        assert!(stderr.contains("gnome-keyring or KeePassXC"), "{stderr}");
+    }
+    assert!(list_json(dir.path()).is_empty(), "nothing half-saved");
+    assert!(
+        !dir.path().join("connections.toml").exists()
+            || !std::fs::read_to_string(dir.path().join("connections.toml"))
+                .unwrap()
+                .contains(TOKEN)
+    );
+}
+
+/// A line break inside a secret is refused before any request reaches Jira.
+#[tokio::test(flavor = "multi_thread")]
+async fn control_characters_in_a_secret_never_reach_the_wire() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // stdin gives the first line; a CR inside it survives line splitting.
+    let out = run(
+        bin(dir.path()).args(["add", "--url", &jira.uri(), "--cloud", "--email", EMAIL]),
+        &format!("{TOKEN}\rX-Injected: 1\n"),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("line break or another control character"));
+    assert!(
+        jira.received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let long = "x".repeat(8 * 1024 + 1);
+    let out = run(
+        bin(dir.path()).args(["add", "--url", &jira.uri(), "--cloud", "--email", EMAIL]),
+        &format!("{long}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("longer than 8192 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        jira.received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+}

@@ -100,6 +100,7 @@ impl ConfigStore {
 
     /// Reads the file; a missing file is an empty config.
     pub fn load(&self) -> Result<ConfigFile, Error> {
+        self.tighten_permissions();
         let path = self.path();
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
@@ -175,16 +176,34 @@ impl ConfigStore {
             path: self.dir.clone(),
             source,
         })?;
+        self.tighten_permissions();
+        Ok(())
+    }
+
+    /// On Unix the directory is private (0700) and the file too (0600). Looser modes, left
+    /// by an older version or by hand, are tightened, with a notice on stderr.
+    fn tighten_permissions(&self) {
         #[cfg(unix)]
-        {
+        for (path, mode) in [(self.dir.clone(), 0o700), (self.path(), 0o600)] {
             use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = fs::metadata(&self.dir)
-                && meta.permissions().mode() & 0o077 != 0
-            {
-                let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
+            let Ok(meta) = fs::metadata(&path) else {
+                continue;
+            };
+            let current = meta.permissions().mode() & 0o777;
+            if current & 0o077 == 0 {
+                continue;
+            }
+            match fs::set_permissions(&path, fs::Permissions::from_mode(mode)) {
+                Ok(()) => tracing::warn!(
+                    "{} was readable by others (mode {current:o}); tightened it to {mode:o}",
+                    path.display()
+                ),
+                Err(e) => tracing::warn!(
+                    "{} is readable by others (mode {current:o}) and could not be tightened: {e}",
+                    path.display()
+                ),
             }
         }
-        Ok(())
     }
 
     fn lock(&self) -> Result<File, Error> {
@@ -384,6 +403,21 @@ mod tests {
         }
         let cfg = ConfigStore::new(dir.path()).load().unwrap();
         assert_eq!(cfg.connections.len(), 40);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_permissions_are_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path().join("cfg"));
+        store.update(|_| Ok(())).unwrap();
+        fs::set_permissions(store.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(store.path(), fs::Permissions::from_mode(0o644)).unwrap();
+        store.load().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(store.dir()), 0o700);
+        assert_eq!(mode(&store.path()), 0o600);
     }
 
     #[cfg(unix)]
