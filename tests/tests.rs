@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod crash;
 mod gui;
 mod jira_http;
 mod keyring_os;

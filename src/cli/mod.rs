@@ -180,6 +180,13 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
+    // Finish or roll back anything an interrupted run left behind, before anything else.
+    if let Err(err) = connections.recover() {
+        printer.warn(&format!(
+            "An interrupted change could not be finished yet: {}",
+            err.sentence()
+        ));
+    }
     runtime.block_on(execute(command, Arc::new(connections), &printer))
 }
 

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::connection::Connection;
+use crate::core::connection::{Connection, ConnectionId, LastCheck, toml_date};
 use crate::core::error::Error;
+use jiff::civil::Date;
 
 /// The environment variable that overrides the config directory.
 pub const CONFIG_DIR_ENV: &str = "JIRA_CONNECT_CONFIG_DIR";
@@ -30,6 +31,34 @@ pub struct ConfigFile {
     pub check_on_launch: bool,
     #[serde(default, rename = "connection")]
     pub connections: Vec<Connection>,
+    /// Operations that touched, or were about to touch, the keyring and have not finished.
+    /// Every command finishes or rolls them back before doing anything else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingOp>,
+}
+
+/// An operation in flight, written before the keyring is touched so that a crash at any
+/// point can be finished or rolled back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum PendingOp {
+    /// A validated connection whose secret is being stored.
+    Add { connection: Connection },
+    /// A validated new secret, staged under `staging` before it replaces the old one.
+    Replace {
+        id: ConnectionId,
+        staging: ConnectionId,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "toml_date")]
+        token_expires: Option<Date>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_label: Option<String>,
+        check: LastCheck,
+        /// The swap and the metadata are done; only the staging entry is left to delete.
+        #[serde(default)]
+        cleanup: bool,
+    },
+    /// A connection whose secret and metadata are being deleted.
+    Remove { id: ConnectionId },
 }
 
 impl Default for ConfigFile {
@@ -38,6 +67,7 @@ impl Default for ConfigFile {
             version: CURRENT_VERSION,
             check_on_launch: true,
             connections: Vec::new(),
+            pending: Vec::new(),
         }
     }
 }

@@ -307,7 +307,7 @@ pub fn today() -> Date {
 }
 
 /// Serde for `Option<Date>` as a native TOML date (`2027-11-22`, unquoted).
-mod toml_date {
+pub(crate) mod toml_date {
     use super::Date;
     use serde::{Deserialize, Deserializer, Serializer};
 

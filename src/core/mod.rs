@@ -7,7 +7,9 @@
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod failpoint;
 pub mod jira;
+pub mod journal;
 pub mod secrets;
 pub mod service;
 pub mod site_url;

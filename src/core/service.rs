@@ -5,10 +5,11 @@
 //! - **add**: validate with Jira, then store the secret, then write the metadata; if a later
 //!   step fails, the earlier ones are undone, so nothing is half-saved.
 //! - **replace**: validate the new secret first; the old one stays in the keyring until the
-//!   new one has been accepted by Jira, and is restored if the metadata cannot be written.
-//! - **remove**: delete the secret, then the metadata; a failure in between leaves a
-//!   connection that shows as `secret-missing` and can be removed again, never an orphaned
-//!   secret that nobody can see.
+//!   new one has been accepted by Jira.
+//! - **remove**: delete the secret, then the metadata.
+//!
+//! Each of them goes through [`crate::core::journal`], so that even a crash half-way is
+//! finished or rolled back by [`Connections::recover`] on the next run.
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use crate::core::connection::{
 };
 use crate::core::error::{Error, ErrorClass, KeyringError};
 use crate::core::jira::{Account, Credentials, JiraClient};
+use crate::core::journal::{Journal, Replacement};
 use crate::core::secrets::SecretStore;
 use crate::core::site_url::SiteUrl;
 
@@ -171,8 +173,8 @@ impl Connections {
 
     /// Stores a secret that [`Connections::test`] has just accepted, then the metadata.
     ///
-    /// Callers that let the user cancel must cancel only the validation, never this step:
-    /// stopping between the keyring write and the metadata write would orphan the secret.
+    /// Callers that let the user cancel must cancel only the validation, never this step.
+    /// A crash in the middle is finished or rolled back by [`Connections::recover`].
     pub async fn save_validated(
         &self,
         draft: Draft,
@@ -195,32 +197,8 @@ impl Connections {
             last_check: Some(valid_check(&account)),
         };
 
-        let id = connection.id.clone();
-        let secrets = self.secrets.clone();
-        blocking(move || secrets.set(&id, &secret)).await?;
-
-        let saved = connection.clone();
-        let config = self.config.clone();
-        let write = blocking(move || {
-            config.update(|cfg| {
-                if cfg.find(&saved.name).is_some() {
-                    return Err(Error::DuplicateName {
-                        name: saved.name.clone(),
-                    });
-                }
-                cfg.connections.push(saved);
-                Ok(())
-            })
-        })
-        .await;
-        if let Err(err) = write {
-            let id = connection.id.clone();
-            let secrets = self.secrets.clone();
-            if let Err(undo) = blocking(move || secrets.delete(&id)).await {
-                tracing::warn!(error = %undo, "could not remove the secret of an unsaved connection");
-            }
-            return Err(err);
-        }
+        let journal = self.journal();
+        let connection = blocking(move || journal.add(connection, &secret)).await?;
         tracing::info!(name = %connection.name, "connection added");
         Ok((connection, account))
     }
@@ -378,75 +356,41 @@ impl Connections {
         token_label: Option<String>,
         account: Account,
     ) -> Result<(Connection, Account), Error> {
-        let name = connection.name.clone();
-        // The new secret works. Keep the old one in hand until the metadata is written.
-        let id = connection.id.clone();
-        let secrets = self.secrets.clone();
-        let old = blocking(move || secrets.get(&id)).await?;
-        let id = connection.id.clone();
-        let secrets = self.secrets.clone();
-        blocking(move || secrets.set(&id, &secret)).await?;
-
-        let id = connection.id.clone();
-        let config = self.config.clone();
-        let check = valid_check(&account);
         let label = token_label
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty());
-        let write = blocking(move || {
-            config.update(|cfg| {
-                let c = cfg
-                    .connections
-                    .iter_mut()
-                    .find(|c| c.id == id)
-                    .ok_or_else(|| Error::NotFound {
-                        name: connection.name.clone(),
-                    })?;
-                c.token_created = Some(today());
-                c.token_expires = token_expires;
-                if label.is_some() {
-                    c.token_label = label;
-                }
-                c.last_check = Some(check);
-                Ok(c.clone())
-            })
-        })
-        .await;
-        match write {
-            Ok(updated) => {
-                tracing::info!(name = %updated.name, "token replaced");
-                Ok((updated, account))
-            }
-            Err(err) => {
-                let id = self.get(&name).map(|c| c.id).ok();
-                if let (Some(id), Some(old)) = (id, old) {
-                    let secrets = self.secrets.clone();
-                    if let Err(undo) = blocking(move || secrets.set(&id, &old)).await {
-                        tracing::warn!(error = %undo, "could not restore the previous token");
-                    }
-                }
-                Err(err)
-            }
-        }
+        let change = Replacement {
+            token_expires,
+            token_label: label,
+            check: valid_check(&account),
+        };
+        let journal = self.journal();
+        let id = connection.id.clone();
+        let updated = blocking(move || journal.replace(&id, &secret, change)).await?;
+        tracing::info!(name = %updated.name, "token replaced");
+        Ok((updated, account))
     }
 
     /// Deletes a connection's secret from the keyring and then its metadata.
     pub async fn remove(&self, name: &str) -> Result<Connection, Error> {
         let connection = self.get(name)?;
-        let id = connection.id.clone();
-        let secrets = self.secrets.clone();
-        blocking(move || secrets.delete(&id)).await?;
-        let id = connection.id.clone();
-        let config = self.config.clone();
-        blocking(move || {
-            config.update(|cfg| {
-                cfg.connections.retain(|c| c.id != id);
-                Ok(())
-            })
-        })
-        .await?;
-        tracing::info!(name = %connection.name, "connection removed");
-        Ok(connection)
+        let journal = self.journal();
+        let removed = blocking(move || journal.remove(&connection.id)).await?;
+        tracing::info!(name = %removed.name, "connection removed");
+        Ok(removed)
+    }
+
+    /// Finishes or rolls back what an interrupted add, replace or remove left behind.
+    /// Touches the keyring only when there is something to recover.
+    pub fn recover(&self) -> Result<usize, Error> {
+        self.journal().recover()
+    }
+
+    fn journal(&self) -> Journal {
+        Journal {
+            config: self.config.clone(),
+            secrets: self.secrets.clone(),
+        }
     }
 
     /// The secret of a saved connection, for scripts and for pasting into other tools.

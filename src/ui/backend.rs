@@ -120,12 +120,17 @@ impl Backend {
         }
     }
 
-    /// Reads the config file. Touches no keyring.
+    /// Finishes anything an interrupted run left behind, then reads the config file.
+    /// Touches the keyring only when there is something to recover.
     pub fn load(&self) {
         let svc = self.svc.clone();
         let send = self.sender();
-        self.runtime
-            .spawn_blocking(move || send(Event::Loaded(svc.load())));
+        self.runtime.spawn_blocking(move || {
+            if let Err(e) = svc.recover() {
+                tracing::warn!(error = %e, "an interrupted change could not be finished yet");
+            }
+            send(Event::Loaded(svc.load()))
+        });
     }
 
     /// Checks one connection; at most [`MAX_CONCURRENT_CHECKS`] run at once.

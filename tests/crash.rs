@@ -1,0 +1,202 @@
+//! Crash consistency: the built binary is killed (abort, like `kill -9`) at every step of
+//! add, replace-token and remove, then the next command recovers. The outcome is always the
+//! old state or the new state, never a mix, and no secret is left without its connection.
+
+use std::path::Path;
+
+use jira_connect::core::connection::ConnectionId;
+use jira_connect::core::failpoint;
+use jira_connect::core::secrets::SecretStore;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use wiremock::matchers::{basic_auth, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::cli::{bin, text};
+use crate::common::*;
+
+const NEW_EXPIRY: &str = "2099-06-30";
+
+/// The state a failpoint must recover to.
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Old,
+    New,
+}
+
+fn expected(point: &str) -> Expect {
+    match point {
+        // Before anything durable changed: roll back.
+        "add:pending-written" | "replace:pending-written" => Expect::Old,
+        // Once the validated secret is in the keyring (or staged there), or once a
+        // removal has begun: finish.
+        _ => Expect::New,
+    }
+}
+
+fn id(text: &str) -> ConnectionId {
+    serde_json::from_value(Value::String(text.to_string())).unwrap()
+}
+
+/// Every connection id and staging id named by pending records in the raw file.
+fn pending_ids(config: &Path) -> Vec<ConnectionId> {
+    let Ok(raw) = std::fs::read_to_string(config.join("connections.toml")) else {
+        return Vec::new();
+    };
+    let doc: toml::Table = toml::from_str(&raw).unwrap();
+    let mut ids = Vec::new();
+    for op in doc
+        .get("pending")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
+        for key in ["id", "staging"] {
+            if let Some(v) = op.get(key).and_then(|v| v.as_str()) {
+                ids.push(id(v));
+            }
+        }
+        if let Some(v) = op
+            .get("connection")
+            .and_then(|c| c.get("id"))
+            .and_then(|v| v.as_str())
+        {
+            ids.push(id(v));
+        }
+    }
+    ids
+}
+
+fn listed(config: &Path) -> Vec<Value> {
+    let out = bin(config).args(["list", "--json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "recovery and list: {}",
+        text(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn add_acme(config: &Path, url: &str) -> std::process::Output {
+    bin(config)
+        .args([
+            "add", "--url", url, "--cloud", "--name", "acme", "--email", EMAIL,
+        ])
+        .write_stdin(format!("{TOKEN}\n"))
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_crash_point_recovers_to_the_old_or_the_new_state() {
+    let Some(keyring) = os_keyring() else { return };
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/myself"))
+        .and(basic_auth(EMAIL, NEW_TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(cloud_user()))
+        .with_priority(1)
+        .mount(&jira)
+        .await;
+
+    for point in failpoint::ALL {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path();
+        let op = point.split(':').next().unwrap();
+        if op != "add" {
+            assert!(add_acme(config, &jira.uri()).status.success());
+        }
+        let crashed = match op {
+            "add" => bin(config)
+                .env("JIRA_CONNECT_FAILPOINT", point)
+                .args([
+                    "add",
+                    "--url",
+                    &jira.uri(),
+                    "--cloud",
+                    "--name",
+                    "acme",
+                    "--email",
+                    EMAIL,
+                ])
+                .write_stdin(format!("{TOKEN}\n"))
+                .output(),
+            "replace" => bin(config)
+                .env("JIRA_CONNECT_FAILPOINT", point)
+                .args(["replace-token", "acme", "--expires", NEW_EXPIRY])
+                .write_stdin(format!("{NEW_TOKEN}\n"))
+                .output(),
+            _ => bin(config)
+                .env("JIRA_CONNECT_FAILPOINT", point)
+                .args(["remove", "acme", "--yes"])
+                .output(),
+        }
+        .unwrap();
+        assert_eq!(
+            crashed.status.code(),
+            None,
+            "{point}: the process was killed"
+        );
+        let touched = pending_ids(config);
+        assert!(!touched.is_empty(), "{point}: a pending record was written");
+
+        // The next command recovers.
+        let after = listed(config);
+        let raw = std::fs::read_to_string(config.join("connections.toml")).unwrap();
+        assert!(
+            !raw.contains("[[pending]]"),
+            "{point}: recovery cleared every record"
+        );
+        let want = expected(point);
+
+        let acme = after.iter().find(|c| c["name"] == "acme");
+        match (op, &want) {
+            ("add", Expect::Old) | ("remove", Expect::New) => {
+                assert!(acme.is_none(), "{point}: {after:?}");
+            }
+            _ => {
+                let acme = acme.unwrap_or_else(|| panic!("{point}: acme is listed"));
+                let token = bin(config).args(["token", "acme"]).output().unwrap();
+                let token = text(&token.stdout);
+                let expect_token = if op == "replace" && want == Expect::New {
+                    NEW_TOKEN
+                } else {
+                    TOKEN
+                };
+                assert_eq!(token.trim_end(), expect_token, "{point}");
+                if op == "replace" {
+                    let new_meta = acme["token_expires"] == NEW_EXPIRY;
+                    assert_eq!(
+                        new_meta,
+                        want == Expect::New,
+                        "{point}: metadata matches the secret"
+                    );
+                }
+            }
+        }
+
+        // No secret is left without a connection: every id a record named is either a
+        // listed connection's or gone from the keyring.
+        let doc: toml::Table = toml::from_str(&raw).unwrap();
+        let listed_ids: Vec<ConnectionId> = doc
+            .get("connection")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("id").and_then(|v| v.as_str()).map(id))
+            .collect();
+        for touched_id in touched {
+            if !listed_ids.contains(&touched_id) {
+                let left = keyring.get(&touched_id).unwrap();
+                assert!(
+                    left.is_none(),
+                    "{point}: an orphaned secret is left in the keyring ({})",
+                    left.map(|s| s.expose_secret().len()).unwrap_or_default()
+                );
+            }
+        }
+        if after.iter().any(|c| c["name"] == "acme") {
+            let _ = bin(config).args(["remove", "acme", "--yes"]).output();
+        }
+    }
+}
