@@ -278,11 +278,20 @@ impl Connections {
 
     async fn validate_saved(&self, connection: &Connection) -> Result<Account, Error> {
         let secret = self.secret_of(connection).await?;
+        self.validate_for(connection, &secret).await
+    }
+
+    /// Asks Jira about `secret` as this saved connection's credential.
+    async fn validate_for(
+        &self,
+        connection: &Connection,
+        secret: &SecretString,
+    ) -> Result<Account, Error> {
         let site = connection.site()?;
         let creds = Credentials {
             auth: connection.auth,
             login: connection.login.as_deref(),
-            secret: &secret,
+            secret,
         };
         self.client
             .validate(
@@ -330,20 +339,7 @@ impl Connections {
         secret: &SecretString,
     ) -> Result<Account, Error> {
         validate_secret(secret, connection.auth)?;
-        let site = connection.site()?;
-        let creds = Credentials {
-            auth: connection.auth,
-            login: connection.login.as_deref(),
-            secret,
-        };
-        self.client
-            .validate(
-                &site,
-                connection.deployment,
-                connection.ca_cert.as_deref(),
-                &creds,
-            )
-            .await
+        self.validate_for(connection, secret).await
     }
 
     /// Swaps in a secret that [`Connections::test_replacement`] has just accepted. Not to be

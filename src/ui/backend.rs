@@ -67,6 +67,17 @@ impl Cancel {
     }
 }
 
+/// Runs a validation until it finishes or the user cancels it.
+async fn cancellable<T>(
+    validation: impl std::future::Future<Output = Result<T, Error>>,
+    cancelled: oneshot::Receiver<()>,
+) -> Result<T, Error> {
+    tokio::select! {
+        result = validation => result,
+        _ = cancelled => Err(Error::Cancelled),
+    }
+}
+
 /// Reads the CA certificate file named in the dialog, off the UI thread.
 async fn with_ca(mut draft: Draft, ca_file: Option<PathBuf>) -> Result<Draft, Error> {
     if let Some(path) = ca_file {
@@ -159,10 +170,7 @@ impl Backend {
         self.runtime.spawn(async move {
             let result = async {
                 let draft = with_ca(draft, ca_file).await?;
-                tokio::select! {
-                    r = svc.test(&draft, &secret) => r,
-                    _ = cancelled => Err(Error::Cancelled),
-                }
+                cancellable(svc.test(&draft, &secret), cancelled).await
             }
             .await;
             send(Event::Tested { request, result });
@@ -185,10 +193,7 @@ impl Backend {
             let validated = async {
                 let draft = with_ca(draft, ca_file).await?;
                 svc.check_name_free(&draft.name)?;
-                let account = tokio::select! {
-                    r = svc.test(&draft, &secret) => r,
-                    _ = cancelled => Err(Error::Cancelled),
-                }?;
+                let account = cancellable(svc.test(&draft, &secret), cancelled).await?;
                 Ok::<_, Error>((draft, account))
             };
             let result = match validated.await {
@@ -213,10 +218,8 @@ impl Backend {
         let send = self.sender();
         let (cancel, cancelled) = oneshot::channel();
         self.runtime.spawn(async move {
-            let validated = tokio::select! {
-                r = svc.test_replacement(&connection, &secret) => r,
-                _ = cancelled => Err(Error::Cancelled),
-            };
+            let validated =
+                cancellable(svc.test_replacement(&connection, &secret), cancelled).await;
             let result = match validated {
                 Ok(account) => {
                     svc.swap_validated(connection, secret, expires, None, account)
