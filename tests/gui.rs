@@ -633,3 +633,25 @@ fn a_server_behind_a_company_ca_connects_with_the_ca_field() {
     assert_eq!(saved.ca_cert.as_deref(), Some(jira.ca_pem.as_str()));
     assert_eq!(saved.login.as_deref(), Some("mia"));
 }
+
+/// egui keeps each text field's undo history (earlier versions of its text) in memory;
+/// closing the dialog must drop the secret field's, not just clear the field.
+#[test]
+fn closing_the_dialog_forgets_the_secret_fields_history() {
+    let mut g = gui(|_, _, _| {});
+    g.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    g.harness.step();
+    g.type_into(Role::TextInput, "Jira URL", "acme.atlassian.net");
+    g.type_into(Role::PasswordInput, "API token", TOKEN);
+    let count = |g: &Gui| {
+        g.harness
+            .ctx
+            .data(|d| d.count::<egui::text_edit::TextEditState>())
+    };
+    let open = count(&g);
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+    assert!(!g.harness.state().dialog_open());
+    assert_eq!(count(&g), open - 1, "the secret field's state is gone");
+}
