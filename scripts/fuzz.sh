@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fuzzes the URL normaliser and the response classifier with cargo-fuzz (libFuzzer) for a
+# fixed time each, and prints the runs and any crash found.
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
+# cargo-fuzz needs unstable compiler flags; RUSTC_BOOTSTRAP lets the stable toolchain use them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+export RUSTC_BOOTSTRAP=1
+for target in site_url classify; do
+  mkdir -p "fuzz/corpus/$target"
+  log=$(mktemp)
+  cargo fuzz run "$target" -- -max_total_time="$seconds" -print_final_stats=1 2>&1 | tee "$log" | tail -n 3
+  runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' || echo 0)
+  crashes=$(ls fuzz/artifacts/"$target" 2>/dev/null | wc -l)
+  echo "fuzz $target: $runs runs in ${seconds}s, $crashes crash artifacts"
+  rm -f "$log"
+done
