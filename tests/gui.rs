@@ -138,6 +138,22 @@ impl Gui {
         self.harness.step();
     }
 
+    /// Opens New Connection with Ctrl+N, as a user would.
+    fn open_new_connection(&mut self) {
+        self.harness
+            .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+        self.harness.step();
+    }
+
+    /// Fills the dialog for a Cloud connection to the mock Jira with `token`.
+    fn fill_cloud_form(&mut self, token: &str) {
+        let url = self.jira.uri();
+        self.type_into(Role::TextInput, "Jira URL", &url);
+        self.click("Jira Cloud");
+        self.type_into(Role::TextInput, "Email", EMAIL);
+        self.type_into(Role::PasswordInput, "API token", token);
+    }
+
     /// Clicks through the accessibility API, as a screen reader does, then steps until the
     /// command it caused has been applied and drawn.
     fn click(&mut self, label: &str) {
@@ -172,9 +188,7 @@ impl Gui {
 fn new_connection_saves_and_lists_a_valid_row() {
     let mut g = gui(|_, _, _| {});
     assert!(g.shows("No connections yet"));
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     assert!(g.harness.state().dialog_open());
 
     let url = g.jira.uri();
@@ -207,14 +221,8 @@ fn new_connection_saves_and_lists_a_valid_row() {
 #[test]
 fn a_wrong_token_shows_the_rejection_and_saves_nothing() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
-    let url = g.jira.uri();
-    g.type_into(Role::TextInput, "Jira URL", &url);
-    g.click("Jira Cloud");
-    g.type_into(Role::TextInput, "Email", EMAIL);
-    g.type_into(Role::PasswordInput, "API token", "not-the-token");
+    g.open_new_connection();
+    g.fill_cloud_form("not-the-token");
     g.click("Save");
     g.idle();
     assert!(g.harness.state().dialog_open(), "the dialog stays open");
@@ -233,14 +241,8 @@ fn a_wrong_token_shows_the_rejection_and_saves_nothing() {
 #[test]
 fn test_button_validates_without_saving() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
-    let url = g.jira.uri();
-    g.type_into(Role::TextInput, "Jira URL", &url);
-    g.click("Jira Cloud");
-    g.type_into(Role::TextInput, "Email", EMAIL);
-    g.type_into(Role::PasswordInput, "API token", TOKEN);
+    g.open_new_connection();
+    g.fill_cloud_form(TOKEN);
     g.click("Test");
     g.idle();
     assert!(g.shows("Connected as Mia Krystof · Jira Cloud 1001.0.0"));
@@ -251,9 +253,7 @@ fn test_button_validates_without_saving() {
 #[test]
 fn cloud_ticks_itself_and_the_secret_field_follows() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     g.type_into(
         Role::TextInput,
         "Jira URL",
@@ -331,9 +331,7 @@ fn cloud_ticks_itself_and_the_secret_field_follows() {
 #[test]
 fn escape_closes_the_dialog() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     assert!(g.harness.state().dialog_open());
     g.harness.key_press(egui::Key::Escape);
     g.harness.step();
@@ -343,9 +341,7 @@ fn escape_closes_the_dialog() {
 #[test]
 fn every_input_in_the_dialog_has_a_name() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     g.type_into(Role::TextInput, "Jira URL", "jira.corp.example");
     let unnamed = g.harness.unnamed_widgets();
     assert!(unnamed.is_empty(), "unnamed widgets: {unnamed:?}");
@@ -537,9 +533,7 @@ fn copy_token_puts_it_on_the_clipboard_and_says_so() {
 #[test]
 fn tab_follows_the_fields_in_order_and_enter_saves() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     g.harness.step();
     assert!(
         g.harness
@@ -579,9 +573,7 @@ fn tab_follows_the_fields_in_order_and_enter_saves() {
 #[test]
 fn data_center_links_to_the_sites_access_token_page() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     g.type_into(
         Role::TextInput,
         "Jira URL",
@@ -614,9 +606,7 @@ fn a_server_behind_a_company_ca_connects_with_the_ca_field() {
     let jira = g.rt.block_on(crate::tls::tls_jira());
     let ca = g._dir.path().join("company-ca.pem");
     std::fs::write(&ca, &jira.ca_pem).unwrap();
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     g.type_into(Role::TextInput, "Jira URL", &jira.url);
     g.type_into(Role::PasswordInput, "Personal access token", PAT);
     g.click("Test");
@@ -639,9 +629,7 @@ fn a_server_behind_a_company_ca_connects_with_the_ca_field() {
 #[test]
 fn closing_the_dialog_forgets_the_secret_fields_history() {
     let mut g = gui(|_, _, _| {});
-    g.harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
-    g.harness.step();
+    g.open_new_connection();
     g.type_into(Role::TextInput, "Jira URL", "acme.atlassian.net");
     g.type_into(Role::PasswordInput, "API token", TOKEN);
     let count = |g: &Gui| {

@@ -22,6 +22,31 @@ fn cloud_input(url: &str) -> NewConnection {
     }
 }
 
+/// A mock Jira with a connection "acme" already saved through the service.
+struct Acme {
+    jira: wiremock::MockServer,
+    dir: tempfile::TempDir,
+    secrets: Arc<MemoryStore>,
+    svc: Arc<jira_connect::core::service::Connections>,
+    conn: jira_connect::core::connection::Connection,
+}
+
+async fn with_acme() -> Acme {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let (conn, _) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    Acme {
+        jira,
+        dir,
+        secrets,
+        svc,
+        conn,
+    }
+}
+
 #[tokio::test]
 async fn add_validates_then_stores_secret_and_metadata() {
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
@@ -153,17 +178,13 @@ async fn data_center_pat_fills_the_username_from_jira() {
 
 #[tokio::test]
 async fn check_records_rejection_and_keeps_the_account() {
-    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
-    let (conn, _) = svc
-        .add(
-            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
-            SecretString::from(TOKEN),
-        )
-        .await
-        .unwrap();
+    let Acme {
+        jira,
+        dir: _dir,
+        secrets,
+        svc,
+        conn,
+    } = with_acme().await;
 
     // The token gets revoked at Atlassian.
     jira.reset().await;
@@ -188,17 +209,13 @@ async fn check_records_rejection_and_keeps_the_account() {
 
 #[tokio::test]
 async fn check_without_a_secret_is_secret_missing() {
-    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
-    let (conn, _) = svc
-        .add(
-            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
-            SecretString::from(TOKEN),
-        )
-        .await
-        .unwrap();
+    let Acme {
+        jira: _jira,
+        dir: _dir,
+        secrets,
+        svc,
+        conn,
+    } = with_acme().await;
     secrets.delete(&conn.id).unwrap();
     let report = svc.check("acme").await.unwrap();
     assert_eq!(report.status, Status::SecretMissing);
@@ -238,17 +255,13 @@ async fn check_many_reports_each_connection() {
 
 #[tokio::test]
 async fn replace_keeps_the_old_token_until_the_new_one_works() {
-    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
-    let (conn, _) = svc
-        .add(
-            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
-            SecretString::from(TOKEN),
-        )
-        .await
-        .unwrap();
+    let Acme {
+        jira: _jira,
+        dir: _dir,
+        secrets,
+        svc,
+        conn,
+    } = with_acme().await;
 
     // A bad new token: refused, and the old one stays.
     let err = svc
@@ -296,17 +309,13 @@ async fn replace_keeps_the_old_token_until_the_new_one_works() {
 
 #[tokio::test]
 async fn replace_with_a_locked_keyring_keeps_everything() {
-    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
-    let (conn, _) = svc
-        .add(
-            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
-            SecretString::from(TOKEN),
-        )
-        .await
-        .unwrap();
+    let Acme {
+        jira: _jira,
+        dir: _dir,
+        secrets,
+        svc,
+        conn,
+    } = with_acme().await;
     let before = svc.get("acme").unwrap();
     secrets.fail_on(Some(FailOn::Set));
     let err = svc
