@@ -580,3 +580,67 @@ async fn control_characters_in_a_secret_never_reach_the_wire() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_hands_the_connection_to_a_command_and_passes_its_exit_code_back() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dc = jira_bearer(PAT).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg");
+    assert!(add_cloud(&cfg, &jira.uri(), "acme", TOKEN).status.success());
+    let out = run(
+        bin(&cfg).args(["add", "--url", &dc.uri(), "--name", "corp"]),
+        &format!("{PAT}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let seen = dir.path().join("seen");
+    // The child writes what it got, and its own command line, then exits 7.
+    let script = format!(
+        r#"printf '%s\n%s\n%s\n%s\n' "$JIRA_URL" "$JIRA_USER" "$JIRA_API_TOKEN" "$JIRA_AUTH_TYPE" > "{seen}"; tr '\0' ' ' < /proc/$$/cmdline > "{seen}.argv"; exit 7"#,
+        seen = seen.display()
+    );
+    let out = run(
+        bin(&cfg).args(["exec", "acme", "--", "sh", "-c", &script]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    let env = std::fs::read_to_string(&seen).unwrap();
+    assert_eq!(env, format!("{}\n{EMAIL}\n{TOKEN}\nbasic\n", jira.uri()));
+    let argv = std::fs::read_to_string(format!("{}.argv", seen.display())).unwrap();
+    assert!(argv.contains("sh -c"), "{argv}");
+    assert!(
+        !argv.contains(TOKEN),
+        "the token is not on the child's command line: {argv}"
+    );
+
+    let out = run(
+        bin(&cfg).args(["exec", "corp", "--", "sh", "-c", &script]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(7));
+    let env = std::fs::read_to_string(&seen).unwrap();
+    assert_eq!(env, format!("{}\nmia\n{PAT}\nbearer\n", dc.uri()));
+
+    let out = run(
+        bin(&cfg).args(["exec", "acme", "--", "no-such-command-jira-connect"]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        text(&out.stderr).contains("cannot run"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(bin(&cfg).args(["exec", "nope", "--", "true"]), "");
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(bin(&cfg).args(["exec", "acme", "true"]), "");
+    assert_eq!(out.status.code(), Some(2), "the command goes after --");
+
+    for name in ["acme", "corp"] {
+        run(bin(&cfg).args(["remove", name, "--yes"]), "");
+    }
+}

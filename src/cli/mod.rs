@@ -81,6 +81,15 @@ pub enum Command {
     },
     /// Print a connection's token and a newline, for scripts.
     Token { name: String },
+    /// Run a command with the connection in its environment (JIRA_URL, JIRA_USER,
+    /// JIRA_API_TOKEN, JIRA_AUTH_TYPE), so the token never lands in a file or in shell
+    /// history. Exits with the command's exit code.
+    Exec {
+        name: String,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Open the desktop app (the default when no command is given).
     Gui,
 }
@@ -197,7 +206,10 @@ impl Command {
             Command::List { json }
             | Command::Check { json, .. }
             | Command::ReplaceToken { json, .. } => *json,
-            Command::Remove { .. } | Command::Token { .. } | Command::Gui => false,
+            Command::Remove { .. }
+            | Command::Token { .. }
+            | Command::Exec { .. }
+            | Command::Gui => false,
         }
     }
 }
@@ -216,6 +228,7 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
         } => replace_token(&name, expires, token_label, &svc, out, json).await,
         Command::Remove { name, yes } => remove(&name, yes, &svc, out).await,
         Command::Token { name } => token(&name, &svc).await,
+        Command::Exec { name, command } => exec(&name, &command, &svc).await,
         // main opens the desktop app itself; the CLI layer knows nothing of it.
         Command::Gui => Err(Error::InvalidInput {
             field: "command",
@@ -457,6 +470,58 @@ async fn token(name: &str, svc: &Connections) -> Result<ExitCode, Error> {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(FAILURE),
     })
+}
+
+/// Runs `command` with the connection's URL, login and secret in its environment.
+async fn exec(name: &str, command: &[String], svc: &Connections) -> Result<ExitCode, Error> {
+    use secrecy::ExposeSecret;
+    let connection = svc.get(name)?;
+    let secret = svc.token(name).await?;
+    let (program, args) = command.split_first().ok_or_else(|| Error::InvalidInput {
+        field: "command",
+        reason: "give the command to run after --".into(),
+    })?;
+    let auth_type = match connection.auth {
+        AuthKind::Pat => "bearer",
+        AuthKind::ApiToken | AuthKind::Password => "basic",
+    };
+    let mut child = std::process::Command::new(program);
+    child
+        .args(args)
+        .env("JIRA_URL", &connection.url)
+        .env("JIRA_USER", connection.login.as_deref().unwrap_or_default())
+        // The child asked for it: the environment is how tools such as jira-cli take it.
+        .env("JIRA_API_TOKEN", secret.expose_secret())
+        .env("JIRA_AUTH_TYPE", auth_type);
+    let status = match child.status() {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("X cannot run {program:?}: {e}");
+            // The shell's convention for "command not found" / "cannot execute".
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            };
+            return Ok(ExitCode::from(code));
+        }
+    };
+    Ok(ExitCode::from(exit_code_of(status)))
+}
+
+/// The child's exit code; for a child killed by a signal, 128 + the signal, as shells do.
+fn exit_code_of(status: std::process::ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return u8::try_from(code & 0xff).unwrap_or(1);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return u8::try_from(128 + signal).unwrap_or(1);
+        }
+    }
+    1
 }
 
 /// Reads a secret: the first line of stdin when it is not a terminal, otherwise a prompt
