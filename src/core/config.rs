@@ -200,19 +200,29 @@ impl ConfigStore {
         Ok(result)
     }
 
-    fn ensure_dir(&self) -> Result<(), Error> {
-        fs::create_dir_all(&self.dir).map_err(|source| Error::ConfigIo {
-            action: "create",
-            path: self.dir.clone(),
-            source,
-        })?;
-        self.tighten_permissions();
-        Ok(())
+    /// Creates the directory, private from the start; returns what had to be tightened.
+    fn ensure_dir(&self) -> Result<Vec<PathBuf>, Error> {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder
+            .create(&self.dir)
+            .map_err(|source| Error::ConfigIo {
+                action: "create",
+                path: self.dir.clone(),
+                source,
+            })?;
+        Ok(self.tighten_permissions())
     }
 
     /// On Unix the directory is private (0700) and the file too (0600). Looser modes, left
     /// by an older version or by hand, are tightened, with a notice on stderr.
-    fn tighten_permissions(&self) {
+    fn tighten_permissions(&self) -> Vec<PathBuf> {
+        let mut tightened = Vec::new();
         #[cfg(unix)]
         for (path, mode) in [(self.dir.clone(), 0o700), (self.path(), 0o600)] {
             use std::os::unix::fs::PermissionsExt;
@@ -224,16 +234,20 @@ impl ConfigStore {
                 continue;
             }
             match fs::set_permissions(&path, fs::Permissions::from_mode(mode)) {
-                Ok(()) => tracing::warn!(
-                    "{} was readable by others (mode {current:o}); tightened it to {mode:o}",
-                    path.display()
-                ),
+                Ok(()) => {
+                    tracing::warn!(
+                        "{} was readable by others (mode {current:o}); tightened it to {mode:o}",
+                        path.display()
+                    );
+                    tightened.push(path);
+                }
                 Err(e) => tracing::warn!(
                     "{} is readable by others (mode {current:o}) and could not be tightened: {e}",
                     path.display()
                 ),
             }
         }
+        tightened
     }
 
     fn lock(&self) -> Result<File, Error> {
@@ -448,6 +462,18 @@ mod tests {
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(store.dir()), 0o700);
         assert_eq!(mode(&store.path()), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_directory_is_private_from_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path().join("a").join("cfg"));
+        assert_eq!(
+            store.ensure_dir().unwrap(),
+            Vec::<PathBuf>::new(),
+            "nothing to tighten"
+        );
     }
 
     #[cfg(unix)]
