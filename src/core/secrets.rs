@@ -95,10 +95,17 @@ impl SecretStore for KeyringStore {
 }
 
 /// The platform keyring, connected on first use: listing connections or starting the app
-/// never touches the keyring, which may prompt the user to unlock it.
-#[derive(Default)]
+/// never touches the keyring, which may prompt the user to unlock it. A failed connection
+/// is not remembered, so a keyring started (or unlocked) later is found on the next call.
 pub struct LazyPlatformStore {
-    store: std::sync::OnceLock<Result<KeyringStore, KeyringError>>,
+    connect: Box<dyn Fn() -> Result<KeyringStore, KeyringError> + Send + Sync>,
+    store: Mutex<Option<Arc<KeyringStore>>>,
+}
+
+impl Default for LazyPlatformStore {
+    fn default() -> Self {
+        Self::with_connector(KeyringStore::platform)
+    }
 }
 
 impl LazyPlatformStore {
@@ -106,11 +113,24 @@ impl LazyPlatformStore {
         Self::default()
     }
 
-    fn store(&self) -> Result<&KeyringStore, KeyringError> {
-        self.store
-            .get_or_init(KeyringStore::platform)
-            .as_ref()
-            .map_err(Clone::clone)
+    /// A lazy store over any way of connecting to a keyring.
+    pub fn with_connector(
+        connect: impl Fn() -> Result<KeyringStore, KeyringError> + Send + Sync + 'static,
+    ) -> Self {
+        LazyPlatformStore {
+            connect: Box::new(connect),
+            store: Mutex::new(None),
+        }
+    }
+
+    fn store(&self) -> Result<Arc<KeyringStore>, KeyringError> {
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(connected) = store.as_ref() {
+            return Ok(connected.clone());
+        }
+        let connected = Arc::new((self.connect)()?);
+        *store = Some(connected.clone());
+        Ok(connected)
     }
 }
 
@@ -128,9 +148,10 @@ impl SecretStore for LazyPlatformStore {
     }
 
     fn describe(&self) -> String {
-        match self.store.get() {
-            Some(Ok(store)) => store.describe(),
-            _ => "OS keyring".into(),
+        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        match store.as_ref() {
+            Some(connected) => connected.describe(),
+            None => "OS keyring".into(),
         }
     }
 }
@@ -231,6 +252,31 @@ mod tests {
     #[test]
     fn keyring_core_mock_round_trip() {
         round_trip(&KeyringStore::mock());
+    }
+
+    #[test]
+    fn a_keyring_that_appears_later_is_found() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let counted = attempts.clone();
+        let lazy = LazyPlatformStore::with_connector(move || {
+            if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                Err(KeyringError::Unavailable {
+                    detail: "no Secret Service yet".into(),
+                })
+            } else {
+                Ok(KeyringStore::mock())
+            }
+        });
+        let id = ConnectionId::generate();
+        assert!(lazy.get(&id).is_err(), "the first call finds no keyring");
+        lazy.set(&id, &SecretString::from("later")).unwrap();
+        assert_eq!(lazy.get(&id).unwrap().unwrap().expose_secret(), "later");
+        assert_eq!(
+            attempts.load(Ordering::SeqCst),
+            2,
+            "connected once it was there"
+        );
     }
 
     #[test]
