@@ -644,3 +644,132 @@ async fn exec_hands_the_connection_to_a_command_and_passes_its_exit_code_back() 
         run(bin(&cfg).args(["remove", name, "--yes"]), "");
     }
 }
+
+/// A jira-cli config for `server`, and a clean environment for the importer.
+fn jira_cli_setup(
+    dir: &Path,
+    server: &str,
+    login: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let config = dir.join("jira-cli.yml");
+    std::fs::write(
+        &config,
+        format!("auth_type: basic\ninstallation: Cloud\nlogin: {login}\nproject:\n  key: ABC\nserver: {server}\n"),
+    )
+    .unwrap();
+    (config, dir.join("netrc"))
+}
+
+fn import_cmd(cfg: &Path, config: &Path, netrc: &Path) -> Command {
+    let mut cmd = bin(cfg);
+    cmd.env("NETRC", netrc)
+        .env_remove("JIRA_API_TOKEN")
+        .args(["import", "jira-cli", "--name", "acme", "--config"])
+        .arg(config);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_from_jira_cli_takes_the_token_from_each_source() {
+    if os_keyring().is_none() {
+        return;
+    }
+    // 1. JIRA_API_TOKEN
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (config, netrc) = jira_cli_setup(dir.path(), &jira.uri(), EMAIL);
+    let cfg = dir.path().join("env");
+    let out = run(
+        import_cmd(&cfg, &config, &netrc).env("JIRA_API_TOKEN", TOKEN),
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Found its token in JIRA_API_TOKEN"),
+        "{}",
+        text(&out.stdout)
+    );
+    let list = list_json(&cfg);
+    assert_eq!(list[0]["deployment"], "cloud");
+    assert_eq!(list[0]["login"], EMAIL);
+    assert_eq!(
+        text(&run(bin(&cfg).args(["token", "acme"]), "").stdout),
+        format!("{TOKEN}\n")
+    );
+    run(bin(&cfg).args(["remove", "acme", "--yes"]), "");
+
+    // 2. ~/.netrc, and the plaintext entry is deleted on request; others stay.
+    std::fs::write(
+        &netrc,
+        format!("machine other.example login bob password b0b\nmachine 127.0.0.1 login {EMAIL} password {TOKEN}\n"),
+    )
+    .unwrap();
+    let cfg = dir.path().join("netrc-cfg");
+    let out = run(import_cmd(&cfg, &config, &netrc).arg("--remove-netrc"), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Found its token in ~/.netrc"),
+        "{}",
+        text(&out.stdout)
+    );
+    let left = std::fs::read_to_string(&netrc).unwrap();
+    assert!(!left.contains(TOKEN), "{left}");
+    assert!(
+        left.contains("machine other.example login bob password b0b"),
+        "{left}"
+    );
+    assert_eq!(
+        text(&run(bin(&cfg).args(["token", "acme"]), "").stdout),
+        format!("{TOKEN}\n")
+    );
+    run(bin(&cfg).args(["remove", "acme", "--yes"]), "");
+
+    // 3. jira-cli's keyring entry (service jira-cli, user = login), written by libsecret.
+    let login = format!("import-{}@example.com", std::process::id());
+    let other = jira_basic(3, &login, TOKEN, cloud_user()).await;
+    let (config, netrc) = jira_cli_setup(dir.path(), &other.uri(), &login);
+    std::fs::write(&netrc, "").unwrap();
+    let stored = std::process::Command::new("secret-tool")
+        .args([
+            "store",
+            "--label=jira-cli test",
+            "service",
+            "jira-cli",
+            "username",
+            &login,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(TOKEN.as_bytes())?;
+            child.wait()
+        });
+    if stored.is_ok_and(|s| s.success()) {
+        let cfg = dir.path().join("keyring-cfg");
+        let out = run(&mut import_cmd(&cfg, &config, &netrc), "");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("Found its token in jira-cli's keyring entry"));
+        run(bin(&cfg).args(["remove", "acme", "--yes"]), "");
+        let _ = std::process::Command::new("secret-tool")
+            .args(["clear", "service", "jira-cli", "username", &login])
+            .status();
+    } else {
+        assert!(
+            std::env::var("JIRA_CONNECT_REQUIRE_OS_KEYRING").is_err(),
+            "secret-tool could not write jira-cli's entry"
+        );
+        eprintln!("SKIPPED: jira-cli keyring source (no secret-tool)");
+    }
+
+    // 4. No token anywhere: a clear error, nothing saved.
+    let cfg = dir.path().join("none-cfg");
+    let out = run(&mut import_cmd(&cfg, &config, &netrc), "");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("in JIRA_API_TOKEN, ~/.netrc or jira-cli's keyring entry"),
+        "{stderr}"
+    );
+    assert!(list_json(&cfg).is_empty());
+}

@@ -81,6 +81,12 @@ pub enum Command {
     },
     /// Print a connection's token and a newline, for scripts.
     Token { name: String },
+    /// Import a connection from another tool, validating it and moving its token into the
+    /// OS keyring.
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
     /// Run a command with the connection in its environment (JIRA_URL, JIRA_USER,
     /// JIRA_API_TOKEN, JIRA_AUTH_TYPE), so the token never lands in a file or in shell
     /// history. Exits with the command's exit code.
@@ -92,6 +98,23 @@ pub enum Command {
     },
     /// Open the desktop app (the default when no command is given).
     Gui,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportFrom {
+    /// jira-cli's config (~/.config/.jira/.config.yml). The token comes from
+    /// JIRA_API_TOKEN, ~/.netrc, or jira-cli's keyring entry, in that order.
+    JiraCli {
+        /// jira-cli's config file.
+        #[arg(long, value_name = "PATH")]
+        config: Option<std::path::PathBuf>,
+        /// A name for the connection; defaults to the first part of the host name.
+        #[arg(long)]
+        name: Option<String>,
+        /// When the token came from ~/.netrc, delete that plaintext entry without asking.
+        #[arg(long)]
+        remove_netrc: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +232,7 @@ impl Command {
             Command::Remove { .. }
             | Command::Token { .. }
             | Command::Exec { .. }
+            | Command::Import { .. }
             | Command::Gui => false,
         }
     }
@@ -229,6 +253,14 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
         Command::Remove { name, yes } => remove(&name, yes, &svc, out).await,
         Command::Token { name } => token(&name, &svc).await,
         Command::Exec { name, command } => exec(&name, &command, &svc).await,
+        Command::Import {
+            from:
+                ImportFrom::JiraCli {
+                    config,
+                    name,
+                    remove_netrc,
+                },
+        } => import_jira_cli(config, name, remove_netrc, &svc, out).await,
         // main opens the desktop app itself; the CLI layer knows nothing of it.
         Command::Gui => Err(Error::InvalidInput {
             field: "command",
@@ -470,6 +502,137 @@ async fn token(name: &str, svc: &Connections) -> Result<ExitCode, Error> {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(FAILURE),
     })
+}
+
+/// Imports jira-cli's connection: finds its token, validates it, stores it in our keyring.
+async fn import_jira_cli(
+    config: Option<std::path::PathBuf>,
+    name: Option<String>,
+    remove_netrc: bool,
+    svc: &Connections,
+    out: &Printer,
+) -> Result<ExitCode, Error> {
+    use crate::core::import;
+    let path = config
+        .or_else(import::default_config_path)
+        .ok_or_else(|| Error::InvalidInput {
+            field: "jira-cli config",
+            reason: "no home directory; pass --config".into(),
+        })?;
+    let cli = import::read_config(&path)?;
+    let mut new = cli.to_new_connection()?;
+    new.name = name;
+    let draft = svc.prepare(&new)?;
+    let host = draft.site.host().to_string();
+
+    // Where jira-cli users keep the token, in jira-cli's own order of preference.
+    let netrc = import::netrc_path();
+    let netrc_text = netrc.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
+    let (secret, source) = if let Some(token) = std::env::var("JIRA_API_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
+        (SecretString::from(token), "JIRA_API_TOKEN")
+    } else if let Some(token) = netrc_text
+        .as_deref()
+        .and_then(|text| import::netrc_password(text, &host, cli.login.as_deref()))
+    {
+        (SecretString::from(token), "~/.netrc")
+    } else {
+        let from_keyring = match cli.login.as_deref() {
+            Some(login) => crate::core::secrets::KeyringStore::platform()
+                .and_then(|k| k.read_foreign("jira-cli", login))
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not look in jira-cli's keyring entry");
+                    None
+                }),
+            None => None,
+        };
+        match from_keyring {
+            Some(token) => (token, "jira-cli's keyring entry"),
+            None => {
+                return Err(Error::InvalidInput {
+                    field: "token",
+                    reason: format!(
+                        "no token for {host} in JIRA_API_TOKEN, ~/.netrc or jira-cli's keyring \
+                         entry; add the connection with `jira-connect add --url {}`",
+                        draft.site
+                    ),
+                });
+            }
+        }
+    };
+    out.ok(&format!(
+        "Found jira-cli's connection to {} in {}",
+        draft.site,
+        path.display()
+    ));
+    out.ok(&format!("Found its token in {source}"));
+    let (connection, account) = svc.add(draft, secret).await?;
+    out.ok(&format!(
+        "Connected as {}; saved {:?} with its token in the OS keyring",
+        output::account_text(&account.display_name, account.email.as_deref()),
+        connection.name
+    ));
+
+    if source == "~/.netrc"
+        && let (Some(path), Some(text)) = (netrc, netrc_text)
+    {
+        let remove = remove_netrc
+            || (std::io::stdin().is_terminal()
+                && confirm(&format!(
+                    "Delete the plaintext token for {host} from {}? [y/N] ",
+                    path.display()
+                )));
+        if remove {
+            write_private(&path, &import::remove_netrc_machine(&text, &host))?;
+            out.ok(&format!(
+                "Deleted the entry for {host} from {}",
+                path.display()
+            ));
+        } else {
+            out.warn(&format!(
+                "The token is still in plaintext in {}; delete the `machine {host}` entry, \
+                 or rerun with --remove-netrc",
+                path.display()
+            ));
+        }
+    }
+    out.hint(&format!(
+        "Use it with: jira-connect exec {} -- jira ...",
+        connection.name
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks a yes/no question on the terminal.
+fn confirm(question: &str) -> bool {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok()
+        && matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES")
+}
+
+/// Replaces a file keeping it private (netrc holds other passwords too).
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), Error> {
+    let io = |source| Error::ConfigIo {
+        action: "rewrite",
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension("jira-connect-tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
 }
 
 /// Runs `command` with the connection's URL, login and secret in its environment.

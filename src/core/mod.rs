@@ -8,6 +8,7 @@ pub mod config;
 pub mod connection;
 pub mod error;
 pub mod failpoint;
+pub mod import;
 pub mod jira;
 pub mod journal;
 pub mod secrets;

@@ -63,6 +63,20 @@ impl KeyringStore {
         KeyringStore::new(store)
     }
 
+    /// Reads another program's entry, e.g. jira-cli's (service `jira-cli`, user = login),
+    /// for importing it.
+    pub fn read_foreign(
+        &self,
+        service: &str,
+        user: &str,
+    ) -> Result<Option<SecretString>, KeyringError> {
+        match self.store.build(service, user, None)?.get_password() {
+            Ok(secret) => Ok(Some(SecretString::from(secret))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn entry(&self, id: &ConnectionId) -> Result<keyring_core::Entry, KeyringError> {
         Ok(self.store.build(SERVICE, id.as_str(), None)?)
     }

@@ -1,0 +1,250 @@
+//! Importing a connection from jira-cli (`~/.config/.jira/.config.yml`), whose users keep
+//! their token in `JIRA_API_TOKEN`, in `~/.netrc`, or in jira-cli's keyring entry.
+
+use std::path::{Path, PathBuf};
+
+use crate::core::connection::{AuthKind, Deployment};
+use crate::core::error::Error;
+use crate::core::service::NewConnection;
+use crate::core::site_url::SiteUrl;
+
+/// The fields of jira-cli's config that describe the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JiraCliConfig {
+    pub server: String,
+    pub login: Option<String>,
+    /// `Cloud` or `Local` (Server/Data Center).
+    pub installation: Option<String>,
+    /// `basic`, `bearer` or `mtls`.
+    pub auth_type: Option<String>,
+}
+
+/// Where jira-cli keeps its config: `$JIRA_CONFIG_FILE`, else `~/.config/.jira/.config.yml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("JIRA_CONFIG_FILE").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let home = directories::BaseDirs::new()?.home_dir().to_path_buf();
+    Some(home.join(".config").join(".jira").join(".config.yml"))
+}
+
+/// Where the user's netrc is: `$NETRC`, else `~/.netrc`.
+pub fn netrc_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("NETRC").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    Some(directories::BaseDirs::new()?.home_dir().join(".netrc"))
+}
+
+fn invalid(reason: String) -> Error {
+    Error::InvalidInput {
+        field: "jira-cli config",
+        reason,
+    }
+}
+
+/// Reads the top-level keys jira-connect needs; nested sections (board, project, ...) are
+/// not ours and are skipped.
+pub fn parse_config(text: &str) -> Result<JiraCliConfig, Error> {
+    let get = |key: &str| -> Option<String> {
+        text.lines()
+            .filter(|line| !line.starts_with([' ', '\t', '#', '-']))
+            .filter_map(|line| line.split_once(':'))
+            .find(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let server = get("server").ok_or_else(|| invalid("it has no `server:`".into()))?;
+    Ok(JiraCliConfig {
+        login: get("login"),
+        installation: get("installation"),
+        auth_type: get("auth_type"),
+        server,
+    })
+}
+
+/// Reads jira-cli's config file.
+pub fn read_config(path: &Path) -> Result<JiraCliConfig, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        invalid(format!(
+            "cannot read {}: {e}; point to it with --config",
+            path.display()
+        ))
+    })?;
+    parse_config(&text)
+}
+
+impl JiraCliConfig {
+    /// The deployment: jira-cli's `installation`, else inferred from the host.
+    pub fn deployment(&self, site: &SiteUrl) -> Deployment {
+        match self
+            .installation
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("cloud") => Deployment::Cloud,
+            Some("local") => Deployment::DataCenter,
+            _ => Deployment::infer(site),
+        }
+    }
+
+    /// The new connection this config describes.
+    pub fn to_new_connection(&self) -> Result<NewConnection, Error> {
+        let site = SiteUrl::parse(&self.server, false)?;
+        let deployment = self.deployment(&site);
+        let auth = match (deployment, self.auth_type.as_deref()) {
+            (Deployment::Cloud, _) => AuthKind::ApiToken,
+            (Deployment::DataCenter, Some("bearer")) => AuthKind::Pat,
+            (Deployment::DataCenter, Some("mtls")) => {
+                return Err(invalid(
+                    "jira-cli uses client certificates (mtls) here, which jira-connect does not store"
+                        .into(),
+                ));
+            }
+            (Deployment::DataCenter, _) => AuthKind::Password,
+        };
+        Ok(NewConnection {
+            url: self.server.clone(),
+            deployment: Some(deployment),
+            auth: Some(auth),
+            login: self.login.clone(),
+            token_label: Some("imported from jira-cli".into()),
+            ..Default::default()
+        })
+    }
+}
+
+/// The netrc entries, as (machine, login, password) in file order.
+fn netrc_entries(text: &str) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+    let mut entries = Vec::new();
+    let mut words = text.split_whitespace();
+    while let Some(word) = words.next() {
+        match word {
+            "machine" => entries.push((words.next().map(str::to_string), None, None)),
+            "default" => entries.push((None, None, None)),
+            "login" => {
+                if let Some(e) = entries.last_mut() {
+                    e.1 = words.next().map(str::to_string);
+                }
+            }
+            "password" => {
+                if let Some(e) = entries.last_mut() {
+                    e.2 = words.next().map(str::to_string);
+                }
+            }
+            _ => {}
+        }
+    }
+    entries
+}
+
+/// The password netrc holds for `host` (and `login`, when the entry names one).
+pub fn netrc_password(text: &str, host: &str, login: Option<&str>) -> Option<String> {
+    netrc_entries(text)
+        .into_iter()
+        .find(|(machine, entry_login, _)| {
+            machine.as_deref() == Some(host)
+                && match (login, entry_login.as_deref()) {
+                    (Some(want), Some(have)) => want == have,
+                    _ => true,
+                }
+        })
+        .and_then(|(_, _, password)| password)
+}
+
+/// `text` without the lines of the `machine host` entry; other entries stay as they were.
+/// Handles the usual one-entry-per-line and one-token-per-line layouts.
+pub fn remove_netrc_machine(text: &str, host: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some("machine") => skipping = words.next() == Some(host),
+            Some("default") => skipping = false,
+            _ => {}
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = "\
+auth_type: bearer
+board:
+  id: 1
+  name: ABC board
+epic:
+  name: customfield_10011
+installation: Local
+login: mia
+project:
+  key: ABC
+server: https://jira.corp.example/jira
+";
+
+    #[test]
+    fn reads_the_top_level_keys_only() {
+        let cfg = parse_config(CONFIG).unwrap();
+        assert_eq!(cfg.server, "https://jira.corp.example/jira");
+        assert_eq!(cfg.login.as_deref(), Some("mia"));
+        assert_eq!(cfg.installation.as_deref(), Some("Local"));
+        assert_eq!(cfg.auth_type.as_deref(), Some("bearer"));
+        let new = cfg.to_new_connection().unwrap();
+        assert_eq!(new.deployment, Some(Deployment::DataCenter));
+        assert_eq!(new.auth, Some(AuthKind::Pat));
+        assert!(parse_config("login: x\n").is_err());
+    }
+
+    #[test]
+    fn cloud_is_an_api_token_and_mtls_is_refused() {
+        let cloud = parse_config(
+            "server: 'https://acme.atlassian.net'\ninstallation: Cloud\nlogin: mia@example.com\n",
+        )
+        .unwrap();
+        assert_eq!(
+            cloud.to_new_connection().unwrap().auth,
+            Some(AuthKind::ApiToken)
+        );
+        let mtls =
+            parse_config("server: https://j.example\ninstallation: Local\nauth_type: mtls\n")
+                .unwrap();
+        assert!(
+            mtls.to_new_connection()
+                .unwrap_err()
+                .to_string()
+                .contains("mtls")
+        );
+    }
+
+    #[test]
+    fn netrc_lookup_and_removal() {
+        let netrc = "machine other.example login bob password b0b\n\
+                     machine acme.atlassian.net\n  login mia@example.com\n  password s3cret\n\
+                     default login anon password x\n";
+        assert_eq!(
+            netrc_password(netrc, "acme.atlassian.net", Some("mia@example.com")).as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            netrc_password(netrc, "acme.atlassian.net", Some("someone-else")),
+            None
+        );
+        assert_eq!(netrc_password(netrc, "nope.example", None), None);
+        let left = remove_netrc_machine(netrc, "acme.atlassian.net");
+        assert!(!left.contains("s3cret"), "{left}");
+        assert!(
+            left.contains("machine other.example login bob password b0b"),
+            "{left}"
+        );
+        assert!(left.contains("default login anon"), "{left}");
+    }
+}
