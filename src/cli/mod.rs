@@ -585,7 +585,9 @@ async fn import_jira_cli(
                     path.display()
                 )));
         if remove {
-            write_private(&path, &import::remove_netrc_machine(&text, &host))?;
+            // netrc holds other passwords too: keep it private, and replace it atomically.
+            let left = import::remove_netrc_machine(&text, &host);
+            crate::core::config::replace_private(&path, left.as_bytes())?;
             out.ok(&format!(
                 "Deleted the entry for {host} from {}",
                 path.display()
@@ -612,27 +614,6 @@ fn confirm(question: &str) -> bool {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok()
         && matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES")
-}
-
-/// Replaces a file keeping it private (netrc holds other passwords too).
-fn write_private(path: &std::path::Path, text: &str) -> Result<(), Error> {
-    let io = |source| Error::ConfigIo {
-        action: "rewrite",
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = path.with_extension("jira-connect-tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp).map_err(io)?;
-    file.write_all(text.as_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }
 
 /// Runs `command` with the connection's URL, login and secret in its environment.

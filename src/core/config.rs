@@ -277,43 +277,48 @@ impl ConfigStore {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
-        let tmp = self
-            .dir
-            .join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-        let io = |action: &'static str, p: &Path| {
-            let p = p.to_path_buf();
-            move |source| Error::ConfigIo {
-                action,
-                path: p,
-                source,
-            }
-        };
-        let write = || -> Result<(), Error> {
-            let mut options = OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
-            file.write_all(HEADER.as_bytes())
-                .map_err(io("write", &tmp))?;
-            file.write_all(text.as_bytes()).map_err(io("write", &tmp))?;
-            file.sync_all().map_err(io("sync", &tmp))?;
-            fs::rename(&tmp, &path).map_err(io("replace", &path))?;
-            #[cfg(unix)]
-            if let Ok(dir) = File::open(&self.dir) {
-                let _ = dir.sync_all();
-            }
-            Ok(())
-        };
-        let result = write();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+        replace_private(&path, &[HEADER.as_bytes(), text.as_bytes()].concat())
     }
+}
+
+/// Replaces `path` with `contents` atomically, readable by its owner only: a temp file in
+/// the same directory, fsync, rename, fsync of the directory. A crash leaves the old file
+/// or the new one, never a mix.
+pub fn replace_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let io = |action: &'static str, p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::ConfigIo {
+            action,
+            path: p,
+            source,
+        }
+    };
+    let write = || -> Result<(), Error> {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
+        file.write_all(contents).map_err(io("write", &tmp))?;
+        file.sync_all().map_err(io("sync", &tmp))?;
+        fs::rename(&tmp, path).map_err(io("replace", path))?;
+        #[cfg(unix)]
+        if let Ok(dir) = File::open(dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    };
+    let result = write();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
 }
 
 const HEADER: &str =
