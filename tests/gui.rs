@@ -475,9 +475,6 @@ impl SecretStore for Counting {
         self.0.fetch_add(1, Ordering::SeqCst);
         self.1.delete(id)
     }
-    fn describe(&self) -> String {
-        "counting".into()
-    }
 }
 
 #[test]

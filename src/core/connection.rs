@@ -122,11 +122,6 @@ impl AuthKind {
             AuthKind::Pat => "personal access token",
         }
     }
-
-    /// True when the secret goes out as HTTP Basic with a login.
-    pub fn uses_login(self) -> bool {
-        !matches!(self, AuthKind::Pat)
-    }
 }
 
 /// The result of the last check, as recorded.
@@ -225,11 +220,6 @@ impl Status {
             Status::Unchecked => "unchecked",
             Status::SecretMissing => "secret-missing",
         }
-    }
-
-    /// True when the connection works.
-    pub fn is_ok(self) -> bool {
-        matches!(self, Status::Valid | Status::ExpiringSoon)
     }
 }
 

@@ -24,8 +24,6 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError>;
     /// Deletes the secret of a connection; deleting a missing entry is not an error.
     fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError>;
-    /// A short description of the backing store, for diagnostics.
-    fn describe(&self) -> String;
 }
 
 /// A [`SecretStore`] over any keyring-core credential store.
@@ -102,10 +100,6 @@ impl SecretStore for KeyringStore {
             Err(e) => Err(e.into()),
         }
     }
-
-    fn describe(&self) -> String {
-        self.store.vendor()
-    }
 }
 
 /// The platform keyring, connected on first use: listing connections or starting the app
@@ -159,14 +153,6 @@ impl SecretStore for LazyPlatformStore {
 
     fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError> {
         self.store()?.delete(id)
-    }
-
-    fn describe(&self) -> String {
-        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        match store.as_ref() {
-            Some(connected) => connected.describe(),
-            None => "OS keyring".into(),
-        }
     }
 }
 
@@ -233,10 +219,6 @@ impl SecretStore for MemoryStore {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.remove(id.as_str());
         Ok(())
-    }
-
-    fn describe(&self) -> String {
-        "in-memory store".into()
     }
 }
 
