@@ -7,6 +7,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
+use wiremock::matchers::{bearer_token, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::*;
 
@@ -708,7 +710,7 @@ async fn import_from_jira_cli_takes_the_token_from_each_source() {
     let out = run(import_cmd(&cfg, &config, &netrc).arg("--remove-netrc"), "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("Found its token in ~/.netrc"),
+        text(&out.stdout).contains(&format!("Found its token in {}", netrc.display())),
         "{}",
         text(&out.stdout)
     );
@@ -772,4 +774,157 @@ async fn import_from_jira_cli_takes_the_token_from_each_source() {
         "{stderr}"
     );
     assert!(list_json(&cfg).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scoped_tokens_confluence_and_exec_from_the_command_line() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let (site, gateway) = scoped_site_and_gateway().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg");
+    let cli = || {
+        let mut cmd = bin(&cfg);
+        cmd.env("JIRA_CONNECT_API_GATEWAY", gateway.uri());
+        cmd
+    };
+
+    // No --cloud: the site's tenant_info says it is Cloud; --scoped sends the token to the
+    // gateway only.
+    let out = run(
+        cli().args([
+            "add",
+            "--url",
+            &site.uri(),
+            "--name",
+            "acme",
+            "--email",
+            EMAIL,
+            "--scoped",
+        ]),
+        &format!("{TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("is an Atlassian Cloud site"), "{stdout}");
+    assert!(stdout.contains("Connected to Jira Cloud"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "requests go through {}/ex/jira/{CLOUD_ID}",
+            gateway.uri()
+        )),
+        "{stdout}"
+    );
+    assert_eq!(authorised_requests(&site).await, 0);
+
+    let out = run(cli().args(["link-confluence", "acme"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Saved \"acme-confluence\""),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let list = list_json(&cfg);
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["scoped"], true);
+    assert_eq!(list[0]["cloud_id"], CLOUD_ID);
+    assert_eq!(list[1]["product"], "confluence");
+
+    let out = run(cli().args(["check", "--json"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // exec: the Jira connection hands over both products, both at the gateway.
+    let seen = dir.path().join("seen");
+    let script = format!(
+        r#"env | grep -E '^(JIRA|CONFLUENCE)_' | sort > "{seen}"; tr '\0' ' ' < /proc/$$/cmdline > "{seen}.argv"; exit 3"#,
+        seen = seen.display()
+    );
+    let out = run(cli().args(["exec", "acme", "--", "sh", "-c", &script]), "");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let env = std::fs::read_to_string(&seen).unwrap();
+    let g = gateway.uri();
+    for line in [
+        format!("JIRA_URL={g}/ex/jira/{CLOUD_ID}"),
+        format!("JIRA_SITE_URL={}", site.uri()),
+        format!("JIRA_USER={EMAIL}"),
+        format!("JIRA_API_TOKEN={TOKEN}"),
+        "JIRA_AUTH_TYPE=basic".to_string(),
+        format!("JIRA_CLOUD_ID={CLOUD_ID}"),
+        format!("CONFLUENCE_URL={g}/ex/confluence/{CLOUD_ID}/wiki"),
+        format!("CONFLUENCE_API_TOKEN={TOKEN}"),
+        format!("CONFLUENCE_USER={EMAIL}"),
+    ] {
+        assert!(env.lines().any(|l| l == line), "missing {line} in\n{env}");
+    }
+    let argv = std::fs::read_to_string(format!("{}.argv", seen.display())).unwrap();
+    assert!(!argv.contains(TOKEN), "{argv}");
+
+    for name in ["acme-confluence", "acme"] {
+        let out = run(cli().args(["remove", name, "--yes"]), "");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confluence_data_center_from_the_command_line() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let site = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/user/current"))
+        .and(bearer_token(PAT))
+        .respond_with(ResponseTemplate::new(200).set_body_json(confluence_dc_user()))
+        .mount(&site)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg");
+    let out = run(
+        bin(&cfg).args([
+            "add",
+            "--url",
+            &site.uri(),
+            "--name",
+            "wiki",
+            "--data-center",
+            "--product",
+            "confluence",
+        ]),
+        &format!("{PAT}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Connected to Confluence Data Center"),
+        "{}",
+        text(&out.stdout)
+    );
+    let seen = dir.path().join("seen");
+    let script = format!(
+        r#"env | grep -E '^(JIRA|CONFLUENCE)_' | sort > "{}""#,
+        seen.display()
+    );
+    let out = run(
+        bin(&cfg).args(["exec", "wiki", "--", "sh", "-c", &script]),
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let env = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        env.contains(&format!("CONFLUENCE_URL={}\n", site.uri())),
+        "{env}"
+    );
+    assert!(
+        env.contains(&format!("CONFLUENCE_API_TOKEN={PAT}\n")),
+        "{env}"
+    );
+    assert!(env.contains("CONFLUENCE_AUTH_TYPE=bearer\n"), "{env}");
+    assert!(env.contains("CONFLUENCE_USER=mia\n"), "{env}");
+    assert!(
+        !env.lines()
+            .any(|l| l.starts_with("JIRA_") && !l.starts_with("JIRA_CONNECT_")),
+        "a Confluence connection sets CONFLUENCE_* only: {env}"
+    );
+    run(bin(&cfg).args(["remove", "wiki", "--yes"]), "");
 }

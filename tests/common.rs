@@ -142,3 +142,107 @@ pub fn os_keyring() -> Option<KeyringStore> {
         }
     }
 }
+
+pub const CLOUD_ID: &str = "5a1c2e3f-0b4d-4e6f-8a9b-0c1d2e3f4a5b";
+
+pub fn confluence_cloud_user() -> serde_json::Value {
+    serde_json::json!({
+        "type": "known",
+        "accountId": "5b10a2844c20165700ede21g",
+        "accountType": "atlassian",
+        "email": EMAIL,
+        "publicName": "mia",
+        "displayName": "Mia Krystof"
+    })
+}
+
+pub fn confluence_dc_user() -> serde_json::Value {
+    serde_json::json!({
+        "type": "known",
+        "username": "mia",
+        "userKey": "8a7f808a7b1c2d3e017b1c2d3e4f0001",
+        "displayName": "Mia Krystof"
+    })
+}
+
+/// Answers `GET /_edge/tenant_info` with `cloud_id`, as every Atlassian Cloud site does.
+pub async fn mount_tenant_info(server: &MockServer, cloud_id: &str) {
+    Mock::given(method("GET"))
+        .and(path("/_edge/tenant_info"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "cloudId": cloud_id })),
+        )
+        .mount(server)
+        .await;
+}
+
+/// Accepts `login:token` as Basic auth at `api_path` with `user`, and answers 401 to any
+/// other credentials there. Several calls may share one server and path.
+pub async fn mount_user(
+    server: &MockServer,
+    api_path: &str,
+    login: &str,
+    token: &str,
+    user: serde_json::Value,
+) {
+    Mock::given(method("GET"))
+        .and(path(api_path.to_string()))
+        .and(basic_auth(login, token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api_path.to_string()))
+        .respond_with(ResponseTemplate::new(401).set_body_string("Unauthorized"))
+        .with_priority(10)
+        .mount(server)
+        .await;
+}
+
+/// A Jira Cloud site that refuses every token, as sites do with scoped tokens, and the API
+/// gateway that accepts `TOKEN` for Jira and Confluence on it.
+pub async fn scoped_site_and_gateway() -> (MockServer, MockServer) {
+    let site = MockServer::start().await;
+    mount_tenant_info(&site, CLOUD_ID).await;
+    mount_rejection(&site, 3).await;
+    let gateway = MockServer::start().await;
+    let base = format!("/ex/jira/{CLOUD_ID}");
+    mount_user(
+        &gateway,
+        &format!("{base}/rest/api/3/myself"),
+        EMAIL,
+        TOKEN,
+        cloud_user(),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{base}/rest/api/3/serverInfo")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "version": "1001.0.0" })),
+        )
+        .mount(&gateway)
+        .await;
+    mount_user(
+        &gateway,
+        &format!("/ex/confluence/{CLOUD_ID}/wiki/rest/api/user/current"),
+        EMAIL,
+        TOKEN,
+        confluence_cloud_user(),
+    )
+    .await;
+    (site, gateway)
+}
+
+/// A service whose API gateway is `gateway`.
+pub fn service_via(
+    dir: &std::path::Path,
+    secrets: Arc<dyn SecretStore>,
+    gateway: &str,
+) -> Arc<Connections> {
+    Arc::new(Connections::new(
+        ConfigStore::new(dir),
+        secrets,
+        JiraClient::with_gateway(Duration::from_secs(10), gateway).unwrap(),
+    ))
+}

@@ -10,8 +10,9 @@ use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jira_connect::core::config::ConfigStore;
-use jira_connect::core::connection::{ConnectionId, Deployment, Status, today};
+use jira_connect::core::connection::{ConnectionId, Deployment, Product, Status, today};
 use jira_connect::core::error::KeyringError;
+use jira_connect::core::import::Sources;
 use jira_connect::core::jira::JiraClient;
 use jira_connect::core::secrets::{KeyringStore, SecretStore};
 use jira_connect::core::service::{Connections, NewConnection};
@@ -35,6 +36,16 @@ fn gui_with(
     secrets: Arc<dyn SecretStore>,
     setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServer),
 ) -> Gui {
+    gui_full(secrets, None, Sources::default(), setup)
+}
+
+/// The app, with its API gateway at `gateway` and jira-cli looked for in `sources`.
+fn gui_full(
+    secrets: Arc<dyn SecretStore>,
+    gateway: Option<String>,
+    sources: Sources,
+    setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServer),
+) -> Gui {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -45,7 +56,10 @@ fn gui_with(
     let svc = Arc::new(Connections::new(
         ConfigStore::new(dir.path()),
         secrets,
-        JiraClient::new(Duration::from_secs(10)).unwrap(),
+        match &gateway {
+            Some(g) => JiraClient::with_gateway(Duration::from_secs(10), g).unwrap(),
+            None => JiraClient::new(Duration::from_secs(10)).unwrap(),
+        },
     ));
     setup(&rt, &svc, &jira);
     let opened = Arc::new(Mutex::new(Vec::new()));
@@ -63,6 +77,7 @@ fn gui_with(
                 app_svc.clone(),
                 Arc::new(move |url: &str| record.lock().unwrap().push(url.to_string())),
             )
+            .with_import_sources(sources.clone())
         });
     let mut gui = Gui {
         harness,
@@ -639,4 +654,166 @@ fn closing_the_dialog_forgets_the_secret_fields_history() {
     g.harness.step();
     assert!(!g.harness.state().dialog_open());
     assert_eq!(count(&g), open - 1, "the secret field's state is gone");
+}
+
+#[test]
+fn a_saved_jira_cloud_connection_offers_confluence_with_the_same_token() {
+    let mut g = gui(|rt, svc, jira| {
+        rt.block_on(mount_user(
+            jira,
+            "/wiki/rest/api/user/current",
+            EMAIL,
+            TOKEN,
+            confluence_cloud_user(),
+        ));
+        saved(rt, svc, jira, "acme");
+    });
+    let offer = "Also connect Confluence on this site with the same token";
+    assert!(g.harness.query_by_label(offer).is_some());
+    g.click(offer);
+    g.until("the Confluence connection is listed", |h| {
+        h.state().rows().len() == 2
+    });
+    g.idle();
+    let all = g.svc.list().unwrap();
+    let wiki = all
+        .iter()
+        .find(|c| c.product == Product::Confluence)
+        .unwrap();
+    assert_eq!(wiki.name, "acme-confluence");
+    assert_eq!(wiki.linked.as_ref(), Some(&all[0].id));
+    let secret = g.rt.block_on(g.svc.token("acme-confluence")).unwrap();
+    assert_eq!(secret.expose_secret(), TOKEN);
+    for _ in 0..3 {
+        g.harness.step();
+    }
+    assert!(g.shows("Confluence accepts the token as Mia Krystof"));
+    assert!(
+        g.harness.query_by_label(offer).is_none(),
+        "offered only while Jira has no linked Confluence"
+    );
+    assert!(g.shows("acme-confluence  ·  replacing the token replaces it there too"));
+}
+
+#[test]
+fn the_dialog_finds_cloud_on_a_custom_domain_and_saves_a_scoped_token() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (site, gateway) = rt.block_on(scoped_site_and_gateway());
+    let mut g = gui_full(
+        Arc::new(KeyringStore::mock()),
+        Some(gateway.uri()),
+        Sources::default(),
+        |_, _, _| {},
+    );
+    g.open_new_connection();
+    g.type_into(Role::TextInput, "Jira URL", &site.uri());
+    // Leaving the URL field asks the site's tenant_info, without credentials.
+    g.harness
+        .get_by_role_and_label(Role::TextInput, "Name")
+        .focus();
+    g.until("Jira Cloud ticks itself", |h| {
+        h.get_by_label("Jira Cloud").accesskit_node().toggled() == Some(Toggled::True)
+    });
+    g.type_into(Role::TextInput, "Email", EMAIL);
+    assert!(g.shows("This site is Atlassian Cloud on its own domain."));
+    g.type_into(Role::PasswordInput, "API token", TOKEN);
+    g.click("Scoped token (created with scopes)");
+    g.click("Save");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    let c = &g.svc.list().unwrap()[0];
+    assert!(c.scoped);
+    assert_eq!(c.cloud_id.as_deref(), Some(CLOUD_ID));
+    assert_eq!(c.status(today()), Status::Valid);
+    assert_eq!(
+        rt.block_on(authorised_requests(&site)),
+        0,
+        "the scoped token never went to the site"
+    );
+    assert!(g.shows("api.atlassian.com (scoped token)"));
+}
+
+#[test]
+fn first_launch_offers_the_jira_cli_import_and_cleans_up_netrc() {
+    let files = tempfile::tempdir().unwrap();
+    let config = files.path().join("config.yml");
+    let netrc = files.path().join("netrc");
+    let mut g = gui_full(
+        Arc::new(KeyringStore::mock()),
+        None,
+        Sources {
+            config: Some(config.clone()),
+            netrc: Some(netrc.clone()),
+            env_token: None,
+            keyring: false,
+        },
+        |_, _, jira| {
+            std::fs::write(
+                &config,
+                format!(
+                    "installation: Cloud\nlogin: {EMAIL}\nserver: {}\nproject:\n  key: ABC\n",
+                    jira.uri()
+                ),
+            )
+            .unwrap();
+        },
+    );
+    g.until("the import is offered", |h| h.state().import_offered());
+    for _ in 0..3 {
+        g.harness.step();
+    }
+    assert!(g.shows("Found a jira-cli connection"));
+
+    // No token anywhere yet: the offer says so and stays.
+    g.click("Import from jira-cli");
+    g.idle();
+    assert!(
+        g.shows("no token for 127.0.0.1"),
+        "the missing token is explained"
+    );
+    assert!(g.svc.list().unwrap().is_empty());
+
+    std::fs::write(
+        &netrc,
+        format!("machine example.org login x password keep-me\nmachine 127.0.0.1 login {EMAIL} password {TOKEN}\n"),
+    )
+    .unwrap();
+    g.click("Import from jira-cli");
+    g.until("the connection is imported", |h| {
+        h.state().rows().len() == 1
+    });
+    let secret = g.rt.block_on(g.svc.token("127-0-0-1")).unwrap();
+    assert_eq!(secret.expose_secret(), TOKEN);
+
+    // The plaintext copy: offered for deletion, and only its entry goes.
+    g.until("the netrc question shows", |h| h.state().dialog_open());
+    assert!(g.shows("Delete the plaintext token?"));
+    g.click("Delete the entry");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    let left = std::fs::read_to_string(&netrc).unwrap();
+    assert!(!left.contains(TOKEN), "{left}");
+    assert!(
+        left.contains("machine example.org login x password keep-me"),
+        "{left}"
+    );
+}
+
+#[test]
+fn no_import_offer_once_connections_exist() {
+    let files = tempfile::tempdir().unwrap();
+    let config = files.path().join("config.yml");
+    std::fs::write(&config, "server: https://acme.atlassian.net\n").unwrap();
+    let mut g = gui_full(
+        Arc::new(KeyringStore::mock()),
+        None,
+        Sources {
+            config: Some(config),
+            ..Sources::default()
+        },
+        |rt, svc, jira| saved(rt, svc, jira, "acme"),
+    );
+    g.idle();
+    for _ in 0..10 {
+        g.harness.step();
+    }
+    assert!(!g.harness.state().import_offered());
 }

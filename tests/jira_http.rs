@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment};
-use jira_connect::core::jira::{Account, Credentials, JiraClient, MAX_BODY};
+use jira_connect::core::jira::{Account, Credentials, JiraClient, MAX_BODY, Target};
 use jira_connect::core::site_url::SiteUrl;
 use secrecy::SecretString;
 use wiremock::matchers::{method, path};
@@ -23,7 +23,7 @@ async fn validate_dc(server_uri: &str, timeout: Duration) -> Result<Account, Err
     };
     JiraClient::new(timeout)
         .unwrap()
-        .validate(&site, Deployment::DataCenter, None, &creds)
+        .validate(&Target::new(&site, Deployment::DataCenter), &creds)
         .await
 }
 
@@ -60,7 +60,7 @@ async fn valid_cloud_token_returns_the_account_and_version() {
     };
     let account = JiraClient::new(Duration::from_secs(5))
         .unwrap()
-        .validate(&site, Deployment::Cloud, None, &creds)
+        .validate(&Target::new(&site, Deployment::Cloud), &creds)
         .await
         .unwrap();
     assert_eq!(account.account_id, "5b10a2844c20165700ede21g");

@@ -1,5 +1,6 @@
 //! All integration tests, in one binary.
 
+mod atlassian;
 mod cli;
 mod common;
 mod crash;

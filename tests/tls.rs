@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment};
-use jira_connect::core::jira::{Credentials, JiraClient};
+use jira_connect::core::jira::{Credentials, JiraClient, Target};
 use jira_connect::core::site_url::SiteUrl;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use secrecy::SecretString;
@@ -154,7 +154,13 @@ async fn validate(
     };
     JiraClient::new(Duration::from_secs(10))
         .unwrap()
-        .validate(&site, Deployment::DataCenter, ca_pem, &creds)
+        .validate(
+            &Target {
+                ca_cert: ca_pem,
+                ..Target::new(&site, Deployment::DataCenter)
+            },
+            &creds,
+        )
         .await
 }
 

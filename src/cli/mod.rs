@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use crate::core::Error;
-use crate::core::connection::{AuthKind, Deployment, today};
+use crate::core::connection::{AuthKind, Connection, Deployment, Product, today};
 use crate::core::secrets::LazyPlatformStore;
 use crate::core::service::{Connections, NewConnection};
 use output::Printer;
@@ -81,6 +81,18 @@ pub enum Command {
     },
     /// Print a connection's token and a newline, for scripts.
     Token { name: String },
+    /// Connect Confluence on a Jira Cloud connection's site with the same token, and link
+    /// the two so that replace-token replaces both.
+    LinkConfluence {
+        /// The Jira Cloud connection.
+        name: String,
+        /// A name for the Confluence connection; defaults to NAME-confluence.
+        #[arg(long = "name", value_name = "NEW_NAME")]
+        new_name: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Import a connection from another tool, validating it and moving its token into the
     /// OS keyring.
     Import {
@@ -88,8 +100,8 @@ pub enum Command {
         from: ImportFrom,
     },
     /// Run a command with the connection in its environment (JIRA_URL, JIRA_USER,
-    /// JIRA_API_TOKEN, JIRA_AUTH_TYPE), so the token never lands in a file or in shell
-    /// history. Exits with the command's exit code.
+    /// JIRA_API_TOKEN, JIRA_AUTH_TYPE, or CONFLUENCE_* for Confluence), so the token never
+    /// lands in a file or in shell history. Exits with the command's exit code.
     Exec {
         name: String,
         /// The command and its arguments, after `--`.
@@ -131,6 +143,17 @@ pub struct AddArgs {
     /// The site is Jira Server or Data Center.
     #[arg(long)]
     data_center: bool,
+    /// The product: jira, or confluence (same site, same kind of token).
+    #[arg(long, value_enum, default_value_t = ProductArg::Jira)]
+    product: ProductArg,
+    /// The Cloud token has scopes: validate and use it through the API gateway
+    /// (api.atlassian.com), which is the only place that accepts it.
+    #[arg(long, conflicts_with = "try_scoped")]
+    scoped: bool,
+    /// If the site refuses a Cloud token, try it once more as a scoped token through the
+    /// API gateway. This sends the credentials to api.atlassian.com as well.
+    #[arg(long)]
+    try_scoped: bool,
     /// Your Atlassian account email (Cloud).
     #[arg(long, conflicts_with = "username")]
     email: Option<String>,
@@ -157,6 +180,21 @@ pub struct AddArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProductArg {
+    Jira,
+    Confluence,
+}
+
+impl From<ProductArg> for Product {
+    fn from(p: ProductArg) -> Self {
+        match p {
+            ProductArg::Jira => Product::Jira,
+            ProductArg::Confluence => Product::Confluence,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -228,7 +266,8 @@ impl Command {
             Command::Add(a) => a.json,
             Command::List { json }
             | Command::Check { json, .. }
-            | Command::ReplaceToken { json, .. } => *json,
+            | Command::ReplaceToken { json, .. }
+            | Command::LinkConfluence { json, .. } => *json,
             Command::Remove { .. }
             | Command::Token { .. }
             | Command::Exec { .. }
@@ -252,6 +291,11 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
         } => replace_token(&name, expires, token_label, &svc, out, json).await,
         Command::Remove { name, yes } => remove(&name, yes, &svc, out).await,
         Command::Token { name } => token(&name, &svc).await,
+        Command::LinkConfluence {
+            name,
+            new_name,
+            json,
+        } => link_confluence(&name, new_name, &svc, out, json).await,
         Command::Exec { name, command } => exec(&name, &command, &svc).await,
         Command::Import {
             from:
@@ -274,11 +318,23 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
 }
 
 async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode, Error> {
-    let deployment = match (args.cloud, args.data_center) {
+    let mut deployment = match (args.cloud, args.data_center) {
         (true, _) => Some(Deployment::Cloud),
         (_, true) => Some(Deployment::DataCenter),
         _ => None,
     };
+    // A site on its own domain may still be Atlassian Cloud: ask it, without credentials.
+    let mut cloud_id = None;
+    if let Ok(site) = crate::core::site_url::SiteUrl::parse(&args.url, args.allow_http)
+        && (deployment.is_none() && !site.is_cloud_host() || args.scoped)
+        && let Ok(id) = svc.detect_cloud(&site).await
+    {
+        if deployment.is_none() {
+            out.ok(&format!("{site} is an Atlassian Cloud site"));
+        }
+        deployment.get_or_insert(Deployment::Cloud);
+        cloud_id = Some(id);
+    }
     let new = NewConnection {
         url: args.url,
         name: args.name,
@@ -292,8 +348,12 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
             Some(path) => Some(crate::core::jira::read_ca_file(path)?),
             None => None,
         },
+        product: args.product.into(),
+        scoped: args.scoped,
+        gateway_fallback: args.try_scoped,
     };
-    let draft = svc.prepare(&new)?;
+    let mut draft = svc.prepare(&new)?;
+    draft.cloud_id = cloud_id;
     if draft.site.is_insecure() && !crate::core::site_url::is_loopback_host(draft.site.host()) {
         out.warn(&format!(
             "{} uses plain http://: your {} will travel unencrypted.",
@@ -312,10 +372,17 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
         out.json(&output::connection_json(&connection, today()));
     } else {
         out.ok(&format!(
-            "Connected to {} as {}",
+            "Connected to {} at {} as {}",
+            connection.product_name(),
             connection.url,
             output::account_text(&account.display_name, account.email.as_deref())
         ));
+        if connection.scoped {
+            out.ok(&format!(
+                "Scoped token: requests go through {}",
+                connection.api_base(svc.gateway())
+            ));
+        }
         out.ok(&format!(
             "Saved {:?}; its {} is in the OS keyring",
             connection.name,
@@ -520,64 +587,28 @@ async fn import_jira_cli(
             reason: "no home directory; pass --config".into(),
         })?;
     let cli = import::read_config(&path)?;
-    let mut new = cli.to_new_connection()?;
-    new.name = name;
-    let draft = svc.prepare(&new)?;
-    let host = draft.site.host().to_string();
-
-    // Where jira-cli users keep the token, in jira-cli's own order of preference.
-    let netrc = import::netrc_path();
-    let netrc_text = netrc.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
-    let (secret, source) = if let Some(token) = std::env::var("JIRA_API_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())
-    {
-        (SecretString::from(token), "JIRA_API_TOKEN")
-    } else if let Some(token) = netrc_text
-        .as_deref()
-        .and_then(|text| import::netrc_password(text, &host, cli.login.as_deref()))
-    {
-        (SecretString::from(token), "~/.netrc")
-    } else {
-        let from_keyring = match cli.login.as_deref() {
-            Some(login) => crate::core::secrets::KeyringStore::platform()
-                .and_then(|k| k.read_foreign("jira-cli", login))
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "could not look in jira-cli's keyring entry");
-                    None
-                }),
-            None => None,
-        };
-        match from_keyring {
-            Some(token) => (token, "jira-cli's keyring entry"),
-            None => {
-                return Err(Error::InvalidInput {
-                    field: "token",
-                    reason: format!(
-                        "no token for {host} in JIRA_API_TOKEN, ~/.netrc or jira-cli's keyring \
-                         entry; add the connection with `jira-connect add --url {}`",
-                        draft.site
-                    ),
-                });
-            }
-        }
-    };
+    let imported = svc
+        .import_jira_cli(&cli, name, &import::Sources::from_env())
+        .await?;
+    let (connection, account, source, host) = (
+        imported.connection,
+        imported.account,
+        imported.source,
+        imported.host,
+    );
     out.ok(&format!(
         "Found jira-cli's connection to {} in {}",
-        draft.site,
+        connection.url,
         path.display()
     ));
     out.ok(&format!("Found its token in {source}"));
-    let (connection, account) = svc.add(draft, secret).await?;
     out.ok(&format!(
         "Connected as {}; saved {:?} with its token in the OS keyring",
         output::account_text(&account.display_name, account.email.as_deref()),
         connection.name
     ));
 
-    if source == "~/.netrc"
-        && let (Some(path), Some(text)) = (netrc, netrc_text)
-    {
+    if let import::TokenSource::Netrc(path) = &source {
         let remove = remove_netrc
             || (std::io::stdin().is_terminal()
                 && confirm(&format!(
@@ -585,9 +616,7 @@ async fn import_jira_cli(
                     path.display()
                 )));
         if remove {
-            // netrc holds other passwords too: keep it private, and replace it atomically.
-            let left = import::remove_netrc_machine(&text, &host);
-            crate::core::config::replace_private(&path, left.as_bytes())?;
+            import::remove_netrc_entry(path, &host)?;
             out.ok(&format!(
                 "Deleted the entry for {host} from {}",
                 path.display()
@@ -604,6 +633,30 @@ async fn import_jira_cli(
         "Use it with: jira-connect exec {} -- jira ...",
         connection.name
     ));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn link_confluence(
+    name: &str,
+    new_name: Option<String>,
+    svc: &Connections,
+    out: &Printer,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let (connection, account) = svc.link_confluence(name, new_name).await?;
+    if json {
+        out.json(&output::connection_json(&connection, today()));
+    } else {
+        out.ok(&format!(
+            "Connected to Confluence at {} as {}",
+            connection.url,
+            output::account_text(&account.display_name, account.email.as_deref())
+        ));
+        out.ok(&format!(
+            "Saved {:?}; it shares {name:?}'s token, and replace-token on either replaces both",
+            connection.name
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -625,18 +678,31 @@ async fn exec(name: &str, command: &[String], svc: &Connections) -> Result<ExitC
         field: "command",
         reason: "give the command to run after --".into(),
     })?;
-    let auth_type = match connection.auth {
-        AuthKind::Pat => "bearer",
-        AuthKind::ApiToken | AuthKind::Password => "basic",
-    };
     let mut child = std::process::Command::new(program);
-    child
-        .args(args)
-        .env("JIRA_URL", &connection.url)
-        .env("JIRA_USER", connection.login.as_deref().unwrap_or_default())
-        // The child asked for it: the environment is how tools such as jira-cli take it.
-        .env("JIRA_API_TOKEN", secret.expose_secret())
-        .env("JIRA_AUTH_TYPE", auth_type);
+    child.args(args);
+    // The child asked for it: the environment is how tools such as jira-cli take the token.
+    for (key, value) in exec_env(&connection, svc.gateway()) {
+        child.env(key, value);
+    }
+    child.env(
+        env_key(connection.product, "API_TOKEN"),
+        secret.expose_secret(),
+    );
+    // A Jira connection linked to Confluence shares its token: give the child both.
+    for other in svc.linked(&connection)? {
+        if other.product != connection.product {
+            let Ok(other_secret) = svc.token(&other.name).await else {
+                continue;
+            };
+            for (key, value) in exec_env(&other, svc.gateway()) {
+                child.env(key, value);
+            }
+            child.env(
+                env_key(other.product, "API_TOKEN"),
+                other_secret.expose_secret(),
+            );
+        }
+    }
     let status = match child.status() {
         Ok(status) => status,
         Err(e) => {
@@ -651,6 +717,40 @@ async fn exec(name: &str, command: &[String], svc: &Connections) -> Result<ExitC
         }
     };
     Ok(ExitCode::from(exit_code_of(status)))
+}
+
+/// `JIRA_*` or `CONFLUENCE_*`.
+fn env_key(product: Product, suffix: &str) -> String {
+    format!("{}_{suffix}", product.as_str().to_ascii_uppercase())
+}
+
+/// What `exec` puts in the child's environment, except the token.
+///
+/// `*_URL` is where API requests go: the site, or for a scoped token the API gateway's
+/// base for it, and Confluence Cloud's REST API lives under `/wiki`. `*_SITE_URL` is the
+/// site itself.
+fn exec_env(c: &Connection, gateway: &str) -> Vec<(String, String)> {
+    let auth_type = match c.auth {
+        AuthKind::Pat => "bearer",
+        AuthKind::ApiToken | AuthKind::Password => "basic",
+    };
+    let mut url = c.api_base(gateway);
+    if c.product == Product::Confluence && c.deployment == Deployment::Cloud {
+        url.push_str("/wiki");
+    }
+    let mut env = vec![
+        (env_key(c.product, "URL"), url),
+        (env_key(c.product, "SITE_URL"), c.url.clone()),
+        (
+            env_key(c.product, "USER"),
+            c.login.clone().unwrap_or_default(),
+        ),
+        (env_key(c.product, "AUTH_TYPE"), auth_type.to_string()),
+    ];
+    if let Some(id) = &c.cloud_id {
+        env.push((env_key(c.product, "CLOUD_ID"), id.clone()));
+    }
+    env
 }
 
 /// The child's exit code; for a child killed by a signal, 128 + the signal, as shells do.

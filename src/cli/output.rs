@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::core::Error;
-use crate::core::connection::{Connection, EXPIRY_WARNING_DAYS, Status};
+use crate::core::connection::{Connection, EXPIRY_WARNING_DAYS, Product, Status};
 use crate::core::service::CheckReport;
 
 pub struct Printer {
@@ -171,7 +171,10 @@ impl Printer {
                 [
                     c.name.clone(),
                     format!("{} {}", status_mark(status), status),
-                    c.url.clone(),
+                    match c.product {
+                        Product::Jira => c.url.clone(),
+                        Product::Confluence => format!("Confluence · {}", c.url),
+                    },
                     account,
                     expires,
                     checked,
@@ -265,8 +268,11 @@ pub fn connection_json(c: &Connection, today: Date) -> Value {
     json!({
         "name": c.name,
         "url": c.url,
+        "product": c.product.as_str(),
         "deployment": c.deployment.as_str(),
         "auth": c.auth.as_str(),
+        "scoped": c.scoped,
+        "cloud_id": c.cloud_id,
         "login": c.login,
         "token_label": c.token_label,
         "token_created": c.token_created.map(|d| d.to_string()),

@@ -341,6 +341,10 @@ mod tests {
             token_created: Some(jiff::civil::date(2026, 11, 22)),
             token_expires: Some(jiff::civil::date(2027, 11, 22)),
             ca_cert: None,
+            product: Default::default(),
+            scoped: false,
+            cloud_id: None,
+            linked: None,
             allow_http: false,
             last_check: Some(LastCheck {
                 at: "2026-11-22T12:00:00Z".parse().unwrap(),

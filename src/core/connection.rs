@@ -93,6 +93,60 @@ impl Deployment {
     }
 }
 
+/// The Atlassian product a connection talks to. One Cloud API token serves both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Product {
+    #[default]
+    Jira,
+    Confluence,
+}
+
+impl Product {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Jira => "jira",
+            Product::Confluence => "confluence",
+        }
+    }
+
+    /// "Jira" or "Confluence".
+    pub fn title(self) -> &'static str {
+        match self {
+            Product::Jira => "Jira",
+            Product::Confluence => "Confluence",
+        }
+    }
+
+    fn is_jira(&self) -> bool {
+        *self == Product::Jira
+    }
+
+    /// The product's name in the API gateway's paths: `/ex/{name}/{cloudId}`.
+    pub fn gateway_name(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// The path, below the site's base, that tells who the credentials belong to.
+    pub fn whoami_path(self, deployment: Deployment) -> &'static str {
+        match (self, deployment) {
+            (Product::Jira, Deployment::Cloud) => "/rest/api/3/myself",
+            (Product::Jira, Deployment::DataCenter) => "/rest/api/2/myself",
+            (Product::Confluence, Deployment::Cloud) => "/wiki/rest/api/user/current",
+            (Product::Confluence, Deployment::DataCenter) => "/rest/api/user/current",
+        }
+    }
+
+    /// The name users know: "Jira Cloud", "Confluence Data Center", ...
+    pub fn full_name(self, deployment: Deployment) -> String {
+        let kind = match deployment {
+            Deployment::Cloud => "Cloud",
+            Deployment::DataCenter => "Data Center",
+        };
+        format!("{} {kind}", self.title())
+    }
+}
+
 /// How the secret is presented to Jira.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -190,6 +244,20 @@ pub struct Connection {
     /// The user explicitly allowed plain HTTP to a non-loopback host.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_http: bool,
+    /// Jira (the default) or Confluence.
+    #[serde(default, skip_serializing_if = "Product::is_jira")]
+    pub product: Product,
+    /// A Cloud API token with scopes: Atlassian accepts it only through the API gateway
+    /// (`https://api.atlassian.com/ex/{product}/{cloud_id}`), never at the site itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scoped: bool,
+    /// The Cloud site's id, from `/_edge/tenant_info`; set for scoped tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_id: Option<String>,
+    /// The connection that shares this one's token (Jira and Confluence on one Cloud site).
+    /// Replacing the token of either replaces both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked: Option<ConnectionId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_check: Option<LastCheck>,
 }
@@ -264,7 +332,21 @@ impl Connection {
 
     /// The page where the user creates and revokes this connection's tokens.
     pub fn token_page(&self) -> String {
-        token_page(self.deployment, &self.url)
+        product_token_page(self.product, self.deployment, &self.url)
+    }
+
+    /// "Jira Cloud", "Confluence Data Center", ...
+    pub fn product_name(&self) -> String {
+        self.product.full_name(self.deployment)
+    }
+
+    /// The base URL that API requests go to: the site, or the API gateway for a scoped
+    /// token.
+    pub fn api_base(&self, gateway: &str) -> String {
+        match (&self.cloud_id, self.scoped) {
+            (Some(cloud_id), true) => gateway_base(gateway, self.product, cloud_id),
+            _ => self.url.clone(),
+        }
     }
 
     /// What the login is called: "email" on Cloud, "username" on Server/DC.
@@ -281,6 +363,26 @@ pub fn token_page(deployment: Deployment, base: &str) -> String {
             "{base}/secure/ViewProfile.jspa?selectedTab=com.atlassian.pats.pats-plugin:jira-user-personal-access-tokens"
         ),
     }
+}
+
+/// The page where tokens are created and revoked, for a product on a site.
+pub fn product_token_page(product: Product, deployment: Deployment, base: &str) -> String {
+    match (product, deployment) {
+        (_, Deployment::Cloud) => CLOUD_TOKEN_PAGE.to_string(),
+        (Product::Jira, Deployment::DataCenter) => token_page(deployment, base),
+        (Product::Confluence, Deployment::DataCenter) => {
+            format!("{base}/plugins/personalaccesstokens/usertokens.action")
+        }
+    }
+}
+
+/// The API gateway's base for a product on a Cloud site.
+pub fn gateway_base(gateway: &str, product: Product, cloud_id: &str) -> String {
+    format!(
+        "{}/ex/{}/{cloud_id}",
+        gateway.trim_end_matches('/'),
+        product.gateway_name()
+    )
 }
 
 /// What the login is called for a deployment.
@@ -361,6 +463,10 @@ mod tests {
             token_expires: expires,
             ca_cert: None,
             allow_http: false,
+            product: Product::Jira,
+            scoped: false,
+            cloud_id: None,
+            linked: None,
             last_check: outcome.map(|outcome| LastCheck {
                 at: Timestamp::UNIX_EPOCH,
                 outcome,

@@ -43,10 +43,12 @@ pub enum Error {
     /// Jira refused the login: the user name or token is wrong, or the token has
     /// expired or been revoked. Create a new token.
     #[error(
-        "Jira rejected the {login_kind} and token: they are wrong, or the token has expired \
+        "{product} rejected the {login_kind} and token: they are wrong, or the token has expired \
          or been revoked. Create a new token at {token_page}"
     )]
     BadCredentials {
+        /// "Jira" or "Confluence".
+        product: &'static str,
         login_kind: &'static str,
         token_page: String,
     },
@@ -89,6 +91,26 @@ pub enum Error {
          If that is your Jira, use {suggested} as the address"
     )]
     Moved { location: String, suggested: String },
+
+    /// A scoped token needs the site's cloud id, and the site did not give one: it is not
+    /// an Atlassian Cloud site. Use a classic token, or the site's atlassian.net address.
+    #[error(
+        "{url} did not report an Atlassian Cloud id ({detail}); scoped API tokens work only \
+         with Atlassian Cloud sites. Use the site's .atlassian.net address, or a classic token"
+    )]
+    NotCloud { url: String, detail: String },
+
+    /// A token is shared with a linked connection, which refused the new one. Nothing was
+    /// changed; give the new token the missing access, or unlink the connections.
+    #[error(
+        "the new token is not accepted for {name:?}, which shares this connection's token: \
+         {source}. Nothing was changed"
+    )]
+    LinkedRejected {
+        name: String,
+        #[source]
+        source: Box<Error>,
+    },
 
     /// Jira is down or overloaded.
     #[error("Jira is unavailable right now (HTTP {status}); try again later")]
@@ -239,6 +261,8 @@ impl Error {
             Error::LoginPage { .. } => "login-page",
             Error::Moved { .. } => "moved",
             Error::ServerError { .. } => "server-error",
+            Error::NotCloud { .. } => "not-cloud",
+            Error::LinkedRejected { .. } => "linked-rejected",
             Error::UnexpectedStatus { .. } => "unexpected-status",
             Error::Malformed { .. } => "malformed",
             Error::ResponseTooLarge { .. } => "response-too-large",
@@ -372,6 +396,7 @@ mod tests {
     #[test]
     fn rejected_unreachable_and_error_classes() {
         let bad = Error::BadCredentials {
+            product: "Jira",
             login_kind: "email",
             token_page: "x".into(),
         };

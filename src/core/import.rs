@@ -115,6 +115,126 @@ impl JiraCliConfig {
     }
 }
 
+/// jira-cli's config, found where jira-cli keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub path: PathBuf,
+    pub config: JiraCliConfig,
+}
+
+/// Where an import looks: jira-cli's config, and the three places its token may be.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// jira-cli's config file.
+    pub config: Option<PathBuf>,
+    /// The user's netrc file.
+    pub netrc: Option<PathBuf>,
+    /// `JIRA_API_TOKEN`, read once.
+    pub env_token: Option<String>,
+    /// Look in jira-cli's entry in the OS keyring.
+    pub keyring: bool,
+}
+
+impl Sources {
+    /// The places jira-cli itself uses: `$JIRA_CONFIG_FILE` or `~/.config/.jira/.config.yml`,
+    /// `$NETRC` or `~/.netrc`, `$JIRA_API_TOKEN`, and the OS keyring.
+    pub fn from_env() -> Self {
+        Sources {
+            config: default_config_path(),
+            netrc: netrc_path(),
+            env_token: std::env::var("JIRA_API_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty()),
+            keyring: true,
+        }
+    }
+}
+
+/// Looks for jira-cli's config; `None` when there is none or it does not parse. Reads one
+/// small file; touches no keyring.
+pub fn discover(sources: &Sources) -> Option<Found> {
+    let path = sources.config.clone()?;
+    let config = read_config(&path).ok()?;
+    Some(Found { path, config })
+}
+
+/// Where an imported token was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// The `JIRA_API_TOKEN` environment variable.
+    Env,
+    /// A `machine` entry in this netrc file, in plaintext.
+    Netrc(PathBuf),
+    /// The keyring entry jira-cli writes (service `jira-cli`, user = login).
+    Keyring,
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::Env => f.write_str("JIRA_API_TOKEN"),
+            TokenSource::Netrc(path) => write!(f, "{}", path.display()),
+            TokenSource::Keyring => f.write_str("jira-cli's keyring entry"),
+        }
+    }
+}
+
+/// Finds the token for `host` where jira-cli users keep it, in jira-cli's own order:
+/// `JIRA_API_TOKEN`, then `~/.netrc`, then jira-cli's keyring entry.
+pub fn find_token(
+    config: &JiraCliConfig,
+    host: &str,
+    sources: &Sources,
+) -> Option<(secrecy::SecretString, TokenSource)> {
+    use secrecy::SecretString;
+    if let Some(token) = &sources.env_token {
+        return Some((SecretString::from(token.clone()), TokenSource::Env));
+    }
+    if let Some(path) = &sources.netrc
+        && let Ok(text) = std::fs::read_to_string(path)
+        && let Some(token) = netrc_password(&text, host, config.login.as_deref())
+    {
+        return Some((SecretString::from(token), TokenSource::Netrc(path.clone())));
+    }
+    if !sources.keyring {
+        return None;
+    }
+    let login = config.login.as_deref()?;
+    match crate::core::secrets::KeyringStore::platform()
+        .and_then(|k| k.read_foreign("jira-cli", login))
+    {
+        Ok(Some(token)) => Some((token, TokenSource::Keyring)),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not look in jira-cli's keyring entry");
+            None
+        }
+    }
+}
+
+/// The error for an import that found no token.
+pub fn no_token(host: &str, site: &SiteUrl) -> Error {
+    Error::InvalidInput {
+        field: "token",
+        reason: format!(
+            "no token for {host} in JIRA_API_TOKEN, ~/.netrc or jira-cli's keyring entry; add \
+             the connection with `jira-connect add --url {site}`"
+        ),
+    }
+}
+
+/// Deletes the `machine host` entry from a netrc file. The file holds other passwords
+/// too, so it stays private and is replaced atomically.
+pub fn remove_netrc_entry(path: &Path, host: &str) -> Result<(), Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigIo {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let left = remove_netrc_machine(&text, host);
+    crate::core::config::replace_private(path, left.as_bytes())
+}
+
 /// The netrc entries, as (machine, login, password) in file order.
 fn netrc_entries(text: &str) -> Vec<(Option<String>, Option<String>, Option<String>)> {
     let mut entries = Vec::new();

@@ -15,7 +15,9 @@ use reqwest::header::{self, HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::core::connection::{AuthKind, Deployment, login_kind, token_page};
+use crate::core::connection::{
+    AuthKind, Deployment, Product, gateway_base, login_kind, product_token_page,
+};
 use crate::core::error::Error;
 use crate::core::site_url::SiteUrl;
 
@@ -37,6 +39,10 @@ pub struct Account {
     pub username: Option<String>,
     /// Jira's version from `serverInfo`, when it could be read.
     pub server_version: Option<String>,
+    /// The Cloud site's id, when the credentials were accepted through the API gateway.
+    pub cloud_id: Option<String>,
+    /// The credentials were accepted through the API gateway: a scoped token.
+    pub scoped: bool,
 }
 
 /// The credentials to validate. The secret is exposed only when the header is built.
@@ -46,62 +52,197 @@ pub struct Credentials<'a> {
     pub secret: &'a SecretString,
 }
 
+/// Where Atlassian's API gateway is, unless `JIRA_CONNECT_API_GATEWAY` says otherwise.
+pub const DEFAULT_API_GATEWAY: &str = "https://api.atlassian.com";
+
+/// What to validate the credentials against.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub site: &'a SiteUrl,
+    pub deployment: Deployment,
+    pub product: Product,
+    /// A company CA (PEM) for a Server/DC site.
+    pub ca_cert: Option<&'a str>,
+    /// A Cloud API token with scopes: ask through the API gateway.
+    pub scoped: bool,
+    /// The site's cloud id when known; otherwise it is read from `/_edge/tenant_info`.
+    pub cloud_id: Option<&'a str>,
+    /// When the site refuses a classic Cloud token, try it once as a scoped token. Only
+    /// with the user's consent: it sends the credentials to a second host.
+    pub gateway_fallback: bool,
+}
+
+impl<'a> Target<'a> {
+    /// Jira at `site`, with a classic token and the public trust store.
+    pub fn new(site: &'a SiteUrl, deployment: Deployment) -> Self {
+        Target {
+            site,
+            deployment,
+            product: Product::Jira,
+            ca_cert: None,
+            scoped: false,
+            cloud_id: None,
+            gateway_fallback: false,
+        }
+    }
+}
+
 /// A Jira REST client for validating credentials.
 #[derive(Clone)]
 pub struct JiraClient {
     http: reqwest::Client,
     timeout: Duration,
+    /// The API gateway's base URL, without a trailing slash.
+    gateway: String,
 }
 
 impl std::fmt::Debug for JiraClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JiraClient")
             .field("timeout", &self.timeout)
+            .field("gateway", &self.gateway)
             .finish_non_exhaustive()
     }
 }
 
 impl JiraClient {
     /// A client whose requests may take at most `timeout` each.
+    ///
+    /// The API gateway is `$JIRA_CONNECT_API_GATEWAY` when set (for tests against a local
+    /// gateway), else [`DEFAULT_API_GATEWAY`].
     pub fn new(timeout: Duration) -> Result<Self, Error> {
-        let http = builder(timeout).build().map_err(setup_error)?;
-        Ok(JiraClient { http, timeout })
+        match std::env::var("JIRA_CONNECT_API_GATEWAY") {
+            Ok(url) if !url.trim().is_empty() => Self::with_gateway(timeout, &url),
+            _ => Self::with_gateway(timeout, DEFAULT_API_GATEWAY),
+        }
     }
 
-    /// Validates the credentials against `/myself` and reads the server version.
+    /// A client that sends scoped tokens to the API gateway at `gateway`. Plain http:// is
+    /// accepted only for loopback gateways.
+    pub fn with_gateway(timeout: Duration, gateway: &str) -> Result<Self, Error> {
+        let gateway = SiteUrl::parse(gateway, false)?.to_string();
+        let http = builder(timeout).build().map_err(setup_error)?;
+        Ok(JiraClient {
+            http,
+            timeout,
+            gateway,
+        })
+    }
+
+    /// The API gateway's base URL.
+    pub fn gateway(&self) -> &str {
+        &self.gateway
+    }
+
+    /// Asks the product who the credentials belong to, and for Jira reads the version.
     ///
-    /// With `ca_cert` (PEM), the site's certificate must chain to that CA; verification is
-    /// never turned off.
+    /// With a CA certificate (PEM), the site's certificate must chain to that CA;
+    /// verification is never turned off. A scoped Cloud token goes through the API gateway;
+    /// a classic one that the site refuses is tried there once, only when the target
+    /// allows it.
     pub async fn validate(
         &self,
-        site: &SiteUrl,
-        deployment: Deployment,
-        ca_cert: Option<&str>,
+        target: &Target<'_>,
         creds: &Credentials<'_>,
     ) -> Result<Account, Error> {
-        let http = match ca_cert {
-            None => self.http.clone(),
-            Some(pem) => builder(self.timeout)
+        let http = match target.ca_cert {
+            // Cloud sites use the public trust store; a company CA is for Server/DC.
+            Some(pem) if target.deployment == Deployment::DataCenter => builder(self.timeout)
                 .tls_certs_only(parse_ca(pem)?)
                 .build()
                 .map_err(setup_error)?,
+            _ => self.http.clone(),
         };
-        let v = deployment.api_version();
-        let myself = self
-            .get(&http, site, &format!("/rest/api/{v}/myself"), creds)
-            .await?;
-        let mut account = classify(&myself, site, deployment)?;
-        // The version is a nice-to-have: a failure here must not fail a valid login, and
-        // it is never retried.
-        match self
-            .get(&http, site, &format!("/rest/api/{v}/serverInfo"), creds)
-            .await
-        {
-            Ok(resp) if resp.status == StatusCode::OK => {
-                account.server_version = parse_server_version(&resp.body);
+        let cloud = target.deployment == Deployment::Cloud;
+        if cloud && target.scoped {
+            return self.validate_via_gateway(&http, target, creds).await;
+        }
+        let direct = self.ask(&http, target.site, target, creds).await;
+        match direct {
+            Err(Error::BadCredentials { .. }) if cloud && target.gateway_fallback => {
+                tracing::debug!("the site refused the token; trying it as a scoped token");
+                match self.validate_via_gateway(&http, target, creds).await {
+                    Ok(account) => Ok(account),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "the API gateway refused it too");
+                        direct
+                    }
+                }
             }
-            Ok(resp) => tracing::debug!(status = %resp.status, "serverInfo not available"),
-            Err(e) => tracing::debug!(error = %e, "serverInfo not available"),
+            other => other,
+        }
+    }
+
+    /// Reads a Cloud site's id from its unauthenticated `/_edge/tenant_info`. An answer
+    /// means the site is Atlassian Cloud, whatever its host name.
+    pub async fn cloud_id(&self, site: &SiteUrl) -> Result<String, Error> {
+        let url = site.join("/_edge/tenant_info");
+        let not_cloud = |detail: String| Error::NotCloud {
+            url: site.to_string(),
+            detail,
+        };
+        let request = self
+            .http
+            .get(&url)
+            .header(header::ACCEPT, "application/json");
+        let resp = self.receive(request, url, site).await?;
+        if resp.status != StatusCode::OK {
+            return Err(not_cloud(format!(
+                "HTTP {} at /_edge/tenant_info",
+                resp.status.as_u16()
+            )));
+        }
+        let info: TenantInfo = serde_json::from_slice(&resp.body)
+            .map_err(|_| not_cloud("no JSON at /_edge/tenant_info".into()))?;
+        match info.cloud_id {
+            Some(id) if is_cloud_id(&id) => Ok(id),
+            _ => Err(not_cloud("no cloudId at /_edge/tenant_info".into())),
+        }
+    }
+
+    async fn validate_via_gateway(
+        &self,
+        http: &reqwest::Client,
+        target: &Target<'_>,
+        creds: &Credentials<'_>,
+    ) -> Result<Account, Error> {
+        let cloud_id = match target.cloud_id {
+            Some(id) => id.to_string(),
+            None => self.cloud_id(target.site).await?,
+        };
+        let base = gateway_base(&self.gateway, target.product, &cloud_id);
+        let gateway = SiteUrl::parse(&base, false)?;
+        let mut account = self.ask(http, &gateway, target, creds).await?;
+        account.cloud_id = Some(cloud_id);
+        account.scoped = true;
+        Ok(account)
+    }
+
+    /// One `whoami` request at `base`, classified, plus Jira's version.
+    async fn ask(
+        &self,
+        http: &reqwest::Client,
+        base: &SiteUrl,
+        target: &Target<'_>,
+        creds: &Credentials<'_>,
+    ) -> Result<Account, Error> {
+        let path = target.product.whoami_path(target.deployment);
+        let whoami = self.get(http, base, path, creds).await?;
+        let mut account = classify_for(&whoami, target.site, target.deployment, target.product)?;
+        if target.product == Product::Jira {
+            // The version is a nice-to-have: a failure here must not fail a valid login,
+            // and it is never retried.
+            let v = target.deployment.api_version();
+            match self
+                .get(http, base, &format!("/rest/api/{v}/serverInfo"), creds)
+                .await
+            {
+                Ok(resp) if resp.status == StatusCode::OK => {
+                    account.server_version = parse_server_version(&resp.body);
+                }
+                Ok(resp) => tracing::debug!(status = %resp.status, "serverInfo not available"),
+                Err(e) => tracing::debug!(error = %e, "serverInfo not available"),
+            }
         }
         Ok(account)
     }
@@ -125,6 +266,16 @@ impl JiraClient {
             ),
         };
         tracing::debug!(%url, auth = creds.auth.as_str(), "GET");
+        self.receive(request, url, site).await
+    }
+
+    /// Sends a request and reads its answer, up to [`MAX_BODY`] bytes.
+    async fn receive(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: String,
+        site: &SiteUrl,
+    ) -> Result<RawResponse, Error> {
         let mut response = request
             .send()
             .await
@@ -235,6 +386,32 @@ struct Myself {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TenantInfo {
+    cloud_id: Option<String>,
+}
+
+/// Cloud ids are UUIDs; anything else is not used in a URL path.
+fn is_cloud_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// Confluence's `user/current`: Cloud has `accountId` and `email`, Server/DC has
+/// `userKey` and `username`. Without credentials it answers 200 with `"type": "anonymous"`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfluenceUser {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    account_id: Option<String>,
+    user_key: Option<String>,
+    username: Option<String>,
+    display_name: Option<String>,
+    public_name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct ServerInfo {
     version: Option<String>,
 }
@@ -251,11 +428,22 @@ fn parse_server_version(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<ServerInfo>(body).ok()?.version
 }
 
-/// Turns a `/myself` response into the account, or into the error it means.
+/// Turns a Jira `/myself` response into the account, or into the error it means.
 pub fn classify(
     resp: &RawResponse,
     site: &SiteUrl,
     deployment: Deployment,
+) -> Result<Account, Error> {
+    classify_for(resp, site, deployment, Product::Jira)
+}
+
+/// Turns a `/myself` (Jira) or `user/current` (Confluence) response into the account, or
+/// into the error it means.
+pub fn classify_for(
+    resp: &RawResponse,
+    site: &SiteUrl,
+    deployment: Deployment,
+    product: Product,
 ) -> Result<Account, Error> {
     let status = resp.status;
     let header = |name: &str| {
@@ -268,8 +456,9 @@ pub fn classify(
     let seraph = header("x-seraph-loginreason");
     let denied = header("x-authentication-denied-reason");
     let bad_credentials = || Error::BadCredentials {
+        product: product.title(),
         login_kind: login_kind(deployment),
-        token_page: token_page(deployment, site.as_str()),
+        token_page: product_token_page(product, deployment, site.as_str()),
     };
 
     if denied.to_ascii_uppercase().contains("CAPTCHA") {
@@ -320,7 +509,7 @@ pub fn classify(
             detail: "an empty answer to the user API".into(),
         });
     }
-    let me: Myself = serde_json::from_slice(&resp.body).map_err(|_| {
+    let not_json = || {
         if trimmed.first() == Some(&b'{') {
             Error::Malformed {
                 snippet: snippet(&resp.body),
@@ -331,19 +520,51 @@ pub fn classify(
                 detail: format!("a non-JSON answer: {:?}", snippet(&resp.body)),
             }
         }
-    })?;
-    let account_id = me.account_id.or(me.key).or_else(|| me.name.clone());
-    match (account_id, me.display_name) {
-        (Some(account_id), Some(display_name)) => Ok(Account {
-            account_id,
-            display_name,
-            email: me.email_address.filter(|e| !e.is_empty()),
-            username: me.name,
-            server_version: None,
-        }),
-        _ => Err(Error::Malformed {
-            snippet: snippet(&resp.body),
-        }),
+    };
+    let malformed = || Error::Malformed {
+        snippet: snippet(&resp.body),
+    };
+    match product {
+        Product::Jira => {
+            let me: Myself = serde_json::from_slice(&resp.body).map_err(|_| not_json())?;
+            let account_id = me.account_id.or(me.key).or_else(|| me.name.clone());
+            match (account_id, me.display_name) {
+                (Some(account_id), Some(display_name)) => Ok(Account {
+                    account_id,
+                    display_name,
+                    email: me.email_address.filter(|e| !e.is_empty()),
+                    username: me.name,
+                    server_version: None,
+                    cloud_id: None,
+                    scoped: false,
+                }),
+                _ => Err(malformed()),
+            }
+        }
+        Product::Confluence => {
+            let me: ConfluenceUser = serde_json::from_slice(&resp.body).map_err(|_| not_json())?;
+            // Confluence answers an unauthenticated request with the anonymous user.
+            if me.kind.as_deref() == Some("anonymous") {
+                return Err(bad_credentials());
+            }
+            let account_id = me
+                .account_id
+                .or(me.user_key)
+                .or_else(|| me.username.clone());
+            let display_name = me.display_name.or(me.public_name);
+            match (account_id, display_name) {
+                (Some(account_id), Some(display_name)) => Ok(Account {
+                    account_id,
+                    display_name,
+                    email: me.email.filter(|e| !e.is_empty()),
+                    username: me.username,
+                    server_version: None,
+                    cloud_id: None,
+                    scoped: false,
+                }),
+                _ => Err(malformed()),
+            }
+        }
     }
 }
 
@@ -762,6 +983,67 @@ mod tests {
                 )
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn confluence_users_parse_and_anonymous_is_a_rejection() {
+        let json = [("content-type", "application/json")];
+        let cloud = resp(
+            200,
+            &json,
+            r#"{"type":"known","accountId":"5b10a","email":"mia@example.com","publicName":"mia","displayName":"Mia Krystof"}"#,
+        );
+        let a = classify_for(&cloud, &site(), Deployment::Cloud, Product::Confluence).unwrap();
+        assert_eq!(a.account_id, "5b10a");
+        assert_eq!(a.email.as_deref(), Some("mia@example.com"));
+        let dc = resp(
+            200,
+            &json,
+            r#"{"type":"known","username":"mia","userKey":"8a7f","displayName":"Mia Krystof"}"#,
+        );
+        let a = classify_for(&dc, &site(), Deployment::DataCenter, Product::Confluence).unwrap();
+        assert_eq!(a.account_id, "8a7f");
+        assert_eq!(a.username.as_deref(), Some("mia"));
+        let only_public = resp(200, &json, r#"{"accountId":"5b10a","publicName":"mia"}"#);
+        let a = classify_for(
+            &only_public,
+            &site(),
+            Deployment::Cloud,
+            Product::Confluence,
+        )
+        .unwrap();
+        assert_eq!(a.display_name, "mia");
+
+        let anonymous = resp(
+            200,
+            &json,
+            r#"{"type":"anonymous","displayName":"Anonymous"}"#,
+        );
+        let err = classify_for(
+            &anonymous,
+            &site(),
+            Deployment::DataCenter,
+            Product::Confluence,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.starts_with("Confluence rejected"), "{text}");
+        assert!(
+            text.contains("/plugins/personalaccesstokens/usertokens.action"),
+            "{text}"
+        );
+        // A Jira answer is not a Confluence user.
+        let jira = resp(200, &json, r#"{"key":"JIRAUSER1","name":"mia"}"#);
+        assert!(classify_for(&jira, &site(), Deployment::DataCenter, Product::Confluence).is_err());
+    }
+
+    #[test]
+    fn only_uuid_like_cloud_ids_reach_a_url() {
+        assert!(is_cloud_id("5a1c2e3f-0b4d-4e6f-8a9b-0c1d2e3f4a5b"));
+        for bad in ["", "../../admin", "a/b", "x?y", &"a".repeat(65)] {
+            assert!(!is_cloud_id(bad), "{bad}");
         }
     }
 

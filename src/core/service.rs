@@ -19,10 +19,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::core::config::{ConfigFile, ConfigStore};
 use crate::core::connection::{
-    AuthKind, Connection, ConnectionId, Deployment, LastCheck, Outcome, Status, today,
+    AuthKind, Connection, ConnectionId, Deployment, LastCheck, Outcome, Product, Status, today,
 };
 use crate::core::error::{Error, ErrorClass, KeyringError};
-use crate::core::jira::{Account, Credentials, JiraClient};
+use crate::core::jira::{Account, Credentials, JiraClient, Target};
 use crate::core::journal::{Journal, Replacement};
 use crate::core::secrets::SecretStore;
 use crate::core::site_url::SiteUrl;
@@ -51,6 +51,13 @@ pub struct NewConnection {
     pub allow_http: bool,
     /// A CA certificate (PEM) for a site behind a company PKI.
     pub ca_cert: Option<String>,
+    /// Jira (the default) or Confluence.
+    pub product: Product,
+    /// A Cloud API token with scopes, which works only through the API gateway.
+    pub scoped: bool,
+    /// The user allows one retry through the API gateway when the site refuses a classic
+    /// Cloud token.
+    pub gateway_fallback: bool,
 }
 
 /// A new connection whose fields have been checked, ready to validate with Jira.
@@ -65,6 +72,47 @@ pub struct Draft {
     pub token_expires: Option<Date>,
     pub allow_http: bool,
     pub ca_cert: Option<String>,
+    pub product: Product,
+    pub scoped: bool,
+    pub gateway_fallback: bool,
+    /// The site's cloud id, when already known.
+    pub cloud_id: Option<String>,
+    /// The connection whose token this one shares.
+    pub linked: Option<ConnectionId>,
+}
+
+impl Draft {
+    fn target(&self) -> Target<'_> {
+        Target {
+            site: &self.site,
+            deployment: self.deployment,
+            product: self.product,
+            ca_cert: self.ca_cert.as_deref(),
+            scoped: self.scoped,
+            cloud_id: self.cloud_id.as_deref(),
+            gateway_fallback: self.gateway_fallback,
+        }
+    }
+}
+
+/// A replacement secret that every connection sharing it has accepted.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// Who the token belongs to, as the connection being replaced reports it.
+    pub account: Account,
+    /// The linked connections that accepted it too, with what each reported.
+    pub linked: Vec<(Connection, Account)>,
+}
+
+/// A connection imported from another tool.
+#[derive(Debug)]
+pub struct Imported {
+    pub connection: Connection,
+    pub account: Account,
+    /// Where the token was found.
+    pub source: crate::core::import::TokenSource,
+    /// The site's host, as netrc names it.
+    pub host: String,
 }
 
 /// The result of checking one connection.
@@ -141,14 +189,13 @@ impl Connections {
             login: draft.login.as_deref(),
             secret,
         };
-        self.client
-            .validate(
-                &draft.site,
-                draft.deployment,
-                draft.ca_cert.as_deref(),
-                &creds,
-            )
-            .await
+        self.client.validate(&draft.target(), &creds).await
+    }
+
+    /// Asks a site for its Atlassian Cloud id. An answer means the site is Jira Cloud, even
+    /// on a custom domain. Sends no credentials.
+    pub async fn detect_cloud(&self, site: &SiteUrl) -> Result<String, Error> {
+        self.client.cloud_id(site).await
     }
 
     /// Validates, stores the secret in the keyring, then saves the metadata.
@@ -194,6 +241,10 @@ impl Connections {
             token_expires: draft.token_expires,
             ca_cert: draft.ca_cert,
             allow_http: draft.allow_http,
+            product: draft.product,
+            scoped: draft.scoped || account.scoped,
+            cloud_id: account.cloud_id.clone().or(draft.cloud_id),
+            linked: draft.linked,
             last_check: Some(valid_check(&account)),
         };
 
@@ -293,14 +344,71 @@ impl Connections {
             login: connection.login.as_deref(),
             secret,
         };
-        self.client
-            .validate(
-                &site,
-                connection.deployment,
-                connection.ca_cert.as_deref(),
-                &creds,
-            )
-            .await
+        let target = Target {
+            site: &site,
+            deployment: connection.deployment,
+            product: connection.product,
+            ca_cert: connection.ca_cert.as_deref(),
+            scoped: connection.scoped,
+            cloud_id: connection.cloud_id.as_deref(),
+            gateway_fallback: false,
+        };
+        self.client.validate(&target, &creds).await
+    }
+
+    /// The connections that share `connection`'s token, in either direction of the link.
+    pub fn linked(&self, connection: &Connection) -> Result<Vec<Connection>, Error> {
+        Ok(linked_in(&self.config.load()?.connections, connection))
+    }
+
+    /// The API gateway's base URL.
+    pub fn gateway(&self) -> &str {
+        self.client.gateway()
+    }
+
+    /// Connects Confluence on a Jira Cloud connection's site with the same token, and links
+    /// the two so that replacing the token replaces both.
+    pub async fn link_confluence(
+        &self,
+        jira_name: &str,
+        name: Option<String>,
+    ) -> Result<(Connection, Account), Error> {
+        let jira = self.get(jira_name)?;
+        if jira.product != Product::Jira || jira.deployment != Deployment::Cloud {
+            return Err(Error::InvalidInput {
+                field: "connection",
+                reason: format!(
+                    "{jira_name:?} is not a Jira Cloud connection; only Jira Cloud shares its \
+                     token with Confluence"
+                ),
+            });
+        }
+        let site = jira.site()?;
+        let name = match name.as_deref().map(str::trim) {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => format!("{}-confluence", jira.name),
+        };
+        validate_name(&name)?;
+        self.check_name_free(&name)?;
+        let draft = Draft {
+            site,
+            name,
+            deployment: Deployment::Cloud,
+            auth: jira.auth,
+            login: jira.login.clone(),
+            token_label: jira.token_label.clone(),
+            token_expires: jira.token_expires,
+            allow_http: jira.allow_http,
+            ca_cert: None,
+            product: Product::Confluence,
+            scoped: jira.scoped,
+            gateway_fallback: false,
+            cloud_id: jira.cloud_id.clone(),
+            linked: Some(jira.id.clone()),
+        };
+        let secret = self.secret_of(&jira).await?;
+        let account = self.test(&draft, &secret).await?;
+        self.save_validated(draft, secret, account).await
     }
 
     async fn secret_of(&self, connection: &Connection) -> Result<SecretString, Error> {
@@ -327,44 +435,80 @@ impl Connections {
         if let Some(expires) = token_expires {
             validate_new_expiry(expires)?;
         }
-        let account = self.test_replacement(&connection, &secret).await?;
-        self.swap_validated(connection, secret, token_expires, token_label, account)
+        let accepted = self.test_replacement(&connection, &secret).await?;
+        self.swap_validated(connection, secret, token_expires, token_label, accepted)
             .await
     }
 
-    /// Validates a new secret for a saved connection without changing anything.
+    /// Validates a new secret for a saved connection, and for every connection linked to
+    /// it, without changing anything.
     pub async fn test_replacement(
         &self,
         connection: &Connection,
         secret: &SecretString,
-    ) -> Result<Account, Error> {
+    ) -> Result<Accepted, Error> {
         validate_secret(secret, connection.auth)?;
-        self.validate_for(connection, secret).await
+        let account = self.validate_for(connection, secret).await?;
+        let mut linked = Vec::new();
+        for other in self.linked(connection)? {
+            match self.validate_for(&other, secret).await {
+                Ok(account) => linked.push((other, account)),
+                Err(e) => {
+                    return Err(Error::LinkedRejected {
+                        name: other.name,
+                        source: Box::new(e),
+                    });
+                }
+            }
+        }
+        Ok(Accepted { account, linked })
     }
 
-    /// Swaps in a secret that [`Connections::test_replacement`] has just accepted. Not to be
-    /// cancelled half-way, like [`Connections::save_validated`].
+    /// Swaps in a secret that [`Connections::test_replacement`] has just accepted, for the
+    /// connection and then for each linked one. Not to be cancelled half-way, like
+    /// [`Connections::save_validated`].
+    ///
+    /// Each swap is crash-safe on its own. Should a linked swap fail, the connections that
+    /// were swapped keep the new token and the others the old one; both tokens work until
+    /// the user revokes the old one, and the error names the connection to retry.
     pub async fn swap_validated(
         &self,
         connection: Connection,
         secret: SecretString,
         token_expires: Option<Date>,
         token_label: Option<String>,
-        account: Account,
+        accepted: Accepted,
     ) -> Result<(Connection, Account), Error> {
         let label = token_label
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty());
-        let change = Replacement {
+        let Accepted { account, linked } = accepted;
+        let change = |found: &Account| Replacement {
             token_expires,
-            token_label: label,
-            check: valid_check(&account),
+            token_label: label.clone(),
+            check: valid_check(found),
         };
+        let updated = self
+            .swap_one(&connection.id, &secret, change(&account))
+            .await?;
+        for (other, found) in linked {
+            self.swap_one(&other.id, &secret, change(&found)).await?;
+        }
+        Ok((updated, account))
+    }
+
+    async fn swap_one(
+        &self,
+        id: &ConnectionId,
+        secret: &SecretString,
+        change: Replacement,
+    ) -> Result<Connection, Error> {
         let journal = self.journal();
-        let id = connection.id.clone();
+        let id = id.clone();
+        let secret = secret.clone();
         let updated = blocking(move || journal.replace(&id, &secret, change)).await?;
         tracing::info!(name = %updated.name, "token replaced");
-        Ok((updated, account))
+        Ok(updated)
     }
 
     /// Deletes a connection's secret from the keyring and then its metadata.
@@ -395,6 +539,34 @@ impl Connections {
         self.secret_of(&connection).await
     }
 
+    /// Imports jira-cli's connection: finds its token where jira-cli users keep it,
+    /// validates it, and stores it in the keyring like [`Connections::add`]. Deleting a
+    /// plaintext netrc entry is left to the caller, who asks the user first.
+    pub async fn import_jira_cli(
+        &self,
+        config: &crate::core::import::JiraCliConfig,
+        name: Option<String>,
+        sources: &crate::core::import::Sources,
+    ) -> Result<Imported, Error> {
+        use crate::core::import;
+        let mut new = config.to_new_connection()?;
+        new.name = name;
+        let draft = self.prepare(&new)?;
+        let host = draft.site.host().to_string();
+        let found = {
+            let (config, host, sources) = (config.clone(), host.clone(), sources.clone());
+            blocking(move || Ok::<_, Error>(import::find_token(&config, &host, &sources))).await?
+        };
+        let (secret, source) = found.ok_or_else(|| import::no_token(&host, &draft.site))?;
+        let (connection, account) = self.add(draft, secret).await?;
+        Ok(Imported {
+            connection,
+            account,
+            source,
+            host,
+        })
+    }
+
     /// Turns the re-check at launch on or off.
     pub fn set_check_on_launch(&self, on: bool) -> Result<(), Error> {
         self.config.update(|cfg| {
@@ -410,8 +582,17 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
     let deployment = new.deployment.unwrap_or_else(|| Deployment::infer(&site));
     let auth = new.auth.unwrap_or(deployment.default_auth());
     check_auth_fits(deployment, auth)?;
+    if new.scoped && deployment != Deployment::Cloud {
+        return Err(Error::InvalidInput {
+            field: "scoped",
+            reason: "scoped API tokens exist only on Atlassian Cloud; on Server/Data Center \
+                     use a personal access token"
+                .into(),
+        });
+    }
     let name = match new.name.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => name.to_string(),
+        _ if new.product == Product::Confluence => format!("{}-confluence", site.default_name()),
         _ => site.default_name(),
     };
     validate_name(&name)?;
@@ -447,7 +628,23 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
             }
             _ => None,
         },
+        product: new.product,
+        scoped: new.scoped,
+        gateway_fallback: new.gateway_fallback && deployment == Deployment::Cloud && !new.scoped,
+        cloud_id: None,
+        linked: None,
     })
+}
+
+/// The connections in `all` linked to `connection`, in either direction.
+pub fn linked_in(all: &[Connection], connection: &Connection) -> Vec<Connection> {
+    all.iter()
+        .filter(|c| c.id != connection.id)
+        .filter(|c| {
+            connection.linked.as_ref() == Some(&c.id) || c.linked.as_ref() == Some(&connection.id)
+        })
+        .cloned()
+        .collect()
 }
 
 /// Runs blocking work (keyring and file IO) off the async workers.

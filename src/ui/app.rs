@@ -12,8 +12,11 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
-use crate::core::service::{Connections, Draft};
+use crate::core::import::{Found, Sources, TokenSource};
+use crate::core::service::{Connections, Draft, linked_in};
+use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, Event, Opener};
+use crate::ui::netrc::NetrcDialog;
 use crate::ui::new_connection::{NewConnectionDialog, Pending};
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
@@ -49,6 +52,16 @@ pub enum Command {
     CancelPending,
     CloseDialog,
     SetCheckOnLaunch(bool),
+    /// Ask a site on its own domain whether it is Atlassian Cloud.
+    DetectCloud(SiteUrl),
+    /// Connect Confluence with this Jira Cloud connection's token.
+    LinkConfluence(ConnectionId),
+    ImportJiraCli,
+    DismissImport,
+    RemoveNetrc {
+        path: PathBuf,
+        host: String,
+    },
     Quit,
 }
 
@@ -63,6 +76,7 @@ pub enum Dialog {
     New(Box<NewConnectionDialog>),
     Replace(Box<ReplaceTokenDialog>),
     Remove(Box<RemoveDialog>),
+    Netrc(Box<NetrcDialog>),
 }
 
 impl Dialog {
@@ -70,9 +84,16 @@ impl Dialog {
         match self {
             Dialog::New(d) => d.forget(ctx),
             Dialog::Replace(d) => d.forget(ctx),
-            Dialog::Remove(_) => {}
+            Dialog::Remove(_) | Dialog::Netrc(_) => {}
         }
     }
+}
+
+/// jira-cli's connection, offered for import on a first launch.
+struct ImportOffer {
+    found: Found,
+    importing: bool,
+    error: Option<String>,
 }
 
 struct Notice {
@@ -94,6 +115,11 @@ pub struct App {
     launch_checks_done: bool,
     today: Date,
     next_request: u64,
+    /// The Jira connection whose Confluence link is being set up.
+    linking: Option<ConnectionId>,
+    import_offer: Option<ImportOffer>,
+    /// Where to look for jira-cli's connection; read from the environment on first use.
+    import_sources: Option<Sources>,
 }
 
 impl App {
@@ -119,7 +145,27 @@ impl App {
             launch_checks_done: false,
             today: today(),
             next_request: 0,
+            linking: None,
+            import_offer: None,
+            import_sources: None,
         }
+    }
+
+    /// Looks for jira-cli's connection in `sources` instead of jira-cli's own places.
+    pub fn with_import_sources(mut self, sources: Sources) -> Self {
+        self.import_sources = Some(sources);
+        self
+    }
+
+    fn import_sources(&mut self) -> Sources {
+        self.import_sources
+            .get_or_insert_with(Sources::from_env)
+            .clone()
+    }
+
+    /// True while jira-cli's connection is offered for import.
+    pub fn import_offered(&self) -> bool {
+        self.import_offer.is_some()
     }
 
     /// Reads the config file again, e.g. after the CLI changed it.
@@ -149,8 +195,11 @@ impl App {
                 Some(Dialog::New(d)) => d.pending.is_some(),
                 Some(Dialog::Replace(d)) => d.pending.is_some(),
                 Some(Dialog::Remove(d)) => d.pending,
+                Some(Dialog::Netrc(d)) => d.pending,
                 None => false,
             }
+            || self.linking.is_some()
+            || self.import_offer.as_ref().is_some_and(|o| o.importing)
     }
 
     /// The notice currently shown, if any.
@@ -215,9 +264,16 @@ impl App {
                 if self.selected.is_none() {
                     self.selected = self.rows.first().map(|r| r.connection.id.clone());
                 }
-                if self.check_on_launch && !self.launch_checks_done {
+                if !self.launch_checks_done {
                     self.launch_checks_done = true;
-                    self.check_all();
+                    if self.check_on_launch {
+                        self.check_all();
+                    }
+                    // A first launch: offer what jira-cli already knows.
+                    if self.rows.is_empty() {
+                        let sources = self.import_sources();
+                        self.backend.discover_jira_cli(sources);
+                    }
                 }
             }
             Event::Loaded(Err(e)) => {
@@ -270,13 +326,19 @@ impl App {
                 }
             }
             Event::Replaced { request, result } => {
-                if let Ok((connection, _)) = &result
-                    && let Some(row) = self
+                if let Ok((connection, _)) = &result {
+                    let all: Vec<_> = self.rows.iter().map(|r| r.connection.clone()).collect();
+                    if !linked_in(&all, connection).is_empty() {
+                        // Linked connections got the new token too: show them as saved.
+                        self.backend.load();
+                    }
+                    if let Some(row) = self
                         .rows
                         .iter_mut()
                         .find(|r| r.connection.id == connection.id)
-                {
-                    row.connection = connection.clone();
+                    {
+                        row.connection = connection.clone();
+                    }
                 }
                 if let Some(Dialog::Replace(d)) = &mut self.dialog
                     && d.pending.as_ref().is_some_and(|p| p.request == request)
@@ -317,6 +379,92 @@ impl App {
             },
             Event::SettingSaved(Err(e)) => self.notify(ctx, e.sentence(), true),
             Event::SettingSaved(Ok(())) => {}
+            Event::CloudDetected { site, cloud_id } => {
+                if let Some(Dialog::New(d)) = &mut self.dialog {
+                    d.on_cloud_detected(&site, cloud_id);
+                }
+            }
+            Event::Linked { jira, result } => {
+                if self.linking.as_ref() == Some(&jira) {
+                    self.linking = None;
+                }
+                match result {
+                    Ok((connection, account)) => {
+                        let name = connection.name.clone();
+                        self.rows.push(Row {
+                            connection,
+                            checking: false,
+                        });
+                        self.notify(
+                            ctx,
+                            format!(
+                                "Saved {name}: Confluence accepts the token as {}",
+                                account.display_name
+                            ),
+                            false,
+                        );
+                    }
+                    Err(e) => self.notify(ctx, e.sentence(), true),
+                }
+            }
+            Event::JiraCliFound(found) => {
+                if self.rows.is_empty() {
+                    self.import_offer = found.map(|found| ImportOffer {
+                        found,
+                        importing: false,
+                        error: None,
+                    });
+                }
+            }
+            Event::Imported(result) => match result {
+                Ok(imported) => {
+                    self.import_offer = None;
+                    let name = imported.connection.name.clone();
+                    self.selected = Some(imported.connection.id.clone());
+                    self.rows.push(Row {
+                        connection: imported.connection,
+                        checking: false,
+                    });
+                    self.notify(
+                        ctx,
+                        format!(
+                            "Imported {name}: connected as {}",
+                            imported.account.display_name
+                        ),
+                        false,
+                    );
+                    if let TokenSource::Netrc(path) = imported.source
+                        && self.dialog.is_none()
+                    {
+                        self.dialog = Some(Dialog::Netrc(Box::new(NetrcDialog::new(
+                            path,
+                            imported.host,
+                        ))));
+                    }
+                }
+                Err(e) => {
+                    if let Some(offer) = &mut self.import_offer {
+                        offer.importing = false;
+                        offer.error = Some(e.sentence());
+                    }
+                }
+            },
+            Event::NetrcCleaned(result) => match result {
+                Ok(()) => {
+                    if let Some(Dialog::Netrc(d)) = &self.dialog {
+                        let text =
+                            format!("Deleted the entry for {} from {}", d.host, d.path.display());
+                        self.close_dialog(ctx);
+                        self.notify(ctx, text, false);
+                    }
+                }
+                Err(e) => {
+                    if let Some(Dialog::Netrc(d)) = &mut self.dialog {
+                        d.pending = false;
+                        d.error = Some(e.sentence());
+                    }
+                }
+            },
         }
     }
 
@@ -412,6 +560,27 @@ impl App {
                 self.check_on_launch = on;
                 self.backend.set_check_on_launch(on);
             }
+            Command::DetectCloud(site) => self.backend.detect_cloud(site),
+            Command::LinkConfluence(id) => {
+                if self.linking.is_none()
+                    && let Some(row) = self.row(&id)
+                {
+                    self.backend.link_confluence(row.connection.clone());
+                    self.linking = Some(id);
+                }
+            }
+            Command::ImportJiraCli => {
+                let sources = self.import_sources();
+                if let Some(offer) = &mut self.import_offer
+                    && !offer.importing
+                {
+                    offer.importing = true;
+                    offer.error = None;
+                    self.backend.import_jira_cli(offer.found.clone(), sources);
+                }
+            }
+            Command::DismissImport => self.import_offer = None,
+            Command::RemoveNetrc { path, host } => self.backend.remove_netrc(path, host),
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
@@ -496,6 +665,10 @@ impl App {
             if ui.add(button).on_hover_text("Ctrl+N").clicked() {
                 commands.push(Command::NewConnection);
             }
+            if let Some(offer) = &self.import_offer {
+                ui.add_space(GAP * 3.0);
+                import_card(ui, offer, commands);
+            }
         });
     }
 
@@ -507,6 +680,7 @@ impl App {
             Dialog::New(_) => "new-connection",
             Dialog::Replace(_) => "replace-token",
             Dialog::Remove(_) => "remove",
+            Dialog::Netrc(_) => "netrc",
         };
         let frame = egui::Frame::popup(ui.style()).inner_margin(20);
         egui::Modal::new(egui::Id::unique(id))
@@ -517,6 +691,7 @@ impl App {
                     Dialog::New(d) => d.ui(ui, commands),
                     Dialog::Replace(d) => d.ui(ui, commands),
                     Dialog::Remove(d) => d.ui(ui, commands),
+                    Dialog::Netrc(d) => d.ui(ui, commands),
                 }
             });
     }
@@ -598,7 +773,25 @@ impl eframe::App for App {
                         .as_ref()
                         .and_then(|id| self.rows.iter().find(|r| &r.connection.id == id));
                     match row {
-                        Some(row) => details::ui(ui, row, self.today, &mut commands),
+                        Some(row) => {
+                            let linked: Vec<&Connection> = self
+                                .rows
+                                .iter()
+                                .map(|r| &r.connection)
+                                .filter(|c| {
+                                    c.id != row.connection.id
+                                        && (row.connection.linked.as_ref() == Some(&c.id)
+                                            || c.linked.as_ref() == Some(&row.connection.id))
+                                })
+                                .collect();
+                            let view = details::Details {
+                                row,
+                                linked: &linked,
+                                linking: self.linking.as_ref() == Some(&row.connection.id),
+                                today: self.today,
+                            };
+                            view.ui(ui, &mut commands);
+                        }
                         None => {
                             ui.label("Select a connection on the left.");
                         }
@@ -613,6 +806,57 @@ impl eframe::App for App {
             self.apply(command, &ctx);
         }
     }
+}
+
+/// The first-launch offer to import jira-cli's connection.
+fn import_card(ui: &mut Ui, offer: &ImportOffer, commands: &mut Vec<Command>) {
+    let p = palette(ui);
+    let cfg = &offer.found.config;
+    egui::Frame::group(ui.style())
+        .inner_margin(14)
+        .corner_radius(8)
+        .show(ui, |ui| {
+            ui.set_max_width(460.0);
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new("Found a jira-cli connection").strong());
+                let who = cfg
+                    .login
+                    .as_deref()
+                    .map(|l| format!(" as {l}"))
+                    .unwrap_or_default();
+                ui.label(RichText::new(format!("{}{who}", cfg.server)).color(p.muted));
+                ui.label(
+                    RichText::new(format!("in {}", offer.found.path.display()))
+                        .small()
+                        .color(p.muted),
+                );
+                ui.add_space(GAP);
+                ui.add(
+                    egui::Label::new(
+                        "jira-connect checks its token with Jira and moves it into the OS \
+                         keyring.",
+                    )
+                    .wrap(),
+                );
+                if let Some(err) = &offer.error {
+                    ui.add_space(GAP);
+                    ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
+                }
+                ui.add_space(GAP);
+                if offer.importing {
+                    ui.spinner();
+                } else {
+                    let import = egui::Button::new(RichText::new("Import from jira-cli").strong())
+                        .min_size(egui::vec2(180.0, 30.0));
+                    if ui.add(import).clicked() {
+                        commands.push(Command::ImportJiraCli);
+                    }
+                    if ui.link("Not now").clicked() {
+                        commands.push(Command::DismissImport);
+                    }
+                }
+            });
+        });
 }
 
 /// Spacing and type sizes for the whole app, in both themes.

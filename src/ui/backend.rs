@@ -14,8 +14,10 @@ use tokio::sync::{Semaphore, oneshot};
 use crate::core::Error;
 use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
+use crate::core::import::{self, Found, Sources};
 use crate::core::jira::{Account, read_ca_file};
-use crate::core::service::{CheckReport, Connections, Draft, MAX_CONCURRENT_CHECKS};
+use crate::core::service::{CheckReport, Connections, Draft, Imported, MAX_CONCURRENT_CHECKS};
+use crate::core::site_url::SiteUrl;
 
 /// A result coming back from the backend.
 #[derive(Debug)]
@@ -41,6 +43,20 @@ pub enum Event {
         result: Result<SecretString, Error>,
     },
     SettingSaved(Result<(), Error>),
+    /// A site was asked for its Atlassian Cloud id; `None` when it is not Cloud.
+    CloudDetected {
+        site: String,
+        cloud_id: Option<String>,
+    },
+    /// Confluence was connected with a Jira connection's token.
+    Linked {
+        jira: crate::core::connection::ConnectionId,
+        result: Result<(Connection, Account), Error>,
+    },
+    /// jira-cli's config, looked for on a first launch.
+    JiraCliFound(Option<Found>),
+    Imported(Result<Imported, Error>),
+    NetrcCleaned(Result<(), Error>),
 }
 
 /// Opens a URL in the browser. Tests replace it to record what would be opened.
@@ -221,8 +237,8 @@ impl Backend {
             let validated =
                 cancellable(svc.test_replacement(&connection, &secret), cancelled).await;
             let result = match validated {
-                Ok(account) => {
-                    svc.swap_validated(connection, secret, expires, None, account)
+                Ok(accepted) => {
+                    svc.swap_validated(connection, secret, expires, None, accepted)
                         .await
                 }
                 Err(e) => Err(e),
@@ -255,6 +271,60 @@ impl Backend {
     pub fn open_url(&self, url: String) {
         let opener = self.opener.clone();
         self.runtime.spawn_blocking(move || opener(&url));
+    }
+
+    /// Asks a site, without credentials, whether it is Atlassian Cloud.
+    pub fn detect_cloud(&self, site: SiteUrl) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            let cloud_id = svc.detect_cloud(&site).await.ok();
+            send(Event::CloudDetected {
+                site: site.to_string(),
+                cloud_id,
+            });
+        });
+    }
+
+    /// Connects Confluence on a Jira Cloud connection's site with the same token.
+    pub fn link_confluence(&self, jira: Connection) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            let result = svc.link_confluence(&jira.name, None).await;
+            send(Event::Linked {
+                jira: jira.id,
+                result,
+            });
+        });
+    }
+
+    /// Looks for jira-cli's config. Reads one file; no keyring.
+    pub fn discover_jira_cli(&self, sources: Sources) {
+        let send = self.sender();
+        self.runtime
+            .spawn_blocking(move || send(Event::JiraCliFound(import::discover(&sources))));
+    }
+
+    /// Imports jira-cli's connection, its token found where jira-cli keeps it.
+    pub fn import_jira_cli(&self, found: Found, sources: Sources) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            send(Event::Imported(
+                svc.import_jira_cli(&found.config, None, &sources).await,
+            ));
+        });
+    }
+
+    /// Deletes the `machine host` entry from a netrc file.
+    pub fn remove_netrc(&self, path: PathBuf, host: String) {
+        let send = self.sender();
+        self.runtime.spawn_blocking(move || {
+            send(Event::NetrcCleaned(import::remove_netrc_entry(
+                &path, &host,
+            )))
+        });
     }
 
     /// Persists whether connections are re-checked at launch.

@@ -4,7 +4,7 @@
 use egui::{Align2, FontId, Rect, Sense, Ui, vec2};
 use jiff::civil::Date;
 
-use crate::core::connection::ConnectionId;
+use crate::core::connection::{ConnectionId, Product};
 use crate::ui::widgets::{paint_dot, palette, status_text};
 use crate::ui::{Command, Row};
 
@@ -77,11 +77,16 @@ fn row_ui(ui: &mut Ui, row: &Row, selected: bool, today: Date) -> egui::Response
         FontId::proportional(14.5),
         text,
     );
-    let site = c.url.trim_start_matches("https://");
+    let host = c.url.trim_start_matches("https://");
+    // Jira is the default; say so only for the other product.
+    let site = match c.product {
+        Product::Jira => host.to_string(),
+        Product::Confluence => format!("Confluence · {host}"),
+    };
     painter.text(
         egui::pos2(text_left, rect.top() + 34.0),
         Align2::LEFT_CENTER,
-        elide(site, width, 7.0),
+        elide(&site, width, 7.0),
         FontId::proportional(12.0),
         muted,
     );

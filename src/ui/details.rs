@@ -4,11 +4,30 @@
 use egui::{RichText, Ui};
 use jiff::civil::Date;
 
-use crate::core::connection::{AuthKind, EXPIRY_WARNING_DAYS, Outcome, Status};
+use crate::core::connection::{
+    AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Outcome, Product, Status,
+};
 use crate::ui::widgets::{self, GAP, palette, status_badge};
 use crate::ui::{Command, Row};
 
-pub fn ui(ui: &mut Ui, row: &Row, today: Date, commands: &mut Vec<Command>) {
+/// The details view of one connection.
+pub struct Details<'a> {
+    pub row: &'a Row,
+    /// The connections that share its token.
+    pub linked: &'a [&'a Connection],
+    /// Confluence is being connected with its token.
+    pub linking: bool,
+    pub today: Date,
+}
+
+impl Details<'_> {
+    pub fn ui(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        show(ui, self, commands);
+    }
+}
+
+fn show(ui: &mut Ui, view: &Details<'_>, commands: &mut Vec<Command>) {
+    let (row, today) = (view.row, view.today);
     let c = &row.connection;
     let status = c.status(today);
     let p = palette(ui);
@@ -60,9 +79,32 @@ pub fn ui(ui: &mut Ui, row: &Row, today: Date, commands: &mut Vec<Command>) {
                 .unwrap_or_default();
             value(
                 ui,
-                "Deployment",
-                RichText::new(format!("{}{version}", c.deployment.product_name())),
+                "Product",
+                RichText::new(format!("{}{version}", c.product_name())),
             );
+            if c.scoped {
+                let id = c
+                    .cloud_id
+                    .as_deref()
+                    .map(|id| format!("  ·  cloud id {id}"))
+                    .unwrap_or_default();
+                value(
+                    ui,
+                    "API",
+                    RichText::new(format!("api.atlassian.com (scoped token){id}")),
+                );
+            }
+            if !view.linked.is_empty() {
+                let names: Vec<&str> = view.linked.iter().map(|l| l.name.as_str()).collect();
+                value(
+                    ui,
+                    "Shares token with",
+                    RichText::new(format!(
+                        "{}  ·  replacing the token replaces it there too",
+                        names.join(", ")
+                    )),
+                );
+            }
             let how = match c.auth {
                 AuthKind::ApiToken => "API token",
                 AuthKind::Pat => "Personal access token",
@@ -136,12 +178,51 @@ pub fn ui(ui: &mut Ui, row: &Row, today: Date, commands: &mut Vec<Command>) {
             });
     }
 
+    let confluence_offer =
+        c.product == Product::Jira && c.deployment == Deployment::Cloud && view.linked.is_empty();
+    if confluence_offer {
+        ui.add_space(GAP);
+        egui::Frame::new()
+            .inner_margin(10)
+            .corner_radius(6)
+            .stroke(egui::Stroke::new(1.0, p.muted))
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(
+                    RichText::new("One Atlassian API token also serves Confluence on this site.")
+                        .color(p.muted),
+                );
+                ui.horizontal(|ui| {
+                    if ui
+                        .add_enabled(
+                            !view.linking,
+                            egui::Button::new(
+                                "Also connect Confluence on this site with the same token",
+                            ),
+                        )
+                        .on_hover_text(
+                            "Checks the token with Confluence, then saves a linked connection",
+                        )
+                        .clicked()
+                    {
+                        commands.push(Command::LinkConfluence(c.id.clone()));
+                    }
+                    if view.linking {
+                        ui.spinner();
+                    }
+                });
+            });
+    }
+
     ui.add_space(GAP * 2.0);
     ui.horizontal_wrapped(|ui| {
         let id = &c.id;
         if ui
             .add_enabled(!row.checking, egui::Button::new("Check now"))
-            .on_hover_text("Ask Jira whether the token still works")
+            .on_hover_text(format!(
+                "Ask {} whether the token still works",
+                c.product.title()
+            ))
             .clicked()
         {
             commands.push(Command::Check(id.clone()));

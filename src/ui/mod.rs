@@ -3,12 +3,13 @@
 //! - [`app`]: the main window; views push [`Command`]s that are applied after drawing.
 //! - [`backend`]: all IO, on a tokio runtime; results come back as events.
 //! - one file per window: [`connection_list`], [`details`], [`new_connection`],
-//!   [`replace_token`], [`remove`]; shared pieces in [`widgets`].
+//!   [`replace_token`], [`remove`], [`netrc`]; shared pieces in [`widgets`].
 
 pub mod app;
 pub mod backend;
 pub mod connection_list;
 pub mod details;
+pub mod netrc;
 pub mod new_connection;
 pub mod remove;
 pub mod replace_token;

@@ -4,7 +4,9 @@
 use egui::{Key, RichText, Ui};
 
 use crate::core::Error;
-use crate::core::connection::{AuthKind, CLOUD_TOKEN_PAGE, Deployment, token_page};
+use crate::core::connection::{
+    AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
+};
 use crate::core::jira::Account;
 use crate::core::service::{NewConnection, prepare, validate_secret};
 use crate::core::site_url::{SiteUrl, is_loopback_host};
@@ -67,6 +69,7 @@ pub struct Pending {
 }
 
 pub struct NewConnectionDialog {
+    product: Product,
     url: String,
     name: String,
     name_touched: bool,
@@ -78,6 +81,10 @@ pub struct NewConnectionDialog {
     expires: String,
     ca_file: String,
     allow_http: bool,
+    scoped: bool,
+    try_scoped: bool,
+    /// The site (as normalised) whose Cloud id was last asked for, and the answer.
+    detected: Option<(String, Option<String>)>,
     pub pending: Option<Pending>,
     result: Option<Result<Account, (Field, String)>>,
     focus_first: bool,
@@ -86,6 +93,7 @@ pub struct NewConnectionDialog {
 impl Default for NewConnectionDialog {
     fn default() -> Self {
         NewConnectionDialog {
+            product: Product::Jira,
             url: String::new(),
             name: String::new(),
             name_touched: false,
@@ -97,6 +105,9 @@ impl Default for NewConnectionDialog {
             expires: String::new(),
             ca_file: String::new(),
             allow_http: false,
+            scoped: false,
+            try_scoped: false,
+            detected: None,
             pending: None,
             result: None,
             focus_first: true,
@@ -141,10 +152,55 @@ impl NewConnectionDialog {
             .is_some_and(|s| s.is_insecure() && !is_loopback_host(s.host()))
     }
 
+    /// The Cloud id found for the site as typed, if any.
+    fn detected_cloud_id(&self) -> Option<&str> {
+        let site = self.site()?;
+        match &self.detected {
+            Some((url, Some(id))) if url == site.as_str() => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Asks, once per address, whether a site on its own domain is Atlassian Cloud.
+    fn detect_cloud(&mut self, commands: &mut Vec<Command>) {
+        let Some(site) = self.site() else { return };
+        let asked = self
+            .detected
+            .as_ref()
+            .is_some_and(|(url, _)| url == site.as_str());
+        if site.is_cloud_host() || asked {
+            return;
+        }
+        self.detected = Some((site.to_string(), None));
+        commands.push(Command::DetectCloud(site));
+    }
+
+    /// A site answered (or not) with its Cloud id.
+    pub fn on_cloud_detected(&mut self, site: &str, cloud_id: Option<String>) {
+        let Some((url, found)) = &mut self.detected else {
+            return;
+        };
+        if url != site {
+            return;
+        }
+        *found = cloud_id;
+        if found.is_some() && !self.cloud_touched {
+            self.cloud = true;
+        }
+    }
+
+    fn default_name(&self, site: Option<&SiteUrl>) -> String {
+        match (site, self.product) {
+            (Some(s), Product::Confluence) => format!("{}-confluence", s.default_name()),
+            (Some(s), Product::Jira) => s.default_name(),
+            (None, _) => String::new(),
+        }
+    }
+
     fn on_url_changed(&mut self) {
         let site = self.site();
         if !self.name_touched {
-            self.name = site.as_ref().map(SiteUrl::default_name).unwrap_or_default();
+            self.name = self.default_name(site.as_ref());
         }
         if !self.cloud_touched {
             self.cloud = site.as_ref().is_some_and(SiteUrl::is_cloud_host);
@@ -180,14 +236,20 @@ impl NewConnectionDialog {
             allow_http: self.allow_http,
             // Read by the backend, off the UI thread.
             ca_cert: None,
+            product: self.product,
+            scoped: self.cloud && self.scoped,
+            gateway_fallback: self.cloud && !self.scoped && self.try_scoped,
         };
-        let draft = match prepare(&input) {
+        let mut draft = match prepare(&input) {
             Ok(d) => d,
             Err(e) => {
                 self.result = Some(Err((field_for(&e), e.sentence())));
                 return None;
             }
         };
+        if self.cloud {
+            draft.cloud_id = self.detected_cloud_id().map(str::to_string);
+        }
         if let Err(e) = validate_secret(&self.secret.peek(), draft.auth) {
             self.result = Some(Err((Field::Secret, e.sentence())));
             return None;
@@ -257,11 +319,25 @@ impl NewConnectionDialog {
         ui.add_space(GAP);
 
         let field_width = 300.0;
+        let product = self.product.title();
         egui::Grid::new("new-connection-form")
             .num_columns(2)
             .spacing([GAP * 1.5, GAP])
             .show(ui, |ui| {
-                let id = form_label(ui, "Jira URL");
+                form_label(ui, "Product");
+                ui.add_enabled_ui(!busy, |ui| {
+                    ui.horizontal(|ui| {
+                        let before = self.product;
+                        ui.radio_value(&mut self.product, Product::Jira, "Jira");
+                        ui.radio_value(&mut self.product, Product::Confluence, "Confluence");
+                        if self.product != before {
+                            self.on_url_changed();
+                        }
+                    });
+                });
+                ui.end_row();
+
+                let id = form_label(ui, &format!("{product} URL"));
                 let resp = ui
                     .add_enabled(
                         !busy,
@@ -276,6 +352,9 @@ impl NewConnectionDialog {
                 }
                 if resp.changed() {
                     self.on_url_changed();
+                }
+                if resp.lost_focus() {
+                    self.detect_cloud(commands);
                 }
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Url) {
@@ -312,14 +391,22 @@ impl NewConnectionDialog {
                 }
 
                 ui.label("");
+                let cloud_label = format!("{product} Cloud");
                 if ui
-                    .add_enabled(!busy, egui::Checkbox::new(&mut self.cloud, "Jira Cloud"))
+                    .add_enabled(!busy, egui::Checkbox::new(&mut self.cloud, cloud_label))
                     .changed()
                 {
                     self.cloud_touched = true;
                     self.result = None;
                 }
                 ui.end_row();
+                if self.detected_cloud_id().is_some() {
+                    field_message(
+                        ui,
+                        "This site is Atlassian Cloud on its own domain.",
+                        p.muted,
+                    );
+                }
 
                 let (login_label, login_hint) = match self.auth() {
                     AuthKind::ApiToken => ("Email", "you@example.com"),
@@ -357,6 +444,30 @@ impl NewConnectionDialog {
                     field_message(ui, msg, p.bad);
                 }
                 self.token_link(ui, commands);
+                if self.cloud {
+                    ui.label("");
+                    ui.add_enabled(
+                        !busy,
+                        egui::Checkbox::new(&mut self.scoped, "Scoped token (created with scopes)"),
+                    )
+                    .on_hover_text(
+                        "Atlassian accepts tokens with scopes only through api.atlassian.com; \
+                         jira-connect checks and uses it there",
+                    );
+                    ui.end_row();
+                    if !self.scoped {
+                        ui.label("");
+                        ui.add_enabled(
+                            !busy,
+                            egui::Checkbox::new(
+                                &mut self.try_scoped,
+                                "If the site refuses it, try it as a scoped token",
+                            ),
+                        )
+                        .on_hover_text("This sends the email and token to api.atlassian.com too");
+                        ui.end_row();
+                    }
+                }
 
                 let id = form_label(ui, "Token expires");
                 ui.add_enabled(
@@ -407,7 +518,7 @@ impl NewConnectionDialog {
             AuthKind::Pat => (
                 "Create a personal access token",
                 self.site()
-                    .map(|s| token_page(Deployment::DataCenter, s.as_str())),
+                    .map(|s| product_token_page(self.product, Deployment::DataCenter, s.as_str())),
             ),
             AuthKind::Password => return,
         };
@@ -431,22 +542,31 @@ impl NewConnectionDialog {
             match (&self.pending, &self.result) {
                 (Some(pending), _) => {
                     ui.spinner();
+                    let product = self.product.title();
                     ui.label(if pending.saving {
-                        "Checking with Jira, then saving…"
+                        format!("Checking with {product}, then saving…")
                     } else {
-                        "Checking with Jira…"
+                        format!("Checking with {product}…")
                     });
                 }
                 (None, Some(Ok(account))) => {
                     let version = account
                         .server_version
                         .as_deref()
-                        .map(|v| format!(" · {} {v}", self.deployment().product_name()))
+                        .map(|v| format!(" · {} {v}", self.product.full_name(self.deployment())))
                         .unwrap_or_default();
+                    let via = if account.scoped {
+                        " · through api.atlassian.com"
+                    } else {
+                        ""
+                    };
                     ui.label(
-                        RichText::new(format!("Connected as {}{version}", account.display_name))
-                            .color(p.ok)
-                            .strong(),
+                        RichText::new(format!(
+                            "Connected as {}{version}{via}",
+                            account.display_name
+                        ))
+                        .color(p.ok)
+                        .strong(),
                     );
                 }
                 (None, Some(Err((Field::General, msg)))) => {

@@ -1,0 +1,81 @@
+//! After an import from jira-cli whose token sat in plaintext in `~/.netrc`: offers to
+//! delete that entry, now that the token is in the OS keyring.
+
+use std::path::PathBuf;
+
+use egui::{RichText, Ui};
+
+use crate::ui::Command;
+use crate::ui::widgets::{GAP, button_row, palette};
+
+pub struct NetrcDialog {
+    pub path: PathBuf,
+    pub host: String,
+    pub pending: bool,
+    pub error: Option<String>,
+}
+
+impl NetrcDialog {
+    pub const TITLE: &'static str = "Delete the plaintext token?";
+
+    pub fn new(path: PathBuf, host: String) -> Self {
+        NetrcDialog {
+            path,
+            host,
+            pending: false,
+            error: None,
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let p = palette(ui);
+        ui.heading(Self::TITLE);
+        ui.add_space(GAP);
+        ui.add(
+            egui::Label::new(format!(
+                "The token for {} is now in the OS keyring, but a plaintext copy is still in {}.",
+                self.host,
+                self.path.display()
+            ))
+            .wrap(),
+        );
+        ui.label(
+            RichText::new(format!(
+                "Deleting removes only the `machine {}` entry; the other entries stay.",
+                self.host
+            ))
+            .color(p.muted),
+        );
+        if let Some(err) = &self.error {
+            ui.add_space(GAP);
+            ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
+        }
+        ui.add_space(GAP * 2.0);
+        button_row(ui, |ui| {
+            if ui
+                .add_enabled(
+                    !self.pending,
+                    egui::Button::new(RichText::new("Delete the entry").strong()),
+                )
+                .clicked()
+            {
+                self.pending = true;
+                self.error = None;
+                commands.push(Command::RemoveNetrc {
+                    path: self.path.clone(),
+                    host: self.host.clone(),
+                });
+            }
+            if ui
+                .add_enabled(!self.pending, egui::Button::new("Keep it"))
+                .on_hover_text("Esc")
+                .clicked()
+            {
+                commands.push(Command::CloseDialog);
+            }
+            if self.pending {
+                ui.spinner();
+            }
+        });
+    }
+}
