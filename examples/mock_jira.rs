@@ -2,7 +2,8 @@
 //! site. It accepts:
 //! - Cloud: Basic `mia@example.com:demo-token` on `/rest/api/3/myself`;
 //! - Data Center: `Authorization: Bearer demo-pat` on `/rest/api/2/myself`, under any
-//!   context path.
+//!   context path;
+//! - Confluence Cloud: the Cloud credentials on `/wiki/rest/api/user/current`.
 //!
 //! Anything else gets Jira's 401. Usage: `cargo run --example mock_jira -- [PORT]`.
 
@@ -37,6 +38,16 @@ async fn main() {
         .and(path_regex("/rest/api/2/myself$"))
         .and(bearer_token("demo-pat"))
         .respond_with(ResponseTemplate::new(200).set_body_json(user(2)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("/wiki/rest/api/user/current$"))
+        .and(basic_auth("mia@example.com", "demo-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "type": "known", "accountId": "5b10a2844c20165700ede21g",
+            "displayName": "Mia Krystof", "publicName": "mia", "email": "mia@example.com"
+        })))
         .with_priority(1)
         .mount(&server)
         .await;
