@@ -861,10 +861,15 @@ async fn scoped_tokens_confluence_and_exec_from_the_command_line() {
     let argv = std::fs::read_to_string(format!("{}.argv", seen.display())).unwrap();
     assert!(!argv.contains(TOKEN), "{argv}");
 
-    for name in ["acme-confluence", "acme"] {
-        let out = run(cli().args(["remove", name, "--yes"]), "");
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
+    let out = run(cli().args(["remove", "acme", "--yes"]), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        said.contains("\"acme-confluence\" uses the same token: revoking it stops"),
+        "{said}"
+    );
+    let out = run(cli().args(["remove", "acme-confluence", "--yes"]), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -693,6 +693,11 @@ fn a_saved_jira_cloud_connection_offers_confluence_with_the_same_token() {
         "offered only while Jira has no linked Confluence"
     );
     assert!(g.shows("acme-confluence  ·  replacing the token replaces it there too"));
+
+    // Removing Jira warns that revoking the shared token would stop Confluence too.
+    g.click("Remove");
+    assert!(g.harness.state().dialog_open());
+    assert!(g.shows("acme-confluence uses the same token: revoking it stops acme-confluence too."));
 }
 
 #[test]

@@ -538,12 +538,19 @@ async fn remove(
             return Ok(ExitCode::SUCCESS);
         }
     }
+    let sharing = svc.linked(&connection)?;
     let removed = svc.remove(name).await?;
     out.ok(&format!(
         "Removed {:?} and deleted its {} from the OS keyring",
         removed.name,
         removed.auth.secret_name()
     ));
+    for other in &sharing {
+        out.warn(&format!(
+            "{:?} uses the same token: revoking it stops {:?} too",
+            other.name, other.name
+        ));
+    }
     if removed.auth == AuthKind::Password {
         out.warn("This does not change your Jira password.");
     } else {

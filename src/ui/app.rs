@@ -486,8 +486,14 @@ impl App {
             }
             Command::ConfirmRemove(id) => {
                 if let Some(row) = self.row(&id) {
+                    let all: Vec<_> = self.rows.iter().map(|r| r.connection.clone()).collect();
+                    let sharing = linked_in(&all, &row.connection)
+                        .into_iter()
+                        .map(|c| c.name)
+                        .collect();
                     self.dialog = Some(Dialog::Remove(Box::new(RemoveDialog::new(
                         row.connection.clone(),
+                        sharing,
                     ))));
                 }
             }

@@ -9,14 +9,17 @@ use crate::ui::widgets::{GAP, button_row, palette};
 
 pub struct RemoveDialog {
     pub connection: Connection,
+    /// The connections that use the same token and keep using it.
+    pub sharing: Vec<String>,
     pub pending: bool,
     pub error: Option<String>,
 }
 
 impl RemoveDialog {
-    pub fn new(connection: Connection) -> Self {
+    pub fn new(connection: Connection, sharing: Vec<String>) -> Self {
         RemoveDialog {
             connection,
+            sharing,
             pending: false,
             error: None,
         }
@@ -43,6 +46,14 @@ impl RemoveDialog {
                 ))
                 .color(p.warn),
             );
+            for other in &self.sharing {
+                ui.label(
+                    RichText::new(format!(
+                        "{other} uses the same token: revoking it stops {other} too."
+                    ))
+                    .color(p.warn),
+                );
+            }
             let url = c.token_page();
             if ui
                 .link("Revoke it on the token page")
