@@ -835,6 +835,24 @@ async fn scoped_tokens_confluence_and_exec_from_the_command_line() {
     let out = run(cli().args(["check", "--json"]), "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
+    // The same token again, as a replacement: checked with both products, swapped into both.
+    let out = run(
+        cli().args(["replace-token", "acme", "--expires", "2099-12-31"]),
+        &format!("{TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("Replaced it for \"acme-confluence\" too, which shares it (checked with Confluence first)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let list = list_json(&cfg);
+    assert!(
+        list.iter().all(|c| c["token_expires"] == "2099-12-31"),
+        "{list:?}"
+    );
+
     // exec: the Jira connection hands over both products, both at the gateway.
     let seen = dir.path().join("seen");
     let script = format!(

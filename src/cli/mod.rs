@@ -493,6 +493,13 @@ async fn replace_token(
             connection.auth.secret_name(),
             connection.name
         ));
+        for other in svc.linked(&connection)? {
+            out.ok(&format!(
+                "Replaced it for {:?} too, which shares it (checked with {} first)",
+                other.name,
+                other.product.title()
+            ));
+        }
         out.expiry_line(&connection, today());
         if connection.auth != AuthKind::Password {
             out.warn("The old token still works until you revoke it. Revoke it at:");
