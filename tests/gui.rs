@@ -694,6 +694,42 @@ fn a_saved_jira_cloud_connection_offers_confluence_with_the_same_token() {
     );
     assert!(g.shows("acme-confluence  ·  replacing the token replaces it there too"));
 
+    // Replacing the token from the app swaps it into both, and both rows show it.
+    g.rt.block_on(mount_user(
+        &g.jira,
+        "/rest/api/3/myself",
+        EMAIL,
+        NEW_TOKEN,
+        cloud_user(),
+    ));
+    g.rt.block_on(mount_user(
+        &g.jira,
+        "/wiki/rest/api/user/current",
+        EMAIL,
+        NEW_TOKEN,
+        confluence_cloud_user(),
+    ));
+    g.click("Replace token");
+    assert!(g.shows("acme-confluence shares this token"));
+    g.type_into(Role::PasswordInput, "New API token", NEW_TOKEN);
+    g.type_into(Role::TextInput, "Token expires", "2099-12-31");
+    g.click("Replace");
+    g.idle();
+    g.until("both rows show the new expiry date", |h| {
+        h.state().rows().len() == 2
+            && h.state().rows().iter().all(|r| {
+                r.connection
+                    .token_expires
+                    .is_some_and(|d| d.to_string() == "2099-12-31")
+            })
+    });
+    for name in ["acme", "acme-confluence"] {
+        let secret = g.rt.block_on(g.svc.token(name)).unwrap();
+        assert_eq!(secret.expose_secret(), NEW_TOKEN, "{name}");
+    }
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+
     // Removing Jira warns that revoking the shared token would stop Confluence too.
     g.click("Remove");
     assert!(g.harness.state().dialog_open());

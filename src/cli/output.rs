@@ -117,7 +117,7 @@ impl Printer {
                 let version = account
                     .server_version
                     .as_deref()
-                    .map(|v| format!(" · {} {v}", c.deployment.product_name()))
+                    .map(|v| format!(" · {} {v}", c.product_name()))
                     .unwrap_or_default();
                 self.ok(&format!(
                     "Logged in as {}{version}",

@@ -480,7 +480,12 @@ impl App {
             Command::CheckAll => self.check_all(),
             Command::ReplaceToken(id) => {
                 if let Some(row) = self.row(&id) {
-                    let dialog = ReplaceTokenDialog::new(row.connection.clone());
+                    let all: Vec<_> = self.rows.iter().map(|r| r.connection.clone()).collect();
+                    let sharing = linked_in(&all, &row.connection)
+                        .into_iter()
+                        .map(|c| c.name)
+                        .collect();
+                    let dialog = ReplaceTokenDialog::new(row.connection.clone(), sharing);
                     self.dialog = Some(Dialog::Replace(Box::new(dialog)));
                 }
             }

@@ -311,7 +311,7 @@ impl NewConnectionDialog {
         ui.heading(Self::TITLE);
         ui.label(
             RichText::new(
-                "jira-connect checks the token with Jira before it saves anything. \
+                "jira-connect checks the token with the site before it saves anything. \
                  The token goes to your OS keyring, the rest to connections.toml.",
             )
             .color(p.muted),
@@ -410,8 +410,8 @@ impl NewConnectionDialog {
 
                 let (login_label, login_hint) = match self.auth() {
                     AuthKind::ApiToken => ("Email", "you@example.com"),
-                    AuthKind::Password => ("Username", "your Jira username"),
-                    AuthKind::Pat => ("Username", "optional: Jira fills it in"),
+                    AuthKind::Password => ("Username", "your username"),
+                    AuthKind::Pat => ("Username", "optional: filled in from the site"),
                 };
                 let id = form_label(ui, login_label);
                 ui.add_enabled(
@@ -526,7 +526,7 @@ impl NewConnectionDialog {
         let enabled = url.is_some();
         let resp = ui
             .add_enabled(enabled, egui::Link::new(text))
-            .on_hover_text(url.as_deref().unwrap_or("Enter the Jira URL first"));
+            .on_hover_text(url.as_deref().unwrap_or("Enter the site's URL first"));
         if resp.clicked()
             && let Some(url) = url
         {
@@ -582,14 +582,20 @@ impl NewConnectionDialog {
         button_row(ui, |ui| {
             if ui
                 .add_enabled(!busy, egui::Button::new(RichText::new("Save").strong()))
-                .on_hover_text("Check with Jira, then store (Enter)")
+                .on_hover_text(format!(
+                    "Check with {}, then store (Enter)",
+                    self.product.title()
+                ))
                 .clicked()
             {
                 commands.extend(self.submit(true));
             }
             if ui
                 .add_enabled(!busy, egui::Button::new("Test"))
-                .on_hover_text("Check with Jira without saving")
+                .on_hover_text(format!(
+                    "Check with {} without saving",
+                    self.product.title()
+                ))
                 .clicked()
             {
                 commands.extend(self.submit(false));

@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::core::connection::{AuthKind, Connection, Deployment};
+use crate::core::connection::{AuthKind, Connection, Deployment, Product};
 use crate::ui::Command;
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -38,7 +38,10 @@ impl RemoveDialog {
         if c.auth != AuthKind::Password {
             let at = match c.deployment {
                 Deployment::Cloud => "at Atlassian",
-                Deployment::DataCenter => "in Jira",
+                Deployment::DataCenter => match c.product {
+                    Product::Jira => "in Jira",
+                    Product::Confluence => "in Confluence",
+                },
             };
             ui.label(
                 RichText::new(format!(

@@ -15,6 +15,8 @@ use crate::ui::widgets::{
 
 pub struct ReplaceTokenDialog {
     pub connection: Connection,
+    /// The connections that share the token; they get the new one too.
+    sharing: Vec<String>,
     secret: SecretInput,
     expires: String,
     pub pending: Option<Pending>,
@@ -25,9 +27,10 @@ pub struct ReplaceTokenDialog {
 }
 
 impl ReplaceTokenDialog {
-    pub fn new(connection: Connection) -> Self {
+    pub fn new(connection: Connection, sharing: Vec<String>) -> Self {
         ReplaceTokenDialog {
             connection,
+            sharing,
             secret: SecretInput::default(),
             expires: String::new(),
             pending: None,
@@ -115,10 +118,21 @@ impl ReplaceTokenDialog {
         }
 
         let busy = self.pending.is_some();
-        ui.label(
-            "Paste the new token. jira-connect checks it with Jira first; the old one stays \
-             in place until the new one works.",
-        );
+        let product = self.connection.product.title();
+        ui.label(format!(
+            "Paste the new token. jira-connect checks it with {product} first; the old one \
+             stays in place until the new one works."
+        ));
+        if !self.sharing.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "{} shares this token: the new one is checked there too, and replaces it \
+                     in both or in neither.",
+                    self.sharing.join(", ")
+                ))
+                .color(p.warn),
+            );
+        }
         ui.add_space(GAP);
         let field_width = 300.0;
         egui::Grid::new("replace-token-form")
@@ -168,7 +182,7 @@ impl ReplaceTokenDialog {
             ui.set_min_height(ui.spacing().interact_size.y);
             if busy {
                 ui.spinner();
-                ui.label("Checking the new token with Jira…");
+                ui.label(format!("Checking the new token with {product}…"));
             } else if let Some((Field::General | Field::Name, msg)) = &self.error {
                 ui.add(egui::Label::new(RichText::new(msg).color(p.bad)).wrap());
             }
@@ -177,7 +191,7 @@ impl ReplaceTokenDialog {
         button_row(ui, |ui| {
             if ui
                 .add_enabled(!busy, egui::Button::new(RichText::new("Replace").strong()))
-                .on_hover_text("Check with Jira, then swap (Enter)")
+                .on_hover_text(format!("Check with {product}, then swap (Enter)"))
                 .clicked()
             {
                 commands.extend(self.submit());
