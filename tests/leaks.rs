@@ -173,6 +173,66 @@ async fn cli_at_trace_level_leaks_no_secret() {
     assert!(!contains(&output, &base64(&format!("{EMAIL}:{TOKEN}"))));
 }
 
+/// Scoped tokens through the gateway, the fallback, and Confluence linking, at trace level.
+#[tokio::test(flavor = "multi_thread")]
+async fn gateway_and_confluence_flows_at_trace_level_leak_no_secret() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let (site, gateway) = scoped_site_and_gateway().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut output = Vec::new();
+    let url = site.uri();
+    let steps: &[(&[&str], String)] = &[
+        // Refused by the site and by the gateway: the error names neither token.
+        (
+            &[
+                "add",
+                "--url",
+                &url,
+                "--name",
+                "x",
+                "--email",
+                EMAIL,
+                "--try-scoped",
+            ],
+            format!("{NEW_TOKEN}\n"),
+        ),
+        (
+            &[
+                "add", "--url", &url, "--name", "acme", "--email", EMAIL, "--scoped",
+            ],
+            format!("{TOKEN}\n"),
+        ),
+        (&["link-confluence", "acme"], String::new()),
+        (&["check", "--json"], String::new()),
+        (&["replace-token", "acme"], format!("{TOKEN}\n")),
+        (&["remove", "acme-confluence", "--yes"], String::new()),
+        (&["remove", "acme", "--yes"], String::new()),
+    ];
+    for (args, stdin) in steps {
+        let out = crate::cli::bin(dir.path())
+            .env("RUST_LOG", "trace")
+            .env("JIRA_CONNECT_API_GATEWAY", gateway.uri())
+            .args(*args)
+            .write_stdin(stdin.clone())
+            .output()
+            .unwrap();
+        output.extend(out.stdout);
+        output.extend(out.stderr);
+    }
+    assert!(contains(&output, "TRACE") || contains(&output, "DEBUG"));
+    assert!(
+        contains(&output, "Saved \"acme-confluence\""),
+        "the flows ran"
+    );
+    for secret in [TOKEN, NEW_TOKEN] {
+        assert!(!contains(&output, secret), "secret in CLI output or logs");
+        assert!(!contains(&all_file_contents(dir.path()), secret));
+        assert!(!contains(&output, &base64(&format!("{EMAIL}:{secret}"))));
+    }
+}
+
 fn base64(input: &str) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let bytes = input.as_bytes();
