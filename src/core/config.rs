@@ -374,6 +374,53 @@ mod tests {
     }
 
     #[test]
+    fn dates_and_times_in_every_toml_shape_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        let conn = |expires: &str, at: &str| {
+            format!(
+                "[[connection]]\nid = \"x{at}\"\nname = \"n\"\nurl = \"https://a.atlassian.net\"\n\
+                 deployment = \"cloud\"\nauth = \"api-token\"\ntoken_expires = {expires}\n\
+                 [connection.last_check]\nat = {at}\noutcome = \"valid\"\n"
+            )
+        };
+        let text = format!(
+            "version = 1\n{}{}{}",
+            conn("2027-11-22", "2026-11-22T12:00:00Z"),
+            conn("2027-11-22", "2026-11-22T14:00:00+02:00"),
+            conn("2027-11-22", "2026-11-22T12:00:00.250Z"),
+        );
+        fs::write(store.path(), text).unwrap();
+        let cfg = store.load().unwrap();
+        let at: Vec<String> = cfg
+            .connections
+            .iter()
+            .map(|c| c.last_check.as_ref().unwrap().at.to_string())
+            .collect();
+        assert_eq!(
+            at,
+            [
+                "2026-11-22T12:00:00Z",
+                "2026-11-22T12:00:00Z",
+                "2026-11-22T12:00:00.25Z"
+            ]
+        );
+        assert!(
+            cfg.connections
+                .iter()
+                .all(|c| c.token_expires == Some(jiff::civil::date(2027, 11, 22)))
+        );
+        for bad in ["2026-11-22T12:00:00", "12:00:00"] {
+            fs::write(
+                store.path(),
+                format!("version = 1\n{}", conn("2027-11-22", bad)),
+            )
+            .unwrap();
+            assert!(store.load().is_err(), "{bad} has no offset");
+        }
+    }
+
+    #[test]
     fn missing_file_is_empty() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = ConfigStore::new(dir.path().join("nested")).load().unwrap();
