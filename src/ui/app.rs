@@ -192,9 +192,13 @@ impl App {
     }
 
     fn check_all(&mut self) {
-        let ids: Vec<_> = self.rows.iter().map(|r| r.connection.id.clone()).collect();
-        for id in ids {
-            self.check(&id);
+        let mut batch = Vec::new();
+        for row in self.rows.iter_mut().filter(|r| !r.checking) {
+            row.checking = true;
+            batch.push(row.connection.clone());
+        }
+        if !batch.is_empty() {
+            self.backend.check_many(batch);
         }
     }
 
