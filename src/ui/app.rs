@@ -14,6 +14,7 @@ use tokio::runtime::Handle;
 use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::service::{Connections, Draft};
 use crate::ui::backend::{Backend, Event, Opener};
+use crate::ui::first_frame::FirstFrame;
 use crate::ui::new_connection::{NewConnectionDialog, Pending};
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
@@ -94,6 +95,7 @@ pub struct App {
     launch_checks_done: bool,
     today: Date,
     next_request: u64,
+    first_frame: FirstFrame,
 }
 
 impl App {
@@ -119,6 +121,7 @@ impl App {
             launch_checks_done: false,
             today: today(),
             next_request: 0,
+            first_frame: FirstFrame::from_env(),
         }
     }
 
@@ -552,6 +555,7 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.first_frame.on_frame(ctx);
         while let Ok(event) = self.events.try_recv() {
             self.handle(event, ctx);
         }
