@@ -8,6 +8,7 @@
 //! - a 200 counts only when its body parses as the user;
 //! - bodies are read up to [`MAX_BODY`] bytes, with a connect and a whole-request timeout.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -47,9 +48,14 @@ pub struct Credentials<'a> {
 }
 
 /// A Jira REST client for validating credentials.
+///
+/// Its HTTP client is built on first use, not with it: building it loads and parses every
+/// CA certificate of the system, which the desktop app must not pay before its window
+/// shows, and which a check does while it reads the keyring (see [`JiraClient::prepare`]).
+/// Clones share one HTTP client and so one connection pool.
 #[derive(Clone)]
 pub struct JiraClient {
-    http: reqwest::Client,
+    http: Arc<OnceLock<reqwest::Client>>,
     timeout: Duration,
 }
 
@@ -64,8 +70,30 @@ impl std::fmt::Debug for JiraClient {
 impl JiraClient {
     /// A client whose requests may take at most `timeout` each.
     pub fn new(timeout: Duration) -> Result<Self, Error> {
-        let http = builder(timeout).build().map_err(setup_error)?;
-        Ok(JiraClient { http, timeout })
+        Ok(JiraClient {
+            http: Arc::default(),
+            timeout,
+        })
+    }
+
+    /// The HTTP client, built on first use.
+    fn http(&self) -> Result<reqwest::Client, Error> {
+        if let Some(http) = self.http.get() {
+            return Ok(http.clone());
+        }
+        let built = builder(self.timeout).build().map_err(setup_error)?;
+        Ok(self.http.get_or_init(|| built).clone())
+    }
+
+    /// Builds the HTTP client now, off the async workers, so that the first request does
+    /// not wait for it. Meant to run alongside other set-up, such as the keyring read of a
+    /// check; a failure here is reported again by the request itself.
+    pub async fn prepare(&self) {
+        if self.http.get().is_some() {
+            return;
+        }
+        let this = self.clone();
+        let _ = tokio::task::spawn_blocking(move || this.http()).await;
     }
 
     /// Validates the credentials against `/myself` and reads the server version.
@@ -80,7 +108,7 @@ impl JiraClient {
         creds: &Credentials<'_>,
     ) -> Result<Account, Error> {
         let http = match ca_cert {
-            None => self.http.clone(),
+            None => self.http()?,
             Some(pem) => builder(self.timeout)
                 .tls_certs_only(parse_ca(pem)?)
                 .build()

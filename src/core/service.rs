@@ -375,8 +375,10 @@ impl Connections {
     }
 
     async fn validate_saved(&self, connection: &Connection) -> Result<Account, Error> {
-        let secret = self.secret_of(connection).await?;
-        self.validate_for(connection, &secret).await
+        // Reading the keyring and setting up the HTTP client (which loads the system's CA
+        // certificates) do not depend on each other: do both at once.
+        let (secret, ()) = tokio::join!(self.secret_of(connection), self.client.prepare());
+        self.validate_for(connection, &secret?).await
     }
 
     /// Asks Jira about `secret` as this saved connection's credential.
