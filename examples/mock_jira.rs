@@ -1,6 +1,7 @@
 //! A stand-in Jira on loopback for demos, screenshots and trying the tool without a real
 //! site. It accepts:
-//! - Cloud: Basic `mia@example.com:demo-token` on `/rest/api/3/myself`;
+//! - Cloud: Basic `mia@example.com:demo-token` on `/rest/api/3/myself` (and on `/2/`, which
+//!   Cloud serves too and which Python's `jira` package calls);
 //! - Data Center: `Authorization: Bearer demo-pat` on `/rest/api/2/myself`, under any
 //!   context path;
 //! - Confluence Cloud: the Cloud credentials on `/wiki/rest/api/user/current`.
@@ -36,6 +37,13 @@ async fn main() {
         .await;
     Mock::given(method("GET"))
         .and(path_regex("/rest/api/2/myself$"))
+        .and(basic_auth("mia@example.com", "demo-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user(3)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("/rest/api/2/myself$"))
         .and(bearer_token("demo-pat"))
         .respond_with(ResponseTemplate::new(200).set_body_json(user(2)))
         .with_priority(1)
@@ -54,9 +62,9 @@ async fn main() {
     for api in [2, 3] {
         Mock::given(method("GET"))
             .and(path_regex(format!("/rest/api/{api}/serverInfo$")))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(serde_json::json!({"version": "10.3.1"})),
-            )
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "version": "10.3.1", "versionNumbers": [10, 3, 1], "deploymentType": "Server"
+            })))
             .mount(&server)
             .await;
     }

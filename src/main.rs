@@ -4,6 +4,7 @@ use clap::Parser;
 use jira_connect::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
+    jira_connect::ui::first_frame::mark_start();
     init_logging();
     let cli = Cli::parse();
     match cli.command {

@@ -428,3 +428,139 @@ fn prepare_refuses_bad_input_before_any_request() {
         assert!(err.contains(want), "{input:?}: {err}");
     }
 }
+
+/// Saves `n` connections to `url` directly (config and secret), without asking Jira.
+fn save_connections(
+    svc: &jira_connect::core::service::Connections,
+    secrets: &MemoryStore,
+    url: &str,
+    prefix: &str,
+    n: usize,
+) {
+    use jira_connect::core::connection::{Connection, ConnectionId};
+    let added: Vec<Connection> = (0..n)
+        .map(|i| Connection {
+            id: ConnectionId::generate(),
+            name: format!("{prefix}{i}"),
+            url: url.to_string(),
+            deployment: Deployment::Cloud,
+            auth: AuthKind::ApiToken,
+            login: Some(EMAIL.into()),
+            token_label: None,
+            token_created: None,
+            token_expires: None,
+            ca_cert: None,
+            allow_http: false,
+            product: Default::default(),
+            scoped: false,
+            cloud_id: None,
+            linked: None,
+            last_check: None,
+        })
+        .collect();
+    for c in &added {
+        secrets.set(&c.id, &SecretString::from(TOKEN)).unwrap();
+    }
+    svc.config()
+        .update(|cfg| {
+            cfg.connections.extend(added);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_many_saves_every_result_in_a_whole_file() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    save_connections(&svc, &secrets, &jira.uri(), "c", 60);
+    let reports = svc.check_many(svc.list().unwrap()).await;
+    assert_eq!(reports.len(), 60);
+    assert!(reports.iter().all(|r| r.status == Status::Valid));
+    // A fresh reader sees every result on disk, not only in the reports.
+    let store = jira_connect::core::config::ConfigStore::new(dir.path());
+    let saved = store.load().unwrap().connections;
+    assert_eq!(saved.len(), 60);
+    for (report, saved) in reports.iter().zip(&saved) {
+        assert_eq!(report.connection, *saved);
+        let check = saved.last_check.as_ref().unwrap();
+        assert_eq!(check.outcome, Outcome::Valid);
+        assert_eq!(check.display_name.as_deref(), Some("Mia Krystof"));
+    }
+}
+
+/// A loopback Jira that answers every GET after `hold`, and counts the requests it is
+/// answering at the same time.
+async fn counting_jira(hold: std::time::Duration) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let seen = most.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let in_flight = in_flight.clone();
+            let most = most.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                    buf.drain(..end);
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(hold).await;
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    let body = if head.contains("/serverInfo") {
+                        serde_json::json!({"version": "1001.0.0"}).to_string()
+                    } else {
+                        cloud_user().to_string()
+                    };
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(response.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_in_flight_are_capped_per_site() {
+    use jira_connect::core::service::MAX_CHECKS_PER_SITE;
+    use std::sync::atomic::Ordering;
+    let hold = std::time::Duration::from_millis(40);
+    let (site_a, most_a) = counting_jira(hold).await;
+    let (site_b, most_b) = counting_jira(hold).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    save_connections(&svc, &secrets, &site_a, "a", 3 * MAX_CHECKS_PER_SITE);
+    save_connections(&svc, &secrets, &site_b, "b", 3 * MAX_CHECKS_PER_SITE);
+    let reports = svc.check_many(svc.list().unwrap()).await;
+    assert!(reports.iter().all(|r| r.status == Status::Valid));
+    for most in [most_a, most_b] {
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            most <= MAX_CHECKS_PER_SITE,
+            "{most} requests at once at one site"
+        );
+        assert!(most >= 2, "the checks ran one after another");
+    }
+}

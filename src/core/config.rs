@@ -6,10 +6,14 @@
 //!   directory. A crash leaves the old file or the new one, never a mix.
 //! - A file that does not parse is never overwritten: a copy is kept aside and the error
 //!   names both paths.
+//! - A store remembers the bytes it last read or wrote and what they parsed to. Reading
+//!   the file again costs a read and a comparison, not a parse, as long as nobody changed
+//!   it: with thousands of connections the parse is what takes the time.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -87,16 +91,34 @@ impl ConfigFile {
     }
 }
 
-/// Reads and writes `connections.toml` in one directory.
+/// Reads and writes `connections.toml` in one directory. Clones share what was last read.
 #[derive(Debug, Clone)]
 pub struct ConfigStore {
     dir: PathBuf,
+    last: Arc<Mutex<Option<Snapshot>>>,
+}
+
+/// The file's bytes as this store last read or wrote them, and what they parse to.
+struct Snapshot {
+    bytes: Vec<u8>,
+    config: ConfigFile,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("bytes", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConfigStore {
     /// The store in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        ConfigStore { dir: dir.into() }
+        ConfigStore {
+            dir: dir.into(),
+            last: Arc::default(),
+        }
     }
 
     /// The store in `$JIRA_CONNECT_CONFIG_DIR`, or else the platform's config directory.
@@ -130,10 +152,17 @@ impl ConfigStore {
 
     /// Reads the file; a missing file is an empty config.
     pub fn load(&self) -> Result<ConfigFile, Error> {
+        self.read(Keep::Copy)
+    }
+
+    /// Reads the file, parsing it only when its bytes differ from those this store last
+    /// read or wrote. With [`Keep::Copy`] the result is also remembered; [`Keep::Move`]
+    /// hands over the remembered config itself, for a caller that is about to change it.
+    fn read(&self, keep: Keep) -> Result<ConfigFile, Error> {
         self.tighten_permissions();
         let path = self.path();
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
             Err(source) => {
                 return Err(Error::ConfigIo {
@@ -143,7 +172,30 @@ impl ConfigStore {
                 });
             }
         };
-        self.parse(&path, &text)
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.as_ref().is_some_and(|s| s.bytes == bytes) {
+                return Ok(match keep {
+                    Keep::Copy => last.as_ref().map(|s| s.config.clone()),
+                    Keep::Move => last.take().map(|s| s.config),
+                }
+                .unwrap_or_default());
+            }
+        }
+        let text = String::from_utf8(bytes).map_err(|e| Error::ConfigIo {
+            action: "read",
+            path: path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })?;
+        let config = self.parse(&path, &text)?;
+        if keep == Keep::Copy {
+            self.remember(text.into_bytes(), config.clone());
+        }
+        Ok(config)
+    }
+
+    fn remember(&self, bytes: Vec<u8>, config: ConfigFile) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Snapshot { bytes, config });
     }
 
     fn parse(&self, path: &Path, text: &str) -> Result<ConfigFile, Error> {
@@ -194,9 +246,10 @@ impl ConfigStore {
     ) -> Result<T, Error> {
         self.ensure_dir()?;
         let _lock = self.lock()?;
-        let mut config = self.load()?;
+        let mut config = self.read(Keep::Move)?;
         let result = change(&mut config)?;
-        self.write_atomically(&config)?;
+        let bytes = self.write_atomically(&config)?;
+        self.remember(bytes, config);
         Ok(result)
     }
 
@@ -270,15 +323,25 @@ impl ConfigStore {
         Ok(file)
     }
 
-    fn write_atomically(&self, config: &ConfigFile) -> Result<(), Error> {
+    /// Writes the file and returns the bytes written.
+    fn write_atomically(&self, config: &ConfigFile) -> Result<Vec<u8>, Error> {
         let path = self.path();
         let text = toml::to_string_pretty(config).map_err(|e| Error::ConfigIo {
             action: "serialise",
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
-        replace_private(&path, &[HEADER.as_bytes(), text.as_bytes()].concat())
+        let bytes = [HEADER.as_bytes(), text.as_bytes()].concat();
+        replace_private(&path, &bytes)?;
+        Ok(bytes)
     }
+}
+
+/// What [`ConfigStore::read`] does with what it read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Copy,
+    Move,
 }
 
 /// Replaces `path` with `contents` atomically, readable by its owner only: a temp file in
@@ -375,6 +438,109 @@ mod tests {
         assert!(text.contains("token_expires = 2027-11-22\n"), "{text}");
         assert!(text.contains("at = 2026-11-22T12:00:00Z"), "{text}");
         assert!(text.contains("deployment = \"cloud\""), "{text}");
+    }
+
+    #[test]
+    fn dates_and_times_in_every_toml_shape_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        let conn = |expires: &str, at: &str| {
+            format!(
+                "[[connection]]\nid = \"x{at}\"\nname = \"n\"\nurl = \"https://a.atlassian.net\"\n\
+                 deployment = \"cloud\"\nauth = \"api-token\"\ntoken_expires = {expires}\n\
+                 [connection.last_check]\nat = {at}\noutcome = \"valid\"\n"
+            )
+        };
+        let text = format!(
+            "version = 1\n{}{}{}",
+            conn("2027-11-22", "2026-11-22T12:00:00Z"),
+            conn("2027-11-22", "2026-11-22T14:00:00+02:00"),
+            conn("2027-11-22", "2026-11-22T12:00:00.250Z"),
+        );
+        fs::write(store.path(), text).unwrap();
+        let cfg = store.load().unwrap();
+        let at: Vec<String> = cfg
+            .connections
+            .iter()
+            .map(|c| c.last_check.as_ref().unwrap().at.to_string())
+            .collect();
+        assert_eq!(
+            at,
+            [
+                "2026-11-22T12:00:00Z",
+                "2026-11-22T12:00:00Z",
+                "2026-11-22T12:00:00.25Z"
+            ]
+        );
+        assert!(
+            cfg.connections
+                .iter()
+                .all(|c| c.token_expires == Some(jiff::civil::date(2027, 11, 22)))
+        );
+        for bad in ["2026-11-22T12:00:00", "12:00:00"] {
+            fs::write(
+                store.path(),
+                format!("version = 1\n{}", conn("2027-11-22", bad)),
+            )
+            .unwrap();
+            assert!(store.load().is_err(), "{bad} has no offset");
+        }
+    }
+
+    #[test]
+    fn a_change_by_another_writer_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let ours = ConfigStore::new(dir.path());
+        let theirs = ConfigStore::new(dir.path());
+        ours.update(|cfg| {
+            cfg.connections.push(sample("a"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(theirs.load().unwrap().connections.len(), 1);
+        theirs
+            .update(|cfg| {
+                cfg.connections.push(sample("b"));
+                Ok(())
+            })
+            .unwrap();
+        // `ours` remembers the file with one connection; the file now has two.
+        assert_eq!(ours.load().unwrap().connections.len(), 2);
+        ours.update(|cfg| {
+            cfg.connections.push(sample("c"));
+            Ok(())
+        })
+        .unwrap();
+        let names: Vec<_> = theirs
+            .load()
+            .unwrap()
+            .connections
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        // An edit by hand, of the same length, is seen too.
+        let text = fs::read_to_string(ours.path()).unwrap();
+        fs::write(ours.path(), text.replace("name = \"c\"", "name = \"d\"")).unwrap();
+        assert_eq!(ours.load().unwrap().connections[2].name, "d");
+    }
+
+    #[test]
+    fn a_failed_change_leaves_nothing_half_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        store
+            .update(|cfg| {
+                cfg.connections.push(sample("a"));
+                Ok(())
+            })
+            .unwrap();
+        let res: Result<(), _> = store.update(|cfg| {
+            cfg.connections.clear();
+            Err(Error::Cancelled)
+        });
+        assert!(res.is_err());
+        assert_eq!(store.load().unwrap().connections.len(), 1);
     }
 
     #[test]

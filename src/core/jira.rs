@@ -8,6 +8,7 @@
 //! - a 200 counts only when its body parses as the user;
 //! - bodies are read up to [`MAX_BODY`] bytes, with a connect and a whole-request timeout.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -88,9 +89,14 @@ impl<'a> Target<'a> {
 }
 
 /// A Jira REST client for validating credentials.
+///
+/// Its HTTP client is built on first use, not with it: building it loads and parses every
+/// CA certificate of the system, which the desktop app must not pay before its window
+/// shows, and which a check does while it reads the keyring (see [`JiraClient::prepare`]).
+/// Clones share one HTTP client and so one connection pool.
 #[derive(Clone)]
 pub struct JiraClient {
-    http: reqwest::Client,
+    http: Arc<OnceLock<reqwest::Client>>,
     timeout: Duration,
     /// The API gateway's base URL, without a trailing slash.
     gateway: String,
@@ -121,12 +127,31 @@ impl JiraClient {
     /// accepted only for loopback gateways.
     pub fn with_gateway(timeout: Duration, gateway: &str) -> Result<Self, Error> {
         let gateway = SiteUrl::parse(gateway, false)?.to_string();
-        let http = builder(timeout).build().map_err(setup_error)?;
         Ok(JiraClient {
-            http,
+            http: Arc::default(),
             timeout,
             gateway,
         })
+    }
+
+    /// The HTTP client, built on first use.
+    fn http(&self) -> Result<reqwest::Client, Error> {
+        if let Some(http) = self.http.get() {
+            return Ok(http.clone());
+        }
+        let built = builder(self.timeout).build().map_err(setup_error)?;
+        Ok(self.http.get_or_init(|| built).clone())
+    }
+
+    /// Builds the HTTP client now, off the async workers, so that the first request does
+    /// not wait for it. Meant to run alongside other set-up, such as the keyring read of a
+    /// check; a failure here is reported again by the request itself.
+    pub async fn prepare(&self) {
+        if self.http.get().is_some() {
+            return;
+        }
+        let this = self.clone();
+        let _ = tokio::task::spawn_blocking(move || this.http()).await;
     }
 
     /// The API gateway's base URL.
@@ -151,7 +176,7 @@ impl JiraClient {
                 .tls_certs_only(parse_ca(pem)?)
                 .build()
                 .map_err(setup_error)?,
-            _ => self.http.clone(),
+            _ => self.http()?,
         };
         let cloud = target.deployment == Deployment::Cloud;
         if cloud && target.scoped {
@@ -182,7 +207,7 @@ impl JiraClient {
             detail,
         };
         let request = self
-            .http
+            .http()?
             .get(&url)
             .header(header::ACCEPT, "application/json");
         let resp = self.receive(request, url, site).await?;

@@ -16,6 +16,7 @@ use crate::core::import::{Found, Sources, TokenSource};
 use crate::core::service::{Connections, Draft, linked_in};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, Event, Opener};
+use crate::ui::first_frame::FirstFrame;
 use crate::ui::netrc::NetrcDialog;
 use crate::ui::new_connection::{NewConnectionDialog, Pending};
 use crate::ui::remove::RemoveDialog;
@@ -120,6 +121,7 @@ pub struct App {
     import_offer: Option<ImportOffer>,
     /// Where to look for jira-cli's connection; read from the environment on first use.
     import_sources: Option<Sources>,
+    first_frame: FirstFrame,
 }
 
 impl App {
@@ -148,6 +150,7 @@ impl App {
             linking: None,
             import_offer: None,
             import_sources: None,
+            first_frame: FirstFrame::from_env(),
         }
     }
 
@@ -241,9 +244,13 @@ impl App {
     }
 
     fn check_all(&mut self) {
-        let ids: Vec<_> = self.rows.iter().map(|r| r.connection.id.clone()).collect();
-        for id in ids {
-            self.check(&id);
+        let mut batch = Vec::new();
+        for row in self.rows.iter_mut().filter(|r| !r.checking) {
+            row.checking = true;
+            batch.push(row.connection.clone());
+        }
+        if !batch.is_empty() {
+            self.backend.check_many(batch);
         }
     }
 
@@ -734,6 +741,7 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.first_frame.on_frame(ctx);
         while let Ok(event) = self.events.try_recv() {
             self.handle(event, ctx);
         }

@@ -9,14 +9,14 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use jiff::civil::Date;
 use secrecy::SecretString;
 use tokio::runtime::Handle;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
 use crate::core::Error;
 use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
 use crate::core::import::{self, Found, Sources};
 use crate::core::jira::{Account, read_ca_file};
-use crate::core::service::{CheckReport, Connections, Draft, Imported, MAX_CONCURRENT_CHECKS};
+use crate::core::service::{CheckReport, Connections, Draft, Imported};
 use crate::core::site_url::SiteUrl;
 
 /// A result coming back from the backend.
@@ -114,7 +114,6 @@ pub struct Backend {
     svc: Arc<Connections>,
     tx: Sender<Event>,
     ctx: egui::Context,
-    checks: Arc<Semaphore>,
     opener: Opener,
 }
 
@@ -131,7 +130,6 @@ impl Backend {
             svc,
             tx,
             ctx,
-            checks: Arc::new(Semaphore::new(MAX_CONCURRENT_CHECKS)),
             opener,
         };
         (backend, rx)
@@ -160,15 +158,26 @@ impl Backend {
         });
     }
 
-    /// Checks one connection; at most [`MAX_CONCURRENT_CHECKS`] run at once.
+    /// Checks one connection, within the service's caps on checks in flight.
     pub fn check(&self, connection: Connection) {
         let svc = self.svc.clone();
         let send = self.sender();
-        let checks = self.checks.clone();
         self.runtime.spawn(async move {
-            let _permit = checks.acquire_owned().await;
             let report = svc.check_connection(connection).await;
             send(Event::Checked(Box::new(report)));
+        });
+    }
+
+    /// Checks many connections at once; each report comes back as soon as it is saved,
+    /// and the results are saved in batches rather than one write each.
+    pub fn check_many(&self, connections: Vec<Connection>) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            svc.check_each(connections, move |_, report| {
+                send(Event::Checked(Box::new(report)))
+            })
+            .await;
         });
     }
 

@@ -9,6 +9,7 @@ pub mod app;
 pub mod backend;
 pub mod connection_list;
 pub mod details;
+pub mod first_frame;
 pub mod netrc;
 pub mod new_connection;
 pub mod remove;

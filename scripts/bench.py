@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""Process-level benchmarks of jira-connect, and the writer of BENCHMARKS.md.
+
+Run by scripts/bench.sh, which builds in release mode, runs the criterion benches, and
+starts this inside a private D-Bus session with an unlocked gnome-keyring. Uses only the
+standard library, plus the `jira` package in the venv bench.sh makes.
+
+Every comparison runs side by side: each round runs every contender once, in an order
+that rotates from round to round, so a noisy machine slows all of them alike and the
+ratios of the medians hold.
+"""
+
+import datetime
+import json
+import os
+import platform
+import re
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/jira-connect")
+BARE = os.path.join(ROOT, "target/release/examples/bare_window")
+MOCK = os.path.join(ROOT, "target/release/examples/mock_jira")
+CHECK_ROUNDS = int(os.environ.get("BENCH_CHECK_ROUNDS", "40"))
+WINDOW_ROUNDS = int(os.environ.get("BENCH_WINDOW_ROUNDS", "5"))
+IDLE_SECONDS = 10
+EMAIL, TOKEN = "mia@example.com", "demo-token"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(*args):
+    print("bench:", *args, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def rotate(items, k):
+    k %= len(items)
+    return items[k:] + items[:k]
+
+
+# --- check latency ----------------------------------------------------------------------
+
+def bench_check(scratch, python):
+    port = free_port()
+    mock = subprocess.Popen([MOCK, str(port)], stdout=subprocess.PIPE, text=True)
+    try:
+        line = mock.stdout.readline()
+        assert "listening" in line, line
+        server = f"http://127.0.0.1:{port}"
+        cfg = os.path.join(scratch, "check-config")
+        env = dict(os.environ, JIRA_CONNECT_CONFIG_DIR=cfg)
+        run([BIN, "add", "--url", server, "--cloud", "--email", EMAIL, "--name", "bench"],
+            input=TOKEN + "\n", text=True, env=env, stdout=subprocess.DEVNULL)
+        with open(os.path.join(cfg, "connections.toml"), "rb") as f:
+            conn_id = tomllib.load(f)["connection"][0]["id"]  # the keyring entry's user
+        myself = f"{server}/rest/api/3/myself"
+        py = ("from jira import JIRA; import sys; "
+              "JIRA(sys.argv[1], basic_auth=(sys.argv[2], sys.argv[3])).myself()")
+
+        def jira_connect():
+            run([BIN, "check", "bench"], env=env, stdout=subprocess.DEVNULL)
+
+        def curl(secret=TOKEN):
+            run(["curl", "-sSf", "-o", "/dev/null", "-H", "Accept: application/json",
+                 "-u", f"{EMAIL}:{secret}", myself])
+
+        parts = {"secret-tool": [], "curl after it": []}
+
+        def secret_tool_then_curl():
+            t0 = time.perf_counter()
+            secret = run(["secret-tool", "lookup", "service", "jira-connect",
+                          "username", conn_id], capture_output=True, text=True).stdout
+            t1 = time.perf_counter()
+            assert secret == TOKEN, "secret-tool found another secret"
+            curl(secret)
+            parts["secret-tool"].append(t1 - t0)
+            parts["curl after it"].append(time.perf_counter() - t1)
+
+        def python_jira():
+            run([python, "-c", py, server, EMAIL, TOKEN], stdout=subprocess.DEVNULL)
+
+        contenders = [("jira-connect check", jira_connect), ("curl", curl),
+                      ("secret-tool + curl", secret_tool_then_curl),
+                      ("python jira", python_jira)]
+        for _, f in contenders:  # warm the page cache, the keyring and Python's bytecode
+            f()
+            f()
+        for k in parts:
+            parts[k].clear()
+        times = {name: [] for name, _ in contenders}
+        for r in range(CHECK_ROUNDS):
+            for name, f in rotate(contenders, r):
+                t0 = time.perf_counter()
+                f()
+                times[name].append(time.perf_counter() - t0)
+        log("check latency:", {k: f"{median(v) * 1000:.1f} ms" for k, v in times.items()})
+        return {
+            "rounds": CHECK_ROUNDS,
+            "median_ms": {k: median(v) * 1000 for k, v in times.items()},
+            "parts_ms": {k: median(v) * 1000 for k, v in parts.items()},
+        }
+    finally:
+        mock.terminate()
+        mock.wait()
+
+
+# --- the window ------------------------------------------------------------------------
+
+def write_many(cfg, n):
+    os.makedirs(cfg, mode=0o700, exist_ok=True)
+    out = ["version = 1", "check_on_launch = false", ""]
+    for i in range(n):
+        out += [
+            "[[connection]]", f'id = "bench{i:027d}"', f'name = "site-{i:05d}"',
+            f'url = "https://site{i}.atlassian.net"', 'deployment = "cloud"',
+            'auth = "api-token"', f'login = "user{i}@example.com"',
+            'token_label = "jira-connect"', "token_created = 2026-11-22",
+            "token_expires = 2027-11-22", "", "[connection.last_check]",
+            "at = 2026-11-22T12:00:00Z", 'outcome = "valid"',
+            'account_id = "5b10a2844c20165700ede21g"', f'display_name = "User {i}"',
+            f'email = "user{i}@example.com"', 'server_version = "1001.0.0"', "",
+        ]
+    path = os.path.join(cfg, "connections.toml")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+    os.chmod(path, 0o600)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_ticks(pid):
+    # Fields after the command name, which is in parentheses and may hold spaces.
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    # utime and stime, summed over all the process's threads.
+    return int(rest[11]) + int(rest[12])
+
+
+def window_once(cmd, env):
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    first_ms = None
+    lines = []
+    deadline = time.time() + 60
+    while first_ms is None and time.time() < deadline:
+        ready, _, _ = select.select([p.stderr], [], [], 1)
+        if not ready:
+            if p.poll() is not None:
+                break
+            continue
+        line = p.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        m = re.match(r"first frame: ([0-9.]+) ms", line)
+        if m:
+            first_ms = float(m.group(1))
+    if first_ms is None:
+        p.kill()
+        raise RuntimeError(f"{cmd[0]} reported no first frame: {''.join(lines)}")
+    spawn_ms = (time.perf_counter() - t0) * 1000
+    rss_first = rss_kib(p.pid)
+    # Keep draining stderr so the process never blocks on a full pipe.
+    threading.Thread(target=lambda: [None for _ in p.stderr], daemon=True).start()
+    time.sleep(2)  # the background load of the saved connections lands here
+    c0, w0 = cpu_ticks(p.pid), time.perf_counter()
+    time.sleep(IDLE_SECONDS)
+    c1, w1 = cpu_ticks(p.pid), time.perf_counter()
+    rss_idle = rss_kib(p.pid)
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    return {
+        "first_frame_ms": first_ms,
+        "spawn_to_first_frame_ms": spawn_ms,
+        "rss_first_mib": rss_first / 1024,
+        "rss_idle_mib": rss_idle / 1024,
+        "idle_cpu_pct": (c1 - c0) / CLK_TCK / (w1 - w0) * 100,
+    }
+
+
+def bench_window(scratch):
+    display = f":{90 + os.getpid() % 100}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1200x800x24", "-nolisten",
+                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        env = dict(os.environ, DISPLAY=display, JIRA_CONNECT_REPORT_FIRST_FRAME="1")
+        env.pop("WAYLAND_DISPLAY", None)
+        for _ in range(100):
+            if subprocess.run(["xdotool", "getmouselocation"], env=env,
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        empty = os.path.join(scratch, "window-0")
+        many = os.path.join(scratch, "window-1000")
+        os.makedirs(empty, mode=0o700)
+        write_many(many, 1000)
+        contenders = [
+            ("bare eframe window", [BARE], env),
+            ("app, 0 connections", [BIN], dict(env, JIRA_CONNECT_CONFIG_DIR=empty)),
+            ("app, 1000 connections", [BIN], dict(env, JIRA_CONNECT_CONFIG_DIR=many)),
+        ]
+        window_once(*contenders[0][1:])  # warm the page cache and Mesa's shader cache
+        runs = {name: [] for name, _, _ in contenders}
+        for r in range(WINDOW_ROUNDS):
+            for name, cmd, e in rotate(contenders, r):
+                runs[name].append(window_once(cmd, e))
+                log(f"window round {r + 1}/{WINDOW_ROUNDS}: {name}: {runs[name][-1]}")
+        keys = runs[contenders[0][0]][0].keys()
+        return {
+            "rounds": WINDOW_ROUNDS,
+            "idle_seconds": IDLE_SECONDS,
+            "median": {name: {k: median([x[k] for x in rs]) for k in keys}
+                       for name, rs in runs.items()},
+        }
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+
+
+# --- BENCHMARKS.md ---------------------------------------------------------------------
+
+def criterion_ms(group, name):
+    path = os.path.join(ROOT, "target/criterion", group, name, "new/estimates.json")
+    with open(path) as f:
+        return json.load(f)["median"]["point_estimate"] / 1e6
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, shell=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def machine():
+    model = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+    mem = sh("awk '/MemTotal/ {printf \"%.0f GiB\", $2/1048576}' /proc/meminfo")
+    return {
+        "cpu": f"{model}, {os.cpu_count()} logical CPUs",
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}; "
+              + sh(". /etc/os-release && echo $PRETTY_NAME"),
+        "rust": sh("rustc --version"),
+        "commit": sh(f"git -C {ROOT} rev-parse --short HEAD") + (
+            " (with uncommitted changes)" if sh(f"git -C {ROOT} status --porcelain -uno")
+            else ""),
+        "load": sh("cut -d' ' -f1-3 /proc/loadavg"),
+    }
+
+
+def verdict(ok):
+    return "met" if ok else "**not met**"
+
+
+def write_report(results, path):
+    m = results["machine"]
+    c = results["check"]["median_ms"]
+    parts = results["check"]["parts_ms"]
+    w = results["window"]["median"]
+    bare = w["bare eframe window"]
+    cfg = {k: criterion_ms("config", k) for k in
+           ["load_10000", "save_10000", "save_10000_cold", "toml_parse_floor"]}
+    scale = {n: criterion_ms("check_all", str(n)) for n in [10, 100, 200, 1000]}
+    missed = []
+    out = []
+    p = out.append
+    p("# Benchmarks")
+    p("")
+    p("Written by `scripts/bench.sh` (do not edit by hand; run it again). Every figure is a")
+    p("median. Side-by-side comparisons alternate their contenders round by round, so the")
+    p("ratios hold on a noisy machine.")
+    p("")
+    p(f"- Date: {results['date']}")
+    p(f"- Machine: {m['cpu']}, {m['memory']}; {m['os']}")
+    p(f"- Build: release (`lto = \"thin\"`), {m['rust']}, commit {m['commit']}")
+    p(f"- Load average when the run started: {m['load']}")
+    p("")
+
+    p("## 1. Check latency: `jira-connect check NAME`")
+    p("")
+    p(f"Real keyring (gnome-keyring over Secret Service on a private D-Bus session), a mock "
+      f"Jira on loopback (`examples/mock_jira.rs`, plain HTTP), {results['check']['rounds']} "
+      "rounds. `jira-connect check` does everything a user's check does: start, read "
+      "`connections.toml`, read the secret from the keyring, `GET /myself` and "
+      "`GET /serverInfo`, save the result (fsync) and print it.")
+    p("")
+    jc = c["jira-connect check"]
+    floor = c["secret-tool + curl"]
+    ok = jc <= floor
+    if not ok:
+        missed.append("check")
+    p("| | median | jira-connect ÷ this | target |")
+    p("|---|---:|---:|---|")
+    p(f"| **jira-connect check** | **{jc:.1f} ms** | | ≤ secret-tool + curl: {verdict(ok)} |")
+    p(f"| secret-tool lookup, then curl (its two unavoidable parts) | {floor:.1f} ms "
+      f"| {jc / floor:.2f}× | the target |")
+    p(f"| &nbsp;&nbsp;of which secret-tool lookup | {parts['secret-tool']:.1f} ms | | |")
+    p(f"| &nbsp;&nbsp;of which curl | {parts['curl after it']:.1f} ms | | |")
+    p(f"| curl, the same authenticated GET (the floor) | {c['curl']:.1f} ms "
+      f"| {jc / c['curl']:.2f}× | anchor |")
+    p(f"| Python `jira`: `JIRA(server, basic_auth=…).myself()` | {c['python jira']:.1f} ms "
+      f"| {jc / c['python jira']:.2f}× | anchor |")
+    p("")
+
+    p("## 2. Check-all scaling")
+    p("")
+    p("`benches/check_all.rs` (criterion): 20 mock sites that each answer every request "
+      "after 100 ms, in-memory secret store, real HTTP client, real batched writes of "
+      "`connections.toml`. A check is two requests one after the other, so 200 ms of "
+      "waiting. Caps: 4 checks in flight per site, 32 in all (why: see below).")
+    p("")
+    p("| connections | median | one after another | floor under the caps | target |")
+    p("|---:|---:|---:|---:|---|")
+    for n, t in scale.items():
+        seq = n * 0.2
+        rounds = max(-(-(-(-n // 20)) // 4), -(-n // 32))
+        target = ""
+        if n == 200:
+            ok = t <= 2000
+            target = f"≤ 2 s: {verdict(ok)}"
+            if not ok:
+                missed.append("scale")
+        p(f"| {n} | {t / 1000:.2f} s | {seq:.0f} s | {rounds * 0.2:.1f} s | {target} |")
+    p("")
+    p("The floor under the caps is the number of 200 ms waves the caps allow: "
+      "max(⌈⌈n / 20⌉ / 4⌉, ⌈n / 32⌉) × 0.2 s.")
+    p("")
+    p("**Why these caps.** Per site (scheme, host and port) at most 4 checks are in flight, "
+      "so a Jira never sees more than 4 concurrent requests from jira-connect: fewer than a "
+      "browser opens to one host (6) for a single Jira page, which itself fires dozens of "
+      "REST calls, and far from Atlassian Cloud's per-account rate limits or limits a Data "
+      "Center admin sets. A failed login is still never retried. In all, at most 32 are in "
+      "flight: each holds a socket (and a TLS session), a keyring read, and a place in the "
+      "one Secret Service daemon's queue; 32 stays far below the usual limit of 1,024 open "
+      "files that the app shares with its window, keeps the keyring daemon responsive to "
+      "other programs, and still serves 8 busy sites at full per-site speed. It meets the "
+      "200-connection target with room to spare; the 1,000-connection figure is set by it.")
+    p("")
+
+    p("## 3. The window: start-up, memory, idle CPU")
+    p("")
+    p(f"The real window under Xvfb (Mesa, software OpenGL through glow), "
+      f"{results['window']['rounds']} rounds, compared with `examples/bare_window.rs`: the "
+      "same eframe build, renderer and window size, one label. First frame: from the start "
+      "of `main` to the end of the first frame, as the program reports it with "
+      "`JIRA_CONNECT_REPORT_FIRST_FRAME=1`. RSS: read from `/proc` as soon as the first "
+      "frame is reported, and again after the idle period. Idle CPU: user + system time over "
+      f"{results['window']['idle_seconds']} s with no input, starting 2 s after the first "
+      "frame. The 1,000 connections are saved with `check_on_launch = false`: re-checking at "
+      "launch is network work the user asked for, not start-up.")
+    p("")
+    p("| | first frame | RSS after first frame | RSS after idle | idle CPU |")
+    p("|---|---:|---:|---:|---:|")
+
+    def row(name, v):
+        p(f"| {name} | {v['first_frame_ms']:.1f} ms | {v['rss_first_mib']:.1f} MiB "
+          f"| {v['rss_idle_mib']:.1f} MiB | {v['idle_cpu_pct']:.2f} % |")
+
+    row("bare eframe window (anchor)", bare)
+    for name in ["app, 0 connections", "app, 1000 connections"]:
+        row(name, w[name])
+    p("")
+    p("| | first frame ÷ bare (target ≤ 1.2×) | RSS after first frame ÷ bare "
+      "(target ≤ 1.15×) | RSS after idle ÷ bare (target ≤ 1.15×) | idle CPU (target < 1 %) |")
+    p("|---|---:|---:|---:|---:|")
+    for name in ["app, 0 connections", "app, 1000 connections"]:
+        v = w[name]
+        ff = v["first_frame_ms"] / bare["first_frame_ms"]
+        r1 = v["rss_first_mib"] / bare["rss_first_mib"]
+        r2 = v["rss_idle_mib"] / bare["rss_idle_mib"]
+        cpu = v["idle_cpu_pct"]
+        for label, ok in [("first frame", ff <= 1.2), ("RSS", r1 <= 1.15 and r2 <= 1.15),
+                          ("idle CPU", cpu < 1)]:
+            if not ok:
+                missed.append(f"{label}, {name}")
+        p(f"| {name} | {ff:.2f}×: {verdict(ff <= 1.2)} | {r1:.2f}×: {verdict(r1 <= 1.15)} "
+          f"| {r2:.2f}×: {verdict(r2 <= 1.15)} | {cpu:.2f} %: {verdict(cpu < 1)} |")
+    p("")
+    p(f"Spawn to first frame as seen from outside (includes loading the binary): bare "
+      f"{bare['spawn_to_first_frame_ms']:.0f} ms, app with 0 connections "
+      f"{w['app, 0 connections']['spawn_to_first_frame_ms']:.0f} ms, with 1,000 "
+      f"{w['app, 1000 connections']['spawn_to_first_frame_ms']:.0f} ms.")
+    p("")
+
+    p("## 4. Config scale: 10,000 connections")
+    p("")
+    size = results.get("config_bytes")
+    p("`benches/config.rs` (criterion), a `connections.toml` with 10,000 connections, every "
+      "field set" + (f" ({size / 1e6:.1f} MB)" if size else "") + ".")
+    p("")
+    p("| | median | target |")
+    p("|---|---:|---|")
+    ok_load = cfg["load_10000"] < 50
+    ok_save = cfg["save_10000"] < 50
+    if not ok_load:
+        missed.append("load")
+    if not ok_save:
+        missed.append("save")
+    p(f"| load (a store that never saw the file: read and parse) | "
+      f"{cfg['load_10000']:.1f} ms | < 50 ms: {verdict(ok_load)} |")
+    p(f"| save (`update`: lock, re-read, serialise, fsync, rename; the store read the file "
+      f"before, as the app and CLI always have) | {cfg['save_10000']:.1f} ms | < 50 ms: "
+      f"{verdict(ok_save)} |")
+    p(f"| save by a store that never saw the file | {cfg['save_10000_cold']:.1f} ms | |")
+    p(f"| anchor: the `toml` crate parsing the same bytes into a generic table | "
+      f"{cfg['toml_parse_floor']:.1f} ms | |")
+    p("")
+
+    p("## Targets not met")
+    p("")
+    if not missed:
+        p("None: every target above is met on this run.")
+    for item in missed:
+        if item == "load":
+            p(f"- **Config load of 10,000 connections** ({cfg['load_10000']:.0f} ms, target "
+              "< 50 ms). Why: nearly all of it is the `toml` crate parsing a "
+              f"{(size or 0) / 1e6:.1f} MB file; perf shows the time spread over its lexer, "
+              "its event parser, its per-table maps and the allocator, with nothing of ours "
+              "left to remove. The limit: the crate needs "
+              f"{cfg['toml_parse_floor']:.0f} ms to parse the same bytes into a generic "
+              "table; the load beats that only by deserialising straight into the structs, "
+              "and what remains is the crate's own parse. What was fixed: dates no longer go "
+              "through text (a third of the write time), and a store does not parse again a "
+              "file it has just read or written, so a save stays under the target and only a "
+              "cold load pays the parse. Meeting it would take a different file format or a "
+              "TOML parser of our own, not a change to jira-connect's logic.")
+        elif item == "check":
+            p(f"- **Check latency** ({jc:.1f} ms vs {floor:.1f} ms for secret-tool + curl).")
+        elif item == "scale":
+            p(f"- **Check-all of 200 connections** ({scale[200] / 1000:.2f} s).")
+        else:
+            p(f"- **{item}**: see the table above.")
+    p("")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+    log("wrote", path)
+    return missed
+
+
+def config_bytes(bench_log):
+    """The size of the 10,000-connection file, as benches/config.rs printed it."""
+    try:
+        with open(bench_log) as f:
+            m = re.search(r"with 10000 connections: (\d+) bytes", f.read())
+        return int(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
+def main():
+    out_dir = os.path.join(ROOT, "target/bench")
+    os.makedirs(out_dir, exist_ok=True)
+    python = sys.argv[1] if len(sys.argv) > 1 else sys.executable
+    results = {"date": datetime.datetime.now(datetime.timezone.utc)
+               .strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
+    with tempfile.TemporaryDirectory() as scratch:
+        results["check"] = bench_check(scratch, python)
+        results["window"] = bench_window(scratch)
+        results["config_bytes"] = config_bytes(os.path.join(out_dir, "cargo-bench.log"))
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    write_report(results, os.path.join(ROOT, "BENCHMARKS.md"))
+
+
+if __name__ == "__main__":
+    main()
