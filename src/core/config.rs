@@ -199,7 +199,7 @@ impl ConfigStore {
     }
 
     fn parse(&self, path: &Path, text: &str) -> Result<ConfigFile, Error> {
-        let parsed = toml::from_str::<ConfigFile>(text).map_err(|e| e.to_string());
+        let parsed = parse_toml(text).map_err(|e| e.to_string());
         let parsed = parsed.and_then(|cfg| {
             if cfg.version > CURRENT_VERSION {
                 Err(format!(
@@ -386,6 +386,81 @@ pub fn replace_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
 
 const HEADER: &str =
     "# jira-connect connections. Secrets are not stored here: they live in the OS keyring.\n";
+
+/// From this many connections on, a file is parsed in pieces on several threads.
+const SPLIT_PARSE_MIN: usize = 1000;
+
+/// Parses the config file. Large files in the shape jira-connect writes are split at their
+/// `[[connection]]` headers and the pieces parsed in parallel: the `toml` crate's parse is
+/// nearly all of a cold load, and the pieces do not depend on each other.
+fn parse_toml(text: &str) -> Result<ConfigFile, toml::de::Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match parse_split(text, threads.min(8), SPLIT_PARSE_MIN) {
+        Some(config) => Ok(config),
+        None => toml::from_str(text),
+    }
+}
+
+/// The connections and pending operations of one piece of the file.
+#[derive(Deserialize)]
+struct Piece {
+    #[serde(default, rename = "connection")]
+    connections: Vec<Connection>,
+    #[serde(default)]
+    pending: Vec<PendingOp>,
+}
+
+/// Parses `text` in `pieces` parts, or returns `None` to have it parsed whole.
+///
+/// The split is taken only when it cannot change the result: the file has no multi-line
+/// strings (so every line reading `[[connection]]` is a header, not text), and its only
+/// table headers are the ones jira-connect writes. Any piece that fails to parse sends the
+/// whole file through the one-piece parse, so an error message names the real line.
+fn parse_split(text: &str, pieces: usize, min_connections: usize) -> Option<ConfigFile> {
+    if pieces < 2 || text.contains("\"\"\"") || text.contains("'''") {
+        return None;
+    }
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare.starts_with('[') {
+            match bare {
+                "[[connection]]" => starts.push(offset),
+                "[connection.last_check]" | "[[pending]]" => {}
+                other if other.starts_with("[pending.") => {}
+                _ => return None,
+            }
+        }
+        offset += line.len();
+    }
+    if starts.len() < min_connections.max(pieces) {
+        return None;
+    }
+    let per_piece = starts.len().div_ceil(pieces);
+    let mut bounds: Vec<usize> = starts.chunks(per_piece).map(|c| c[0]).collect();
+    bounds.push(text.len());
+    let head = &text[..starts[0]];
+    std::thread::scope(|scope| {
+        let parsing: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let piece = &text[w[0]..w[1]];
+                scope.spawn(move || toml::from_str::<Piece>(piece))
+            })
+            .collect();
+        let mut config: ConfigFile = toml::from_str(head).ok()?;
+        if !config.connections.is_empty() || !config.pending.is_empty() {
+            return None;
+        }
+        for handle in parsing {
+            let piece = handle.join().ok()?.ok()?;
+            config.connections.extend(piece.connections);
+            config.pending.extend(piece.pending);
+        }
+        Some(config)
+    })
+}
 
 #[cfg(test)]
 mod tests {
@@ -662,5 +737,64 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let dir_mode = fs::metadata(store.dir()).unwrap().permissions().mode();
         assert_eq!(dir_mode & 0o777, 0o700);
+    }
+
+    fn many(n: usize) -> ConfigFile {
+        let mut cfg = ConfigFile::default();
+        for i in 0..n {
+            let mut c = sample(&format!("c{i}"));
+            if i % 3 == 0 {
+                c.last_check = Some(LastCheck {
+                    at: jiff::Timestamp::from_second(1_800_000_000 + i as i64).unwrap(),
+                    outcome: Outcome::Rejected,
+                    message: Some(format!("a message with [[connection]] and \\n in it {i}")),
+                    account_id: Some("5b10".into()),
+                    display_name: Some("Mia".into()),
+                    email: None,
+                    server_version: None,
+                });
+            }
+            if i % 4 == 0 {
+                c.product = Product::Confluence;
+                c.linked = Some(ConnectionId::generate());
+            }
+            cfg.connections.push(c);
+        }
+        cfg.pending.push(PendingOp::Remove {
+            id: ConnectionId::generate(),
+        });
+        cfg.check_on_launch = false;
+        cfg
+    }
+
+    #[test]
+    fn the_split_parse_gives_what_the_whole_parse_gives() {
+        for n in [2, 3, 7, 50] {
+            let cfg = many(n);
+            let text = toml::to_string_pretty(&cfg).unwrap();
+            for pieces in [2, 3, 8].into_iter().filter(|&p| p <= n) {
+                let split = parse_split(&text, pieces, 2).expect("the split is taken");
+                assert_eq!(split, cfg, "{n} connections in {pieces} pieces");
+                assert_eq!(split, toml::from_str::<ConfigFile>(&text).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn the_split_parse_steps_aside_for_files_it_cannot_split_safely() {
+        let text = toml::to_string_pretty(&many(10)).unwrap();
+        assert!(parse_split(&text, 1, 2).is_none(), "one thread");
+        assert!(parse_split(&text, 2, 100).is_none(), "too small to pay off");
+        // A multi-line string could hold a line that looks like a header.
+        let multi =
+            format!("{text}\n[[connection]]\nid = \"x\"\nname = \"\"\"\n[[connection]]\n\"\"\"\n");
+        assert!(parse_split(&multi, 2, 2).is_none());
+        // Tables jira-connect does not write, e.g. from a hand edit.
+        let other = format!("{text}\n[extra]\nkey = 1\n");
+        assert!(parse_split(&other, 2, 2).is_none());
+        // A broken piece: the whole parse reports it.
+        let broken = text.replacen("name = \"c3\"", "name = ", 1);
+        assert!(parse_split(&broken, 2, 2).is_none());
+        assert!(parse_toml(&broken).is_err());
     }
 }
