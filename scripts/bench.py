@@ -443,7 +443,9 @@ def write_report(results, path):
       "writes (no multi-line strings, only its own table headers), is split at its "
       "`[[connection]]` headers and the pieces are parsed on every core "
       f"({m['cpu'].split(', ')[-1]} here); anything else is parsed whole. A unit "
-      "test checks that both give the same config.")
+      "test checks that both give the same config. The header lines are found with a "
+      "SIMD search rather than a walk over every line, and the copy the store keeps for "
+      "its next save is also made on every core.")
     p("")
 
     p("## Targets not met")
@@ -459,7 +461,7 @@ def write_report(results, path):
               "splits a file this large at its `[[connection]]` headers and parses the pieces "
               "on every core, deserialising straight into its structs, and keeps the result "
               "so that the next save does not parse again. The limit: the crate's parse of "
-              "one core's share of the file, plus one copy of the result (about 4 ms); the "
+              "one core's share of the file, plus one core's share of the copy of the result; the "
               f"crate needs {cfg['toml_parse_floor']:.0f} ms for the whole file on one core. "
               "Going lower would take a different file format or a TOML parser of our own.")
         elif item == "check":

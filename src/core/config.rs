@@ -189,7 +189,7 @@ impl ConfigStore {
         })?;
         let config = self.parse(&path, &text)?;
         if keep == Keep::Copy {
-            self.remember(text.into_bytes(), config.clone());
+            self.remember(text.into_bytes(), copy_of(&config));
         }
         Ok(config)
     }
@@ -401,8 +401,41 @@ fn parse_toml(text: &str) -> Result<ConfigFile, toml::de::Error> {
     }
 }
 
-/// The connections and pending operations of one piece of the file.
+/// A copy of `config`. The connections of a large file are copied on every core: with
+/// thousands of them, the copy kept for the next save is a noticeable part of a load.
+fn copy_of(config: &ConfigFile) -> ConfigFile {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || config.connections.len() < SPLIT_PARSE_MIN {
+        return config.clone();
+    }
+    let per_thread = config.connections.len().div_ceil(threads.min(8));
+    let connections = std::thread::scope(|scope| {
+        let copying: Vec<_> = config
+            .connections
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(|| chunk.to_vec()))
+            .collect();
+        let mut all = Vec::with_capacity(config.connections.len());
+        for handle in copying {
+            match handle.join() {
+                Ok(chunk) => all.extend(chunk),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    ConfigFile {
+        version: config.version,
+        check_on_launch: config.check_on_launch,
+        connections,
+        pending: config.pending.clone(),
+    }
+}
+
+/// The connections and pending operations of one piece of the file. Anything else in a
+/// piece (say, a table header indented by a hand edit) sends the file to the whole parse.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Piece {
     #[serde(default, rename = "connection")]
     connections: Vec<Connection>,
@@ -417,22 +450,27 @@ struct Piece {
 /// table headers are the ones jira-connect writes. Any piece that fails to parse sends the
 /// whole file through the one-piece parse, so an error message names the real line.
 fn parse_split(text: &str, pieces: usize, min_connections: usize) -> Option<ConfigFile> {
-    if pieces < 2 || text.contains("\"\"\"") || text.contains("'''") {
+    let bytes = text.as_bytes();
+    if pieces < 2
+        || memchr::memmem::find(bytes, b"\"\"\"").is_some()
+        || memchr::memmem::find(bytes, b"'''").is_some()
+    {
         return None;
     }
+    // Only lines that start with `[` matter, so jump from one to the next.
+    let line_starts = std::iter::once(0)
+        .filter(|_| text.starts_with('['))
+        .chain(memchr::memmem::find_iter(bytes, b"\n[").map(|i| i + 1));
     let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
-        if bare.starts_with('[') {
-            match bare {
-                "[[connection]]" => starts.push(offset),
-                "[connection.last_check]" | "[[pending]]" => {}
-                other if other.starts_with("[pending.") => {}
-                _ => return None,
-            }
+    for offset in line_starts {
+        let line = &text[offset..];
+        let bare = line[..line.find('\n').unwrap_or(line.len())].trim_end_matches('\r');
+        match bare {
+            "[[connection]]" => starts.push(offset),
+            "[connection.last_check]" | "[[pending]]" => {}
+            other if other.starts_with("[pending.") => {}
+            _ => return None,
         }
-        offset += line.len();
     }
     if starts.len() < min_connections.max(pieces) {
         return None;
@@ -776,7 +814,17 @@ mod tests {
                 let split = parse_split(&text, pieces, 2).expect("the split is taken");
                 assert_eq!(split, cfg, "{n} connections in {pieces} pieces");
                 assert_eq!(split, toml::from_str::<ConfigFile>(&text).unwrap());
+                let crlf = text.replace('\n', "\r\n");
+                assert_eq!(parse_split(&crlf, pieces, 2).as_ref(), Some(&cfg), "CRLF");
             }
+        }
+    }
+
+    #[test]
+    fn the_copy_kept_for_the_next_save_is_the_config() {
+        for n in [3, SPLIT_PARSE_MIN, SPLIT_PARSE_MIN + 7] {
+            let cfg = many(n);
+            assert_eq!(copy_of(&cfg), cfg, "{n} connections");
         }
     }
 
@@ -792,6 +840,11 @@ mod tests {
         // Tables jira-connect does not write, e.g. from a hand edit.
         let other = format!("{text}\n[extra]\nkey = 1\n");
         assert!(parse_split(&other, 2, 2).is_none());
+        // A header indented by a hand edit is not seen by the split, but the piece it
+        // lands in refuses it and the whole parse decides.
+        let indented = format!("{text}\n  [version]\nx = 1\n");
+        assert!(parse_split(&indented, 2, 2).is_none());
+        assert!(parse_toml(&indented).is_err());
         // A broken piece: the whole parse reports it.
         let broken = text.replacen("name = \"c3\"", "name = ", 1);
         assert!(parse_split(&broken, 2, 2).is_none());
