@@ -48,9 +48,12 @@ shoot() {
   xdotool key ctrl+n
   sleep 0.5
   xdotool type --delay 15 "acme.atlassian.net"
-  for _ in 1 2 3; do xdotool key Tab; done
+  # Keys sent in the same frame as a Tab can miss the field the Tab moves to (a dark
+  # screenshot once showed "ia@example.com"), so give each Tab a moment.
+  for _ in 1 2 3; do xdotool key Tab; sleep 0.2; done
   xdotool type --delay 15 "mia@example.com"
   xdotool key Tab
+  sleep 0.2
   xdotool type --delay 15 "not-the-real-token"
   sleep 1
   import -window "$wid" "$out/new-connection-$theme.png"
