@@ -340,6 +340,13 @@ impl Connection {
         self.product.full_name(self.deployment)
     }
 
+    /// True when `other` is linked to this connection, in either direction: the two
+    /// share one token.
+    pub fn shares_token_with(&self, other: &Connection) -> bool {
+        self.id != other.id
+            && (self.linked.as_ref() == Some(&other.id) || other.linked.as_ref() == Some(&self.id))
+    }
+
     /// The base URL that API requests go to: the site, or the API gateway for a scoped
     /// token.
     pub fn api_base(&self, gateway: &str) -> String {

@@ -390,23 +390,10 @@ impl Connections {
     /// Checks a connection and records the outcome in its metadata.
     pub async fn check_connection(&self, connection: Connection) -> CheckReport {
         let (connection, check, result) = self.run_check(connection).await;
-        let id = connection.id.clone();
-        let config = self.config.clone();
-        let recorded = check.clone();
-        let saved = blocking(move || {
-            config.update(|cfg| {
-                let found = cfg.connections.iter_mut().find(|c| c.id == id);
-                Ok(found.map(|c| {
-                    c.last_check = Some(recorded);
-                    c.clone()
-                }))
-            })
-        })
-        .await;
-        let saved = saved.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "could not record the check result");
-            None
-        });
+        let checks = HashMap::from([(connection.id.clone(), check.clone())]);
+        let saved = record_checks(&self.config, checks)
+            .await
+            .remove(&connection.id);
         report(connection, check, result, saved)
     }
 
@@ -692,8 +679,7 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
     }
     let name = match new.name.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => name.to_string(),
-        _ if new.product == Product::Confluence => format!("{}-confluence", site.default_name()),
-        _ => site.default_name(),
+        _ => default_name(&site, new.product),
     };
     validate_name(&name)?;
     let login = new
@@ -736,13 +722,19 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
     })
 }
 
+/// The name a new connection gets when the user gives none: the site's, with
+/// `-confluence` for Confluence so that it never collides with Jira on the same site.
+pub fn default_name(site: &SiteUrl, product: Product) -> String {
+    match product {
+        Product::Jira => site.default_name(),
+        Product::Confluence => format!("{}-confluence", site.default_name()),
+    }
+}
+
 /// The connections in `all` linked to `connection`, in either direction.
 pub fn linked_in(all: &[Connection], connection: &Connection) -> Vec<Connection> {
     all.iter()
-        .filter(|c| c.id != connection.id)
-        .filter(|c| {
-            connection.linked.as_ref() == Some(&c.id) || c.linked.as_ref() == Some(&connection.id)
-        })
+        .filter(|c| connection.shares_token_with(c))
         .cloned()
         .collect()
 }
@@ -789,32 +781,43 @@ async fn record_batches(config: ConfigStore, mut pending: mpsc::UnboundedReceive
         while let Ok(more) = pending.try_recv() {
             batch.push(more);
         }
-        let checks: HashMap<ConnectionId, LastCheck> = batch
+        let checks = batch
             .iter()
             .map(|(id, check, _)| (id.clone(), check.clone()))
             .collect();
-        let config = config.clone();
-        let saved = blocking(move || {
-            config.update(|cfg| {
-                let mut saved = HashMap::with_capacity(checks.len());
-                for c in &mut cfg.connections {
-                    if let Some(check) = checks.get(&c.id) {
-                        c.last_check = Some(check.clone());
-                        saved.insert(c.id.clone(), c.clone());
-                    }
-                }
-                Ok(saved)
-            })
-        })
-        .await;
-        let mut saved = saved.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, results = batch.len(), "could not record check results");
-            HashMap::new()
-        });
+        let mut saved = record_checks(&config, checks).await;
         for (id, _, reply) in batch {
             let _ = reply.send(saved.remove(&id));
         }
     }
+}
+
+/// Records check results in one write of `connections.toml`, and returns the connections
+/// as saved. A connection removed meanwhile is skipped; a failed write is logged here and
+/// leaves nothing saved.
+async fn record_checks(
+    config: &ConfigStore,
+    checks: HashMap<ConnectionId, LastCheck>,
+) -> HashMap<ConnectionId, Connection> {
+    let results = checks.len();
+    let config = config.clone();
+    let saved = blocking(move || {
+        config.update(|cfg| {
+            let mut saved = HashMap::with_capacity(checks.len());
+            for c in &mut cfg.connections {
+                if let Some(check) = checks.get(&c.id) {
+                    c.last_check = Some(check.clone());
+                    saved.insert(c.id.clone(), c.clone());
+                }
+            }
+            Ok(saved)
+        })
+    })
+    .await;
+    saved.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, results, "could not record check results");
+        HashMap::new()
+    })
 }
 
 /// Now, to the second: what `connections.toml` stores.

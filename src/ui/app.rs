@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::import::{Found, Sources, TokenSource};
-use crate::core::service::{Connections, Draft, linked_in};
+use crate::core::service::{Connections, Draft};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, Event, Opener};
 use crate::ui::first_frame::FirstFrame;
@@ -214,6 +214,19 @@ impl App {
         self.rows.iter().find(|r| &r.connection.id == id)
     }
 
+    /// The listed connections that share `connection`'s token.
+    fn sharing<'a>(&'a self, connection: &'a Connection) -> impl Iterator<Item = &'a Connection> {
+        self.rows
+            .iter()
+            .map(|r| &r.connection)
+            .filter(|c| connection.shares_token_with(c))
+    }
+
+    /// The names of the listed connections that share `connection`'s token.
+    fn sharing_names(&self, connection: &Connection) -> Vec<String> {
+        self.sharing(connection).map(|c| c.name.clone()).collect()
+    }
+
     fn notify(&mut self, ctx: &egui::Context, text: impl Into<String>, error: bool) {
         let now = ctx.input(|i| i.time);
         self.notice = Some(Notice {
@@ -334,8 +347,7 @@ impl App {
             }
             Event::Replaced { request, result } => {
                 if let Ok((connection, _)) = &result {
-                    let all: Vec<_> = self.rows.iter().map(|r| r.connection.clone()).collect();
-                    if !linked_in(&all, connection).is_empty() {
+                    if self.sharing(connection).next().is_some() {
                         // Linked connections got the new token too: show them as saved.
                         self.backend.load();
                     }
@@ -487,22 +499,14 @@ impl App {
             Command::CheckAll => self.check_all(),
             Command::ReplaceToken(id) => {
                 if let Some(row) = self.row(&id) {
-                    let all: Vec<_> = self.rows.iter().map(|r| r.connection.clone()).collect();
-                    let sharing = linked_in(&all, &row.connection)
-                        .into_iter()
-                        .map(|c| c.name)
-                        .collect();
+                    let sharing = self.sharing_names(&row.connection);
                     let dialog = ReplaceTokenDialog::new(row.connection.clone(), sharing);
                     self.dialog = Some(Dialog::Replace(Box::new(dialog)));
                 }
             }
             Command::ConfirmRemove(id) => {
                 if let Some(row) = self.row(&id) {
-                    let all: Vec<_> = self.rows.iter().map(|r| r.connection.clone()).collect();
-                    let sharing = linked_in(&all, &row.connection)
-                        .into_iter()
-                        .map(|c| c.name)
-                        .collect();
+                    let sharing = self.sharing_names(&row.connection);
                     self.dialog = Some(Dialog::Remove(Box::new(RemoveDialog::new(
                         row.connection.clone(),
                         sharing,
@@ -793,16 +797,7 @@ impl eframe::App for App {
                         .and_then(|id| self.rows.iter().find(|r| &r.connection.id == id));
                     match row {
                         Some(row) => {
-                            let linked: Vec<&Connection> = self
-                                .rows
-                                .iter()
-                                .map(|r| &r.connection)
-                                .filter(|c| {
-                                    c.id != row.connection.id
-                                        && (row.connection.linked.as_ref() == Some(&c.id)
-                                            || c.linked.as_ref() == Some(&row.connection.id))
-                                })
-                                .collect();
+                            let linked: Vec<&Connection> = self.sharing(&row.connection).collect();
                             let view = details::Details {
                                 row,
                                 linked: &linked,

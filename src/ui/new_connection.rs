@@ -8,7 +8,7 @@ use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
 use crate::core::jira::Account;
-use crate::core::service::{NewConnection, prepare, validate_secret};
+use crate::core::service::{NewConnection, default_name, prepare, validate_secret};
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::backend::Cancel;
@@ -189,18 +189,13 @@ impl NewConnectionDialog {
         }
     }
 
-    fn default_name(&self, site: Option<&SiteUrl>) -> String {
-        match (site, self.product) {
-            (Some(s), Product::Confluence) => format!("{}-confluence", s.default_name()),
-            (Some(s), Product::Jira) => s.default_name(),
-            (None, _) => String::new(),
-        }
-    }
-
     fn on_url_changed(&mut self) {
         let site = self.site();
         if !self.name_touched {
-            self.name = self.default_name(site.as_ref());
+            self.name = site
+                .as_ref()
+                .map(|s| default_name(s, self.product))
+                .unwrap_or_default();
         }
         if !self.cloud_touched {
             self.cloud = site.as_ref().is_some_and(SiteUrl::is_cloud_host);
