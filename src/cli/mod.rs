@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection, Deployment, Product, today};
 use crate::core::secrets::LazyPlatformStore;
-use crate::core::service::{Connections, NewConnection};
+use crate::core::service::{Connections, Imported, NewConnection};
 use output::Printer;
 
 /// Set up, keep healthy and retire connections to Jira Cloud and Jira Server/Data Center.
@@ -604,12 +604,12 @@ async fn import_jira_cli(
     let imported = svc
         .import_jira_cli(&cli, name, &import::Sources::from_env())
         .await?;
-    let (connection, account, source, host) = (
-        imported.connection,
-        imported.account,
-        imported.source,
-        imported.host,
-    );
+    let Imported {
+        connection,
+        account,
+        source,
+        host,
+    } = imported;
     out.ok(&format!(
         "Found jira-cli's connection to {} in {}",
         connection.url,
@@ -695,26 +695,19 @@ async fn exec(name: &str, command: &[String], svc: &Connections) -> Result<ExitC
     let mut child = std::process::Command::new(program);
     child.args(args);
     // The child asked for it: the environment is how tools such as jira-cli take the token.
-    for (key, value) in exec_env(&connection, svc.gateway()) {
-        child.env(key, value);
-    }
-    child.env(
-        env_key(connection.product, "API_TOKEN"),
-        secret.expose_secret(),
-    );
+    let give = |child: &mut std::process::Command, c: &Connection, secret: &SecretString| {
+        for (key, value) in exec_env(c, svc.gateway()) {
+            child.env(key, value);
+        }
+        child.env(env_key(c.product, "API_TOKEN"), secret.expose_secret());
+    };
+    give(&mut child, &connection, &secret);
     // A Jira connection linked to Confluence shares its token: give the child both.
     for other in svc.linked(&connection)? {
-        if other.product != connection.product {
-            let Ok(other_secret) = svc.token(&other.name).await else {
-                continue;
-            };
-            for (key, value) in exec_env(&other, svc.gateway()) {
-                child.env(key, value);
-            }
-            child.env(
-                env_key(other.product, "API_TOKEN"),
-                other_secret.expose_secret(),
-            );
+        if other.product != connection.product
+            && let Ok(other_secret) = svc.token(&other.name).await
+        {
+            give(&mut child, &other, &other_secret);
         }
     }
     let status = match child.status() {

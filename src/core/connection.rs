@@ -68,14 +68,6 @@ impl Deployment {
         }
     }
 
-    /// The name users know: "Jira Cloud" or "Jira Data Center".
-    pub fn product_name(self) -> &'static str {
-        match self {
-            Deployment::Cloud => "Jira Cloud",
-            Deployment::DataCenter => "Jira Data Center",
-        }
-    }
-
     /// The auth kind used when the user does not choose one.
     pub fn default_auth(self) -> AuthKind {
         match self {
@@ -405,9 +397,9 @@ pub fn today() -> Date {
     jiff::Zoned::now().date()
 }
 
-/// Serde for `Option<Date>` as a native TOML date (`2027-11-22`, unquoted).
-/// TOML dates (`2027-11-22`) to and from jiff dates, field by field: going through text on
-/// every date was a third of the time spent writing a large `connections.toml`.
+/// Serde for `Option<Date>` as a native TOML date (`2027-11-22`, unquoted), converted
+/// field by field: going through text on every date was a third of the time spent writing
+/// a large `connections.toml`.
 pub(crate) mod toml_date {
     use super::Date;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -445,14 +437,19 @@ pub(crate) mod toml_date {
     /// A local date; anything else (a time, an offset) is refused as before.
     pub(crate) fn from_toml(dt: &toml::value::Datetime) -> Result<Date, String> {
         match (dt.date, dt.time, dt.offset) {
-            (Some(d), None, None) => Date::new(
-                i16::try_from(d.year).map_err(|e| e.to_string())?,
-                d.month as i8,
-                d.day as i8,
-            )
-            .map_err(|e| e.to_string()),
+            (Some(d), None, None) => civil(d),
             _ => dt.to_string().parse::<Date>().map_err(|e| e.to_string()),
         }
+    }
+
+    /// The date part of a TOML date or date-time.
+    pub(crate) fn civil(d: toml::value::Date) -> Result<Date, String> {
+        Date::new(
+            i16::try_from(d.year).map_err(|e| e.to_string())?,
+            d.month as i8,
+            d.day as i8,
+        )
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -491,12 +488,7 @@ mod toml_timestamp {
                     toml::value::Offset::Z => 0,
                     toml::value::Offset::Custom { minutes } => i32::from(minutes) * 60,
                 };
-                let date = super::toml_date::from_toml(&toml::value::Datetime {
-                    date: Some(d),
-                    time: None,
-                    offset: None,
-                });
-                date.ok().and_then(|date| {
+                super::toml_date::civil(d).ok().and_then(|date| {
                     let time = jiff::civil::Time::new(
                         t.hour as i8,
                         t.minute as i8,

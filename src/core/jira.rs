@@ -546,25 +546,11 @@ pub fn classify_for(
             }
         }
     };
-    let malformed = || Error::Malformed {
-        snippet: snippet(&resp.body),
-    };
-    match product {
+    let (account_id, display_name, email, username) = match product {
         Product::Jira => {
             let me: Myself = serde_json::from_slice(&resp.body).map_err(|_| not_json())?;
             let account_id = me.account_id.or(me.key).or_else(|| me.name.clone());
-            match (account_id, me.display_name) {
-                (Some(account_id), Some(display_name)) => Ok(Account {
-                    account_id,
-                    display_name,
-                    email: me.email_address.filter(|e| !e.is_empty()),
-                    username: me.name,
-                    server_version: None,
-                    cloud_id: None,
-                    scoped: false,
-                }),
-                _ => Err(malformed()),
-            }
+            (account_id, me.display_name, me.email_address, me.name)
         }
         Product::Confluence => {
             let me: ConfluenceUser = serde_json::from_slice(&resp.body).map_err(|_| not_json())?;
@@ -577,19 +563,22 @@ pub fn classify_for(
                 .or(me.user_key)
                 .or_else(|| me.username.clone());
             let display_name = me.display_name.or(me.public_name);
-            match (account_id, display_name) {
-                (Some(account_id), Some(display_name)) => Ok(Account {
-                    account_id,
-                    display_name,
-                    email: me.email.filter(|e| !e.is_empty()),
-                    username: me.username,
-                    server_version: None,
-                    cloud_id: None,
-                    scoped: false,
-                }),
-                _ => Err(malformed()),
-            }
+            (account_id, display_name, me.email, me.username)
         }
+    };
+    match (account_id, display_name) {
+        (Some(account_id), Some(display_name)) => Ok(Account {
+            account_id,
+            display_name,
+            email: email.filter(|e| !e.is_empty()),
+            username,
+            server_version: None,
+            cloud_id: None,
+            scoped: false,
+        }),
+        _ => Err(Error::Malformed {
+            snippet: snippet(&resp.body),
+        }),
     }
 }
 
