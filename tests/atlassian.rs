@@ -151,14 +151,7 @@ async fn tenant_info_tells_cloud_on_a_custom_domain_from_data_center() {
 #[tokio::test]
 async fn confluence_cloud_is_validated_at_wiki_user_current() {
     let site = MockServer::start().await;
-    mount_user(
-        &site,
-        "/wiki/rest/api/user/current",
-        EMAIL,
-        TOKEN,
-        confluence_cloud_user(),
-    )
-    .await;
+    mount_confluence_cloud(&site, TOKEN).await;
     let dir = tempfile::tempdir().unwrap();
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
     let draft = svc
@@ -247,14 +240,7 @@ async fn confluence_data_center_takes_a_pat_and_anonymous_is_a_rejection() {
 /// One site serving Jira and Confluence, each accepting `TOKEN`.
 async fn jira_and_confluence() -> MockServer {
     let site = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    mount_user(
-        &site,
-        "/wiki/rest/api/user/current",
-        EMAIL,
-        TOKEN,
-        confluence_cloud_user(),
-    )
-    .await;
+    mount_confluence_cloud(&site, TOKEN).await;
     site
 }
 
@@ -291,14 +277,7 @@ async fn replacing_a_linked_token_replaces_it_for_jira_and_confluence() {
     }
 
     // Once both accept it, both get it, with the new expiry date.
-    mount_user(
-        &site,
-        "/wiki/rest/api/user/current",
-        EMAIL,
-        NEW_TOKEN,
-        confluence_cloud_user(),
-    )
-    .await;
+    mount_confluence_cloud(&site, NEW_TOKEN).await;
     let expires = today().checked_add(jiff::Span::new().days(90)).unwrap();
     svc.replace_token("acme", SecretString::from(NEW_TOKEN), Some(expires), None)
         .await

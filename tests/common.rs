@@ -200,6 +200,18 @@ pub async fn mount_user(
         .await;
 }
 
+/// Confluence Cloud on `site`, accepting `EMAIL:token` at `/wiki/rest/api/user/current`.
+pub async fn mount_confluence_cloud(site: &MockServer, token: &str) {
+    mount_user(
+        site,
+        "/wiki/rest/api/user/current",
+        EMAIL,
+        token,
+        confluence_cloud_user(),
+    )
+    .await;
+}
+
 /// A Jira Cloud site that refuses every token, as sites do with scoped tokens, and the API
 /// gateway that accepts `TOKEN` for Jira and Confluence on it.
 pub async fn scoped_site_and_gateway() -> (MockServer, MockServer) {

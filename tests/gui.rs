@@ -659,13 +659,7 @@ fn closing_the_dialog_forgets_the_secret_fields_history() {
 #[test]
 fn a_saved_jira_cloud_connection_offers_confluence_with_the_same_token() {
     let mut g = gui(|rt, svc, jira| {
-        rt.block_on(mount_user(
-            jira,
-            "/wiki/rest/api/user/current",
-            EMAIL,
-            TOKEN,
-            confluence_cloud_user(),
-        ));
+        rt.block_on(mount_confluence_cloud(jira, TOKEN));
         saved(rt, svc, jira, "acme");
     });
     let offer = "Also connect Confluence on this site with the same token";
@@ -702,13 +696,7 @@ fn a_saved_jira_cloud_connection_offers_confluence_with_the_same_token() {
         NEW_TOKEN,
         cloud_user(),
     ));
-    g.rt.block_on(mount_user(
-        &g.jira,
-        "/wiki/rest/api/user/current",
-        EMAIL,
-        NEW_TOKEN,
-        confluence_cloud_user(),
-    ));
+    g.rt.block_on(mount_confluence_cloud(&g.jira, NEW_TOKEN));
     g.click("Replace token");
     assert!(g.shows("acme-confluence shares this token"));
     g.type_into(Role::PasswordInput, "New API token", NEW_TOKEN);

@@ -129,7 +129,6 @@ async fn cli_at_trace_level_leaks_no_secret() {
     }
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut output = Vec::new();
     let steps: &[(&[&str], String)] = &[
         (
             &[
@@ -149,16 +148,7 @@ async fn cli_at_trace_level_leaks_no_secret() {
         (&["replace-token", "acme"], format!("{NEW_TOKEN}\n")),
         (&["remove", "acme", "--yes"], String::new()),
     ];
-    for (args, stdin) in steps {
-        let out = crate::cli::bin(dir.path())
-            .env("RUST_LOG", "trace")
-            .args(*args)
-            .write_stdin(stdin.clone())
-            .output()
-            .unwrap();
-        output.extend(out.stdout);
-        output.extend(out.stderr);
-    }
+    let output = run_at_trace_level(dir.path(), &[], steps);
     assert!(
         contains(&output, "TRACE") || contains(&output, "DEBUG"),
         "trace logging was on"
@@ -181,7 +171,6 @@ async fn gateway_and_confluence_flows_at_trace_level_leak_no_secret() {
     }
     let (site, gateway) = scoped_site_and_gateway().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut output = Vec::new();
     let url = site.uri();
     let steps: &[(&[&str], String)] = &[
         // Refused by the site and by the gateway: the error names neither token.
@@ -210,17 +199,11 @@ async fn gateway_and_confluence_flows_at_trace_level_leak_no_secret() {
         (&["remove", "acme-confluence", "--yes"], String::new()),
         (&["remove", "acme", "--yes"], String::new()),
     ];
-    for (args, stdin) in steps {
-        let out = crate::cli::bin(dir.path())
-            .env("RUST_LOG", "trace")
-            .env("JIRA_CONNECT_API_GATEWAY", gateway.uri())
-            .args(*args)
-            .write_stdin(stdin.clone())
-            .output()
-            .unwrap();
-        output.extend(out.stdout);
-        output.extend(out.stderr);
-    }
+    let output = run_at_trace_level(
+        dir.path(),
+        &[("JIRA_CONNECT_API_GATEWAY", gateway.uri())],
+        steps,
+    );
     assert!(contains(&output, "TRACE") || contains(&output, "DEBUG"));
     assert!(
         contains(&output, "Saved \"acme-confluence\""),
@@ -231,6 +214,27 @@ async fn gateway_and_confluence_flows_at_trace_level_leak_no_secret() {
         assert!(!contains(&all_file_contents(dir.path()), secret));
         assert!(!contains(&output, &base64(&format!("{EMAIL}:{secret}"))));
     }
+}
+
+/// Runs the binary once per step, at trace level, and returns all it printed.
+fn run_at_trace_level(
+    config_dir: &std::path::Path,
+    env: &[(&str, String)],
+    steps: &[(&[&str], String)],
+) -> Vec<u8> {
+    let mut output = Vec::new();
+    for (args, stdin) in steps {
+        let out = crate::cli::bin(config_dir)
+            .env("RUST_LOG", "trace")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .args(*args)
+            .write_stdin(stdin.clone())
+            .output()
+            .unwrap();
+        output.extend(out.stdout);
+        output.extend(out.stderr);
+    }
+    output
 }
 
 fn base64(input: &str) -> String {
