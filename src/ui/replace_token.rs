@@ -126,8 +126,8 @@ impl ReplaceTokenDialog {
         if !self.sharing.is_empty() {
             ui.label(
                 RichText::new(format!(
-                    "{} shares this token: the new one is checked there too, and replaces it \
-                     in both or in neither.",
+                    "{} shares this token: the new one is checked there too, and nothing is \
+                     replaced unless both accept it.",
                     self.sharing.join(", ")
                 ))
                 .color(p.warn),
