@@ -6,17 +6,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/debug/jira-connect}
 scratch=$(mktemp -d)
-display=:$(( 90 + RANDOM % 100 ))
-Xvfb "$display" -screen 0 1200x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-cleanup() { kill "$xvfb" 2>/dev/null || true; rm -rf "$scratch"; }
+xvfb=
+cleanup() {
+  [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
+  rm -rf "$scratch"
+}
 trap cleanup EXIT
-export DISPLAY=$display
-for _ in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+
+# A fresh X server for each run, on a display number the server picks itself (-displayfd),
+# so that no other X server on the machine, and nothing left by the previous run, is in
+# the way.
+start_x() {
+  [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
+  rm -f "$scratch/display"
+  Xvfb -displayfd 3 -screen 0 1200x800x24 -nolisten tcp 3>"$scratch/display" >/dev/null 2>&1 &
+  xvfb=$!
+  for _ in $(seq 100); do [ -s "$scratch/display" ] && break; sleep 0.1; done
+  [ -s "$scratch/display" ] || { echo "FAIL: Xvfb did not start"; return 1; }
+  export DISPLAY=:$(head -n 1 "$scratch/display")
+}
 
 # One run of the app with the given config dir; fails unless the window shows real content.
 run_once() {
   local label=$1 config=$2
+  start_x
   JIRA_CONNECT_CONFIG_DIR=$config "$bin" >"$scratch/$label.log" 2>&1 &
   local app=$!
   local wid
