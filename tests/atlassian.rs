@@ -149,6 +149,51 @@ async fn tenant_info_tells_cloud_on_a_custom_domain_from_data_center() {
 }
 
 #[tokio::test]
+async fn cloud_page_urls_on_a_custom_domain_become_the_sites_root() {
+    let site = custom_domain_cloud().await;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let pages = [
+        "/jira/software/projects/ABC/boards/1",
+        "/jira/your-work",
+        "/jira/servicedesk/projects/HELP/queues/custom/1",
+        "/jira/dashboards",
+    ];
+    for (i, page) in pages.iter().enumerate() {
+        let pasted = format!("{}{page}", site.uri());
+        // Found by the probe at the origin's root, never at /jira/_edge/tenant_info.
+        let url = jira_connect::core::site_url::SiteUrl::parse(&pasted, false).unwrap();
+        assert_eq!(svc.detect_cloud(&url).await.unwrap(), CLOUD_ID, "{pasted}");
+        // Cloud by the probe or by the user: the base is scheme + host + port.
+        let draft = svc
+            .prepare(&NewConnection {
+                name: Some(format!("acme{i}")),
+                ..cloud(&pasted)
+            })
+            .unwrap();
+        assert_eq!(draft.site.as_str(), site.uri(), "{pasted}");
+        let (conn, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+        assert_eq!(conn.url, site.uri());
+        assert_eq!(account.display_name, "Mia Krystof");
+    }
+    assert_eq!(
+        requests_to(&site, "/jira/").await,
+        0,
+        "nothing asked under /jira"
+    );
+
+    // Server/Data Center keeps its context path.
+    let dc = jira_connect::core::service::prepare(&NewConnection {
+        url: "https://jira.corp.example/jira/browse/ABC-1".into(),
+        deployment: Some(Deployment::DataCenter),
+        login: Some("mia".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(dc.site.as_str(), "https://jira.corp.example/jira");
+}
+
+#[tokio::test]
 async fn confluence_cloud_is_validated_at_wiki_user_current() {
     let site = MockServer::start().await;
     mount_confluence_cloud(&site, TOKEN).await;

@@ -258,3 +258,23 @@ pub fn service_via(
         JiraClient::with_gateway(Duration::from_secs(10), gateway).unwrap(),
     ))
 }
+
+/// Jira Cloud on a custom domain, shaped by what Atlassian documents and such sites show:
+/// `/_edge/tenant_info` and the REST API at the origin's root, and the product's pages under
+/// `/jira/…` (HTML, never the API: `/jira/rest/…` and `/jira/_edge/…` are 404 there).
+pub async fn custom_domain_cloud() -> MockServer {
+    let site = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    mount_tenant_info(&site, CLOUD_ID).await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            "^/jira/(software|your-work|servicedesk|dashboards)(/.*)?$",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/html;charset=UTF-8")
+                .set_body_string("<!DOCTYPE html><html><head><title>Jira</title></head></html>"),
+        )
+        .mount(&site)
+        .await;
+    site
+}

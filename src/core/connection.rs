@@ -292,7 +292,7 @@ impl fmt::Display for Status {
 impl Connection {
     /// The normalised site URL.
     pub fn site(&self) -> Result<SiteUrl, crate::core::Error> {
-        SiteUrl::parse(&self.url, self.allow_http)
+        Ok(SiteUrl::parse(&self.url, self.allow_http)?.for_deployment(self.deployment))
     }
 
     /// Days from `today` until the token expires; negative once it has passed.

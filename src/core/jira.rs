@@ -198,9 +198,11 @@ impl JiraClient {
         }
     }
 
-    /// Reads a Cloud site's id from its unauthenticated `/_edge/tenant_info`. An answer
-    /// means the site is Atlassian Cloud, whatever its host name.
+    /// Reads a Cloud site's id from its unauthenticated `/_edge/tenant_info`, at the origin's
+    /// root whatever path the address had. An answer means the site is Atlassian Cloud,
+    /// whatever its host name.
     pub async fn cloud_id(&self, site: &SiteUrl) -> Result<String, Error> {
+        let site = &site.origin();
         let url = site.join("/_edge/tenant_info");
         let not_cloud = |detail: String| Error::NotCloud {
             url: site.to_string(),

@@ -667,6 +667,7 @@ impl Connections {
 pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
     let site = SiteUrl::parse(&new.url, new.allow_http)?;
     let deployment = new.deployment.unwrap_or_else(|| Deployment::infer(&site));
+    let site = site.for_deployment(deployment);
     let auth = new.auth.unwrap_or(deployment.default_auth());
     check_auth_fits(deployment, auth)?;
     if new.scoped && deployment != Deployment::Cloud {

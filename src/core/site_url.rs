@@ -4,10 +4,17 @@
 //! spaces, trailing slashes and upper case. The result is the site's base: scheme, host,
 //! port and, on Server/Data Center, the context path (`https://jira.corp.example/jira`).
 //! Normalising a normalised URL changes nothing.
+//!
+//! A Cloud site never has a context path: its pages live under `/jira/…`
+//! (`/jira/software/projects/…`, `/jira/your-work`). Whether a site on its own domain is
+//! Cloud is known only after asking it (or the user), so [`SiteUrl::parse`] keeps what looks
+//! like a context path there, and [`SiteUrl::for_deployment`] drops it once the site is
+//! known to be Cloud.
 
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::core::connection::Deployment;
 use crate::core::error::Error;
 
 /// The longest address accepted, in bytes.
@@ -35,6 +42,8 @@ pub struct SiteUrl {
     base: String,
     host: String,
     https: bool,
+    /// Where the context path starts in `base`: `base[..origin_len]` is scheme, host and port.
+    origin_len: usize,
 }
 
 impl SiteUrl {
@@ -94,6 +103,7 @@ impl SiteUrl {
         if let Some(port) = url.port() {
             base.push_str(&format!(":{port}"));
         }
+        let origin_len = base.len();
         if !is_cloud_host(&host) {
             for segment in context_path(&url) {
                 base.push('/');
@@ -104,7 +114,30 @@ impl SiteUrl {
         if !https && !allow_http && !is_loopback_host(&host) {
             return Err(Error::InsecureHttp { url: base, host });
         }
-        Ok(SiteUrl { base, host, https })
+        Ok(SiteUrl {
+            base,
+            host,
+            https,
+            origin_len,
+        })
+    }
+
+    /// The site's origin: scheme, host and port, without any context path. Atlassian Cloud
+    /// answers `/_edge/tenant_info` there, and a Cloud site's base is its origin.
+    pub fn origin(&self) -> SiteUrl {
+        SiteUrl {
+            base: self.base[..self.origin_len].to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// The base for a site of this deployment: a Cloud site has no context path, so a
+    /// `/jira` taken from a pasted page URL is dropped; Server/Data Center keeps it.
+    pub fn for_deployment(self, deployment: Deployment) -> SiteUrl {
+        match deployment {
+            Deployment::Cloud => self.origin(),
+            Deployment::DataCenter => self,
+        }
     }
 
     /// The base URL, without a trailing slash.
@@ -328,6 +361,46 @@ mod tests {
             ip.join("/rest/api/2/myself"),
             "http://127.0.0.1:8080/rest/api/2/myself"
         );
+    }
+
+    #[test]
+    fn a_cloud_site_has_no_context_path() {
+        let cases = [
+            (
+                "https://jira.acme.example/jira/software/projects/ABC/boards/1",
+                "https://jira.acme.example/jira",
+                "https://jira.acme.example",
+            ),
+            (
+                "https://jira.acme.example:8443/jira/your-work",
+                "https://jira.acme.example:8443/jira",
+                "https://jira.acme.example:8443",
+            ),
+            (
+                "http://127.0.0.1:9999/jira/servicedesk/projects/HELP",
+                "http://127.0.0.1:9999/jira",
+                "http://127.0.0.1:9999",
+            ),
+            (
+                "https://acme.atlassian.net/jira/dashboards",
+                "https://acme.atlassian.net",
+                "https://acme.atlassian.net",
+            ),
+        ];
+        for (input, data_center, cloud) in cases {
+            let site = SiteUrl::parse(input, false).unwrap();
+            assert_eq!(site.as_str(), data_center, "{input}");
+            assert_eq!(site.origin().as_str(), cloud, "{input}");
+            assert_eq!(
+                site.clone().for_deployment(Deployment::Cloud).as_str(),
+                cloud
+            );
+            assert_eq!(
+                site.clone().for_deployment(Deployment::DataCenter).as_str(),
+                data_center
+            );
+            assert_eq!(site.origin().origin(), site.origin(), "idempotent");
+        }
     }
 
     proptest::proptest! {
