@@ -165,6 +165,23 @@ async fn add_list_check_replace_token_remove() {
     );
     let out = run(bin(cfg).arg("token").arg("acme"), "");
     assert_eq!(text(&out.stdout), format!("{NEW_TOKEN}\n"));
+    // The same again for a script: one JSON document on stdout, nothing else there.
+    let out = run(
+        bin(cfg).args([
+            "replace-token",
+            "acme",
+            "--json",
+            "--expires",
+            "2099-06-30",
+            "--token-label",
+            "rotated",
+        ]),
+        &format!("{NEW_TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let replaced: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(replaced["name"], "acme");
+    assert_eq!(replaced["status"], "valid");
     assert_eq!(list_json(cfg)[0]["token_expires"], "2099-06-30");
     assert_eq!(list_json(cfg)[0]["token_label"], "rotated");
 
@@ -269,6 +286,59 @@ async fn check_reports_failures_with_exit_1_and_next_steps() {
     assert_eq!(checks[0]["status"], "rejected");
     assert_eq!(checks[0]["error"], "bad-credentials");
     run(bin(cfg).args(["remove", "acme", "--yes"]), "");
+}
+
+/// A Cloud page URL on a custom domain, as pasted from the browser: the probe finds Cloud
+/// at the origin's root, the connection is saved at the root, and `--json` prints exactly
+/// one JSON document while the notice goes to stderr.
+#[tokio::test(flavor = "multi_thread")]
+async fn add_takes_a_cloud_page_url_on_a_custom_domain() {
+    if os_keyring().is_none() {
+        return;
+    }
+    let site = custom_domain_cloud().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path();
+    let board = format!("{}/jira/software/projects/ABC/boards/1", site.uri());
+    let out = run(
+        bin(cfg).args([
+            "add", "--url", &board, "--email", EMAIL, "--name", "acme", "--json",
+        ]),
+        &format!("{TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}): {}",
+            text(&out.stdout)
+        )
+    });
+    assert_eq!(doc["url"], site.uri());
+    assert_eq!(doc["deployment"], "cloud");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{} is an Atlassian Cloud site", site.uri())),
+        "{stderr}"
+    );
+
+    // --cloud given by the user: the /jira of a page URL is not a context path either.
+    let work = format!("{}/jira/your-work", site.uri());
+    let out = run(
+        bin(cfg).args([
+            "add", "--url", &work, "--cloud", "--email", EMAIL, "--name", "acme2",
+        ]),
+        &format!("{TOKEN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let list = list_json(cfg);
+    assert!(list.iter().all(|c| c["url"] == site.uri()), "{list:?}");
+    let out = run(bin(cfg).args(["check", "--json"]), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let checks: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(checks.iter().all(|c| c["status"] == "valid"), "{checks:?}");
+    for name in ["acme", "acme2"] {
+        run(bin(cfg).args(["remove", name, "--yes"]), "");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -472,10 +542,74 @@ fn a_corrupt_config_fails_loudly_and_is_kept() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains(&path.display().to_string()), "{stderr}");
     assert!(stderr.contains("will not overwrite"), "{stderr}");
+    // Said once, and not as an interrupted change: nothing was interrupted.
+    assert_eq!(stderr.matches("cannot be read").count(), 1, "{stderr}");
+    assert!(!stderr.contains("interrupted"), "{stderr}");
+    // The parser's report keeps its lines: where it is, then the caret under the column.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("TOML parse error at line 2, column"))
+        .unwrap_or_else(|| panic!("no line/column line: {stderr}"));
+    assert!(
+        lines[at..]
+            .iter()
+            .any(|l| l.trim_start().starts_with("2 | [[connection]")),
+        "{stderr}"
+    );
+    assert!(
+        lines[at..].iter().any(|l| l.trim_end().ends_with('^')),
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "version = 1\n[[connection]\n"
     );
+    // --json: exactly one JSON document on stdout, naming the kind.
+    let out = run(bin(dir.path()).args(["list", "--json"]), "");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "config-corrupt");
+}
+
+/// A reader that has gone away (`jira-connect list | head -0`) is not a crash.
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::from("version = 1\n");
+    for i in 0..50 {
+        toml.push_str(&format!(
+            "[[connection]]\nid = \"id{i}\"\nname = \"acme{i}\"\n\
+             url = \"https://acme{i}.atlassian.net\"\ndeployment = \"cloud\"\n\
+             auth = \"api-token\"\nlogin = \"mia@example.com\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("connections.toml"), toml).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = |p: &Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        private(dir.path(), 0o700);
+        private(&dir.path().join("connections.toml"), 0o600);
+    }
+    for args in [&["list"][..], &["list", "--json"][..]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader); // Gone before the first byte is written.
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("jira-connect"))
+            .args(args)
+            .env("JIRA_CONNECT_CONFIG_DIR", dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: quiet, but said {stderr:?}");
+    }
 }
 
 #[cfg(unix)]
@@ -806,8 +940,13 @@ async fn scoped_tokens_confluence_and_exec_from_the_command_line() {
         &format!("{TOKEN}\n"),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A notice about the run, so on stderr; the result is on stdout.
+    assert!(
+        text(&out.stderr).contains("is an Atlassian Cloud site"),
+        "{}",
+        text(&out.stderr)
+    );
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("is an Atlassian Cloud site"), "{stdout}");
     assert!(stdout.contains("Connected to Jira Cloud"), "{stdout}");
     assert!(
         stdout.contains(&format!(
@@ -818,13 +957,11 @@ async fn scoped_tokens_confluence_and_exec_from_the_command_line() {
     );
     assert_eq!(authorised_requests(&site).await, 0);
 
-    let out = run(cli().args(["link-confluence", "acme"]), "");
+    let out = run(cli().args(["link-confluence", "acme", "--json"]), "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("Saved \"acme-confluence\""),
-        "{}",
-        text(&out.stdout)
-    );
+    let linked: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(linked["name"], "acme-confluence");
+    assert_eq!(linked["product"], "confluence");
 
     let list = list_json(&cfg);
     assert_eq!(list.len(), 2);

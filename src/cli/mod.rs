@@ -230,14 +230,13 @@ pub fn run(cli: Cli) -> ExitCode {
     let Some(command) = cli.command else {
         return ExitCode::from(USAGE);
     };
-    let printer = Printer::from_env();
-    let json = command.wants_json();
+    let printer = Printer::from_env(command.wants_json());
     let connections = match Connections::open(
         Duration::from_secs(cli.timeout),
         Arc::new(LazyPlatformStore::new()),
     ) {
         Ok(c) => c,
-        Err(err) => return printer.error(&err, json),
+        Err(err) => return printer.error(&err),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -251,11 +250,14 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     // Finish or roll back anything an interrupted run left behind, before anything else.
-    if let Err(err) = connections.recover() {
-        printer.warn(&format!(
+    // A config file that cannot be read is not an interrupted change: the command reads it
+    // too and reports it, once.
+    match connections.recover() {
+        Ok(_) | Err(Error::ConfigCorrupt { .. } | Error::ConfigIo { .. }) => {}
+        Err(err) => printer.caution(&format!(
             "An interrupted change could not be finished yet: {}",
             err.sentence()
-        ));
+        )),
     }
     runtime.block_on(execute(command, Arc::new(connections), &printer))
 }
@@ -278,7 +280,6 @@ impl Command {
 }
 
 async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> ExitCode {
-    let json = command.wants_json();
     let result = match command {
         Command::Add(args) => add(args, &svc, out).await,
         Command::List { json } => list(&svc, out, json),
@@ -313,7 +314,7 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
     };
     match result {
         Ok(code) => code,
-        Err(err) => out.error(&err, json),
+        Err(err) => out.error(&err),
     }
 }
 
@@ -330,7 +331,7 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
         && let Ok(id) = svc.detect_cloud(&site).await
     {
         if deployment.is_none() {
-            out.ok(&format!("{site} is an Atlassian Cloud site"));
+            out.notice(&format!("{} is an Atlassian Cloud site", site.origin()));
         }
         deployment.get_or_insert(Deployment::Cloud);
         cloud_id = Some(id);
@@ -355,7 +356,7 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
     let mut draft = svc.prepare(&new)?;
     draft.cloud_id = cloud_id;
     if draft.site.is_insecure() && !crate::core::site_url::is_loopback_host(draft.site.host()) {
-        out.warn(&format!(
+        out.caution(&format!(
             "{} uses plain http://: your {} will travel unencrypted.",
             draft.site,
             draft.auth.secret_name()

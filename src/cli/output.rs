@@ -5,17 +5,34 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::core::Error;
-use crate::core::connection::{Connection, EXPIRY_WARNING_DAYS, Product, Status};
+use crate::core::connection::{Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status};
+use crate::core::error::KeyringError;
 use crate::core::service::CheckReport;
 
+/// Where each line goes. With `--json`, stdout holds exactly one JSON document and every
+/// human line goes to stderr; notices about the run itself (progress, a plain-http warning,
+/// a detected Cloud site) always go to stderr. A reader that has gone away (`list | head -1`)
+/// is not an error: further output to it is dropped, and the command finishes its work.
 pub struct Printer {
-    color: bool,
+    /// Human lines go to stderr instead of stdout (`--json`).
+    json: bool,
+    color_stdout: bool,
+    color_stderr: bool,
+    /// Set once stdout's reader is gone.
+    stdout_closed: AtomicBool,
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
 }
 
 const GREEN: &str = "\x1b[32m";
@@ -25,65 +42,120 @@ const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
 impl Printer {
-    pub fn from_env() -> Self {
+    /// A printer for human output, or, with `json`, for one JSON document on stdout.
+    pub fn from_env(json: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Printer {
-            color: !no_color && std::io::stdout().is_terminal(),
+            json,
+            color_stdout: !no_color && std::io::stdout().is_terminal(),
+            color_stderr: !no_color && std::io::stderr().is_terminal(),
+            stdout_closed: AtomicBool::new(false),
         }
     }
 
-    fn paint(&self, color: &str, text: &str) -> String {
-        if self.color {
+    /// The stream human lines go to.
+    fn human(&self) -> Stream {
+        if self.json {
+            Stream::Stderr
+        } else {
+            Stream::Stdout
+        }
+    }
+
+    /// Writes one line. A closed stdout is remembered and further output to it dropped; a
+    /// failing stderr has nowhere left to report to.
+    fn emit(&self, stream: Stream, line: &str) {
+        match stream {
+            Stream::Stdout => {
+                if self.stdout_closed.load(Ordering::Relaxed) {
+                    return;
+                }
+                let mut out = std::io::stdout().lock();
+                if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                    self.stdout_closed.store(true, Ordering::Relaxed);
+                }
+            }
+            Stream::Stderr => {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }
+        }
+    }
+
+    fn paint_for(&self, stream: Stream, color: &str, text: &str) -> String {
+        let on = match stream {
+            Stream::Stdout => self.color_stdout,
+            Stream::Stderr => self.color_stderr,
+        };
+        if on {
             format!("{color}{text}{RESET}")
         } else {
             text.to_string()
         }
     }
 
+    fn paint(&self, color: &str, text: &str) -> String {
+        self.paint_for(self.human(), color, text)
+    }
+
+    fn mark(&self, stream: Stream, color: &str, mark: &str, text: &str) {
+        self.emit(
+            stream,
+            &format!("{} {text}", self.paint_for(stream, color, mark)),
+        );
+    }
+
     pub fn line(&self, text: &str) {
-        println!("{text}");
+        self.emit(self.human(), text);
     }
 
     pub fn ok(&self, text: &str) {
-        println!("{} {text}", self.paint(GREEN, "✓"));
+        self.mark(self.human(), GREEN, "✓", text);
     }
 
     pub fn warn(&self, text: &str) {
-        println!("{} {text}", self.paint(YELLOW, "!"));
+        self.mark(self.human(), YELLOW, "!", text);
     }
 
     pub fn fail(&self, text: &str) {
-        println!("{} {text}", self.paint(RED, "X"));
+        self.mark(self.human(), RED, "X", text);
+    }
+
+    /// A fact about the run itself, not the command's result: always on stderr.
+    pub fn notice(&self, text: &str) {
+        self.mark(Stream::Stderr, GREEN, "✓", text);
+    }
+
+    /// A warning about the run itself, not the command's result: always on stderr.
+    pub fn caution(&self, text: &str) {
+        self.mark(Stream::Stderr, YELLOW, "!", text);
     }
 
     /// An indented next step under the line above it.
     pub fn hint(&self, text: &str) {
-        println!("  {}", self.paint(DIM, &format!("- {text}")));
+        self.emit(
+            self.human(),
+            &format!("  {}", self.paint(DIM, &format!("- {text}"))),
+        );
     }
 
+    /// The command's one JSON document, on stdout.
     pub fn json<T: Serialize>(&self, value: &T) {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        self.emit(Stream::Stdout, &text);
     }
 
     /// Reports an error once, on stderr (and as JSON on stdout for `--json`), and picks
     /// the exit code.
-    pub fn error(&self, err: &Error, json: bool) -> ExitCode {
-        if json {
+    pub fn error(&self, err: &Error) -> ExitCode {
+        if self.json {
             self.json(&json!({"error": {"kind": err.kind(), "message": err.to_string()}}));
         }
-        let mark = if self.color && std::io::stderr().is_terminal() {
-            format!("{RED}X{RESET}")
-        } else {
-            "X".into()
-        };
-        eprintln!("{mark} {}", err.sentence());
+        self.mark(Stream::Stderr, RED, "X", &err.sentence());
         if matches!(
             err,
             Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. }
         ) {
-            eprintln!("  - Nothing was saved or changed.");
+            self.emit(Stream::Stderr, "  - Nothing was saved or changed.");
         }
         super::exit_code_for(err)
     }
@@ -111,7 +183,7 @@ impl Printer {
     /// One connection's check, `gh auth status` style.
     pub fn report(&self, report: &CheckReport) {
         let c = &report.connection;
-        println!("{}  {}", self.paint_bold(&c.name), c.url);
+        self.line(&format!("{}  {}", self.paint_bold(&c.name), c.url));
         match &report.result {
             Ok(account) => {
                 let version = account
@@ -127,7 +199,7 @@ impl Printer {
             }
             Err(err) => {
                 self.fail(&err.sentence());
-                for step in next_steps(report.status, c) {
+                for step in next_steps(err, c) {
                     self.hint(&step);
                 }
             }
@@ -135,11 +207,7 @@ impl Printer {
     }
 
     fn paint_bold(&self, text: &str) -> String {
-        if self.color {
-            format!("\x1b[1m{text}{RESET}")
-        } else {
-            text.to_string()
-        }
+        self.paint("\x1b[1m", text)
     }
 
     /// The aligned table of `list`.
@@ -191,7 +259,7 @@ impl Printer {
             format!("{cell}{}", " ".repeat(width - cell.chars().count()))
         };
         let head: Vec<String> = header.iter().zip(widths).map(|(h, w)| pad(h, w)).collect();
-        println!("{}", self.paint_bold(head.join("  ").trim_end()));
+        self.line(&self.paint_bold(head.join("  ").trim_end()));
         for (row, c) in rows.iter().zip(connections) {
             let cells: Vec<String> = row
                 .iter()
@@ -206,7 +274,7 @@ impl Printer {
                     }
                 })
                 .collect();
-            println!("{}", cells.join("  ").trim_end());
+            self.line(cells.join("  ").trim_end());
         }
     }
 }
@@ -230,19 +298,85 @@ fn status_color(status: Status) -> &'static str {
     }
 }
 
-/// The next steps for a failed check.
-fn next_steps(status: Status, c: &Connection) -> Vec<String> {
-    match status {
-        Status::Rejected | Status::Expired => vec![
+/// The next steps after a failed check: for each kind of failure, a step that can fix
+/// that kind. The error's own sentence already says what happened.
+fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
+    let name = &c.name;
+    let check_again = format!("Then run: jira-connect check {name}");
+    let new_token = || {
+        vec![
             format!("Create a new token at {}", c.token_page()),
-            format!("Then run: jira-connect replace-token {}", c.name),
+            format!("Then run: jira-connect replace-token {name}"),
+        ]
+    };
+    let readd = |url: &str| {
+        format!("If the site moved: jira-connect remove {name}, then jira-connect add --url {url}")
+    };
+    match err {
+        Error::BadCredentials { .. } | Error::LinkedRejected { .. } => new_token(),
+        Error::SecretMissing { .. } => vec![format!("Run: jira-connect replace-token {name}")],
+        Error::Captcha { login_url } => {
+            vec![
+                format!("Log in once in your browser at {login_url}"),
+                check_again,
+            ]
+        }
+        Error::Forbidden { .. } => vec![
+            "Ask your Jira administrator to grant this account access to Jira".into(),
+            check_again,
         ],
-        Status::SecretMissing => vec![format!("Run: jira-connect replace-token {}", c.name)],
-        Status::Unreachable => vec![format!("Retry with: jira-connect check {}", c.name)],
-        _ => vec![format!(
-            "If the site moved, remove and re-add it: jira-connect remove {}",
-            c.name
+        Error::RateLimited { retry_after } => vec![format!(
+            "Wait {}, then run: jira-connect check {name}",
+            match retry_after {
+                Some(after) => format!("{} s", after.as_secs().max(1)),
+                None => "a minute".into(),
+            }
         )],
+        Error::Keyring(KeyringError::Locked { .. }) => {
+            vec![keyring_unlock_step().into(), check_again]
+        }
+        Error::Keyring(_) => vec![check_again],
+        Error::Moved { suggested, .. } => vec![readd(suggested)],
+        Error::Tls { .. } if c.deployment == Deployment::DataCenter => vec![
+            format!(
+                "If the site uses your company's CA: jira-connect remove {name}, then add it \
+                 again with --ca-cert PATH"
+            ),
+            "Or install that CA in the system's trust store, then run the check again".into(),
+        ],
+        Error::Tls { .. } => vec![
+            "Check the system clock, and whether a proxy on your network intercepts TLS".into(),
+            check_again,
+        ],
+        Error::Dns { .. }
+        | Error::ConnectionRefused { .. }
+        | Error::Timeout { .. }
+        | Error::Network { .. }
+        | Error::ServerError { .. } => {
+            vec![format!("Retry with: jira-connect check {name}")]
+        }
+        Error::NotJira { .. }
+        | Error::LoginPage { .. }
+        | Error::UnexpectedStatus { .. }
+        | Error::Malformed { .. }
+        | Error::ResponseTooLarge { .. }
+        | Error::NotCloud { .. } => vec![
+            format!("Open {} in your browser to see what answers there", c.url),
+            readd("NEW-ADDRESS"),
+        ],
+        _ => vec![format!("Retry with: jira-connect check {name}")],
+    }
+}
+
+/// How to unlock the OS keyring on this platform.
+fn keyring_unlock_step() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "Unlock the login keychain in Keychain Access, or answer its prompt"
+    } else if cfg!(target_os = "windows") {
+        "Sign in to Windows with the account that saved the token"
+    } else {
+        "Unlock the login keyring: answer its unlock prompt, or open Passwords and Keys \
+         (seahorse) and unlock \"Login\""
     }
 }
 
@@ -312,4 +446,116 @@ pub fn report_json(report: &CheckReport) -> Value {
         map.insert("error".into(), error);
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn connection(deployment: &str) -> Connection {
+        toml::from_str(&format!(
+            "id = \"c1\"\nname = \"acme\"\nurl = \"https://jira.corp.example\"\n\
+             deployment = \"{deployment}\"\nauth = \"api-token\"\n"
+        ))
+        .unwrap()
+    }
+
+    /// Each kind of failure gets a step that can fix that kind, never a generic one.
+    #[test]
+    fn each_failure_gets_a_step_that_fits_it() {
+        let dc = connection("data-center");
+        let cloud = connection("cloud");
+        let host = || "jira.corp.example".to_string();
+        let cases: Vec<(Error, &Connection, &str)> = vec![
+            (
+                Error::BadCredentials {
+                    product: "Jira",
+                    login_kind: "email",
+                    token_page: String::new(),
+                },
+                &cloud,
+                "replace-token acme",
+            ),
+            (
+                Error::SecretMissing {
+                    name: "acme".into(),
+                },
+                &cloud,
+                "replace-token acme",
+            ),
+            (
+                Error::Captcha {
+                    login_url: "https://jira.corp.example/login.jsp".into(),
+                },
+                &dc,
+                "Log in once in your browser at https://jira.corp.example/login.jsp",
+            ),
+            (
+                Error::Forbidden {
+                    detail: String::new(),
+                },
+                &dc,
+                "administrator",
+            ),
+            (
+                Error::RateLimited {
+                    retry_after: Some(Duration::from_secs(42)),
+                },
+                &cloud,
+                "Wait 42 s",
+            ),
+            (
+                Error::Keyring(KeyringError::Locked {
+                    detail: "prompt dismissed".into(),
+                }),
+                &cloud,
+                "Unlock",
+            ),
+            (
+                Error::Moved {
+                    location: "https://new.example/".into(),
+                    suggested: "https://new.example".into(),
+                },
+                &dc,
+                "add --url https://new.example",
+            ),
+            (
+                Error::Tls {
+                    host: host(),
+                    detail: "unknown issuer".into(),
+                },
+                &dc,
+                "--ca-cert",
+            ),
+            (
+                Error::Tls {
+                    host: host(),
+                    detail: "expired".into(),
+                },
+                &cloud,
+                "system clock",
+            ),
+            (Error::Dns { host: host() }, &dc, "check acme"),
+            (Error::ServerError { status: 503 }, &dc, "check acme"),
+            (
+                Error::NotJira {
+                    url: "https://jira.corp.example".into(),
+                    detail: "HTTP 404".into(),
+                },
+                &dc,
+                "Open https://jira.corp.example in your browser",
+            ),
+        ];
+        for (err, c, want) in cases {
+            let steps = next_steps(&err, c).join("\n");
+            assert!(steps.contains(want), "{}: {steps}", err.kind());
+        }
+        // The locked keyring's steps say nothing of a moved site.
+        let locked = Error::Keyring(KeyringError::Locked {
+            detail: "prompt dismissed".into(),
+        });
+        assert!(!next_steps(&locked, &cloud).join(" ").contains("moved"));
+    }
 }

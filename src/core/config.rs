@@ -215,7 +215,7 @@ impl ConfigStore {
             Error::ConfigCorrupt {
                 path: path.to_path_buf(),
                 backup,
-                detail: detail.trim().replace('\n', " "),
+                detail: indent(detail.trim_end()),
             }
         })
     }
@@ -498,6 +498,16 @@ fn parse_split(text: &str, pieces: usize, min_connections: usize) -> Option<Conf
         }
         Some(config)
     })
+}
+
+/// The parser's own report, kept on its lines (its caret excerpt points at the column)
+/// and indented under the sentence that introduces it.
+fn indent(detail: &str) -> String {
+    detail
+        .lines()
+        .map(|line| format!("    {line}").trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

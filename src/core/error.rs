@@ -170,8 +170,8 @@ pub enum Error {
 
     /// The config file does not parse. It is never overwritten.
     #[error(
-        "{} cannot be read: {detail}. jira-connect will not overwrite it; a copy was kept at {}. \
-         Fix the file or move it away",
+        "{} cannot be read, so jira-connect will not overwrite it; a copy was kept at {}. \
+         Fix the file where the parser points, or move it away:\n{detail}",
         .path.display(), .backup.display()
     )]
     ConfigCorrupt {
