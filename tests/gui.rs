@@ -26,6 +26,8 @@ struct Gui {
     harness: Harness<'static, App>,
     svc: Arc<Connections>,
     opened: Arc<Mutex<Vec<String>>>,
+    /// When set, the browser "cannot be started", as on a machine without one.
+    no_browser: Arc<std::sync::atomic::AtomicBool>,
     jira: MockServer,
     rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
@@ -64,6 +66,8 @@ fn gui_full(
     setup(&rt, &svc, &jira);
     let opened = Arc::new(Mutex::new(Vec::new()));
     let record = opened.clone();
+    let no_browser = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let browser_missing = no_browser.clone();
     let handle = rt.handle().clone();
     let app_svc = svc.clone();
     let harness = Harness::builder()
@@ -71,11 +75,19 @@ fn gui_full(
         .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| {
             let record = record.clone();
+            let browser_missing = browser_missing.clone();
             App::new(
                 cc,
                 handle.clone(),
                 app_svc.clone(),
-                Arc::new(move |url: &str| record.lock().unwrap().push(url.to_string())),
+                Arc::new(move |url: &str| {
+                    record.lock().unwrap().push(url.to_string());
+                    if browser_missing.load(Ordering::SeqCst) {
+                        Err("xdg-open cannot be started: No such file or directory".into())
+                    } else {
+                        Ok(())
+                    }
+                }),
             )
             .with_import_sources(sources.clone())
         });
@@ -83,6 +95,7 @@ fn gui_full(
         harness,
         svc,
         opened,
+        no_browser,
         jira,
         rt,
         _dir: dir,
@@ -845,4 +858,86 @@ fn no_import_offer_once_connections_exist() {
         g.harness.step();
     }
     assert!(!g.harness.state().import_offered());
+}
+
+#[test]
+fn a_link_no_browser_can_open_is_shown_with_a_copy_button() {
+    let mut g = gui(|rt, svc, jira| {
+        saved(rt, svc, jira, "acme");
+        svc.set_check_on_launch(false).unwrap();
+    });
+    g.no_browser.store(true, Ordering::SeqCst);
+    let page = "https://id.atlassian.com/manage-profile/security/api-tokens";
+    g.click("Open token page");
+    g.wait_opened(page);
+    g.until("the address is shown", |h| {
+        h.state().notice_link() == Some(page)
+    });
+    assert!(g.shows("No web browser could be opened"));
+    assert!(g.shows(page));
+    g.harness.get_by_label("Copy link").click_accesskit();
+    g.harness.step();
+    let copied = g
+        .harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if text == page));
+    assert!(copied, "Copy link puts the address on the clipboard");
+    // It stays until dismissed: the user needs time to copy it.
+    for _ in 0..600 {
+        g.harness.step();
+    }
+    assert_eq!(g.harness.state().notice_link(), Some(page));
+    g.click("Dismiss");
+    assert_eq!(g.harness.state().notice_link(), None);
+}
+
+#[test]
+fn the_caret_stops_blinking_when_nobody_types() {
+    let mut g = gui(|_, _, _| {});
+    g.open_new_connection();
+    g.type_into(Role::TextInput, "Jira URL", "acme.atlassian.net");
+    let blinking = |g: &Gui| g.harness.ctx.global_style().visuals.text_cursor.blink;
+    assert!(blinking(&g), "the caret blinks while the user types");
+    // Eleven seconds of frames with no input (the harness steps 1/60 s a frame).
+    for _ in 0..(11 * 60) {
+        g.harness.step();
+    }
+    assert!(
+        !blinking(&g),
+        "after {} s without input the caret is solid",
+        jira_connect::ui::caret::BLINK_TIMEOUT
+    );
+    g.harness
+        .get_by_role_and_label(Role::TextInput, "Jira URL")
+        .type_text("x");
+    g.harness.step();
+    g.harness.step();
+    assert!(blinking(&g), "typing makes it blink again");
+}
+
+#[test]
+fn a_cloud_page_url_on_a_custom_domain_is_saved_as_the_sites_root() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let site = rt.block_on(custom_domain_cloud());
+    let mut g = gui(|_, _, _| {});
+    g.open_new_connection();
+    let pasted = format!("{}/jira/software/projects/ABC/boards/1", site.uri());
+    g.type_into(Role::TextInput, "Jira URL", &pasted);
+    // Tab out of the URL field, as a user would: the site is asked at its root.
+    g.harness.key_press(egui::Key::Tab);
+    g.harness.step();
+    g.until("Jira Cloud ticks itself", |h| {
+        h.get_by_label("Jira Cloud").accesskit_node().toggled() == Some(Toggled::True)
+    });
+    g.type_into(Role::TextInput, "Email", EMAIL);
+    g.type_into(Role::PasswordInput, "API token", TOKEN);
+    g.click("Save");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    let c = &g.svc.list().unwrap()[0];
+    assert_eq!(c.url, site.uri());
+    assert_eq!(c.deployment, Deployment::Cloud);
+    assert_eq!(c.status(today()), Status::Valid);
 }

@@ -16,6 +16,7 @@ use crate::core::import::{Found, Sources, TokenSource};
 use crate::core::service::{Connections, Draft};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, Event, Opener};
+use crate::ui::caret::CaretBlink;
 use crate::ui::first_frame::FirstFrame;
 use crate::ui::netrc::NetrcDialog;
 use crate::ui::new_connection::{NewConnectionDialog, Pending};
@@ -99,8 +100,11 @@ struct ImportOffer {
 
 struct Notice {
     text: String,
-    until: f64,
+    /// When the notice goes away by itself; `None` keeps it until dismissed.
+    until: Option<f64>,
     error: bool,
+    /// An address the user can copy, shown when no browser could open it.
+    link: Option<String>,
 }
 
 pub struct App {
@@ -122,6 +126,7 @@ pub struct App {
     /// Where to look for jira-cli's connection; read from the environment on first use.
     import_sources: Option<Sources>,
     first_frame: FirstFrame,
+    caret: CaretBlink,
 }
 
 impl App {
@@ -151,6 +156,7 @@ impl App {
             import_offer: None,
             import_sources: None,
             first_frame: FirstFrame::from_env(),
+            caret: CaretBlink::default(),
         }
     }
 
@@ -231,9 +237,25 @@ impl App {
         let now = ctx.input(|i| i.time);
         self.notice = Some(Notice {
             text: text.into(),
-            until: now + if error { 8.0 } else { 4.0 },
+            until: Some(now + if error { 8.0 } else { 4.0 }),
             error,
+            link: None,
         });
+    }
+
+    /// No browser could open `url`: show it, with a Copy button, until the user dismisses it.
+    fn offer_link(&mut self, url: String, reason: &str) {
+        self.notice = Some(Notice {
+            text: format!("No web browser could be opened ({reason}). Open this page yourself:"),
+            until: None,
+            error: true,
+            link: Some(url),
+        });
+    }
+
+    /// The address in the notice, when a link could not be opened.
+    pub fn notice_link(&self) -> Option<&str> {
+        self.notice.as_ref().and_then(|n| n.link.as_deref())
     }
 
     fn request(&mut self) -> u64 {
@@ -396,6 +418,7 @@ impl App {
                 }
                 Err(e) => self.notify(ctx, e.sentence(), true),
             },
+            Event::BrowserFailed { url, reason } => self.offer_link(url, &reason),
             Event::SettingSaved(Err(e)) => self.notify(ctx, e.sentence(), true),
             Event::SettingSaved(Ok(())) => {}
             Event::CloudDetected { site, cloud_id } => {
@@ -720,15 +743,18 @@ impl App {
 
     fn notice_ui(&mut self, ui: &mut Ui) {
         let Some(notice) = &self.notice else { return };
-        let now = ui.input(|i| i.time);
-        if now >= notice.until {
-            self.notice = None;
-            return;
+        if let Some(until) = notice.until {
+            let now = ui.input(|i| i.time);
+            if now >= until {
+                self.notice = None;
+                return;
+            }
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(until - now));
         }
-        ui.ctx()
-            .request_repaint_after(std::time::Duration::from_secs_f64(notice.until - now));
         let p = palette(ui);
         let color = if notice.error { p.bad } else { p.ok };
+        let mut dismissed = false;
         egui::Area::new(egui::Id::unique("notice"))
             .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -16.0])
             .order(egui::Order::Tooltip)
@@ -738,14 +764,33 @@ impl App {
                     .stroke(egui::Stroke::new(1.0, color))
                     .show(ui, |ui| {
                         ui.label(RichText::new(&notice.text).color(color));
+                        if let Some(link) = &notice.link {
+                            ui.add_space(GAP / 2.0);
+                            ui.add(
+                                egui::Label::new(RichText::new(link).monospace()).selectable(true),
+                            );
+                            ui.add_space(GAP / 2.0);
+                            widgets::button_row(ui, |ui| {
+                                if ui.button("Copy link").clicked() {
+                                    ui.ctx().copy_text(link.clone());
+                                }
+                                if ui.button("Dismiss").clicked() {
+                                    dismissed = true;
+                                }
+                            });
+                        }
                     });
             });
+        if dismissed {
+            self.notice = None;
+        }
     }
 }
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.first_frame.on_frame(ctx);
+        self.caret.on_frame(ctx);
         while let Ok(event) = self.events.try_recv() {
             self.handle(event, ctx);
         }

@@ -57,18 +57,72 @@ pub enum Event {
     JiraCliFound(Option<Found>),
     Imported(Result<Imported, Error>),
     NetrcCleaned(Result<(), Error>),
+    /// No browser could be started for a link.
+    BrowserFailed {
+        url: String,
+        reason: String,
+    },
 }
 
-/// Opens a URL in the browser. Tests replace it to record what would be opened.
-pub type Opener = Arc<dyn Fn(&str) + Send + Sync>;
+/// Opens a URL in the browser, or says why it could not. Tests replace it to record what
+/// would be opened.
+pub type Opener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 /// The browser opener used by the real app.
 pub fn system_opener() -> Opener {
-    Arc::new(|url: &str| {
-        if let Err(e) = open::that_detached(url) {
-            tracing::warn!(error = %e, "could not open the browser");
+    Arc::new(|url: &str| launch_first(open::commands(url)))
+}
+
+/// How long a URL launcher may take to say that it failed. `xdg-open` and its kin exit as
+/// soon as a browser has the page; one still running after this has handed the page to a
+/// browser that stays in the foreground, which counts as success.
+const LAUNCHER_VERDICT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs the platform's URL launchers in turn until one succeeds. A launcher that cannot be
+/// started, or exits with a failure (xdg-open with no browser configured, say), counts as
+/// a failure, so that the app can show the address instead of failing silently.
+pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> {
+    use std::process::Stdio;
+    use std::time::Instant;
+    let mut why = "no program that opens web pages is installed".to_string();
+    for mut command in commands {
+        let program = command.get_program().to_string_lossy().into_owned();
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                why = format!("{program} cannot be started: {e}");
+                continue;
+            }
+        };
+        let deadline = Instant::now() + LAUNCHER_VERDICT;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => {
+                    why = format!("{program} failed ({status})");
+                    break;
+                }
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Ok(None) => {
+                    // Still running: the browser has the page. Reap it whenever it ends.
+                    std::thread::spawn(move || child.wait());
+                    return Ok(());
+                }
+                Err(e) => {
+                    why = format!("{program} could not be watched: {e}");
+                    break;
+                }
+            }
         }
-    })
+    }
+    tracing::warn!(reason = %why, "could not open the browser");
+    Err(why)
 }
 
 /// Stops a validation that has not finished yet. Storing is never interrupted.
@@ -276,10 +330,16 @@ impl Backend {
         });
     }
 
-    /// Opens a page in the browser, off the UI thread.
+    /// Opens a page in the browser, off the UI thread. When no browser can be started, the
+    /// app is told, so that it can show the address to copy.
     pub fn open_url(&self, url: String) {
         let opener = self.opener.clone();
-        self.runtime.spawn_blocking(move || opener(&url));
+        let send = self.sender();
+        self.runtime.spawn_blocking(move || {
+            if let Err(reason) = opener(&url) {
+                send(Event::BrowserFailed { url, reason });
+            }
+        });
     }
 
     /// Asks a site, without credentials, whether it is Atlassian Cloud.
@@ -342,5 +402,40 @@ impl Backend {
         let send = self.sender();
         self.runtime
             .spawn_blocking(move || send(Event::SettingSaved(svc.set_check_on_launch(on))));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::launch_first;
+
+    fn sh(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_launcher_counts_only_when_it_starts_and_does_not_fail() {
+        // None installed, or each one failing: an error that says why.
+        let err = launch_first(vec![Command::new("/nonexistent/xdg-open")]).unwrap_err();
+        assert!(
+            err.contains("/nonexistent/xdg-open cannot be started"),
+            "{err}"
+        );
+        let err = launch_first(vec![sh("exit 3")]).unwrap_err();
+        assert!(err.contains("failed"), "{err}");
+        assert!(launch_first(Vec::new()).is_err());
+        // The first that works wins; later ones are not run.
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("second-ran");
+        let second = sh(&format!("touch {}", marker.display()));
+        launch_first(vec![Command::new("/nonexistent/gio"), sh("exit 0"), second]).unwrap();
+        assert!(!marker.exists());
+        // A launcher that keeps running has handed the page to a foreground browser.
+        launch_first(vec![sh("sleep 7")]).unwrap();
     }
 }

@@ -4,9 +4,11 @@
 //! - [`backend`]: all IO, on a tokio runtime; results come back as events.
 //! - one file per window: [`connection_list`], [`details`], [`new_connection`],
 //!   [`replace_token`], [`remove`], [`netrc`]; shared pieces in [`widgets`].
+//! - [`caret`]: the caret stops blinking when the user does nothing, so idle costs nothing.
 
 pub mod app;
 pub mod backend;
+pub mod caret;
 pub mod connection_list;
 pub mod details;
 pub mod first_frame;
