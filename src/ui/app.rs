@@ -244,9 +244,10 @@ impl App {
     }
 
     /// No browser could open `url`: show it, with a Copy button, until the user dismisses it.
-    fn offer_link(&mut self, url: String, reason: &str) {
+    /// Why each launcher failed is in the log; the user needs the address.
+    fn offer_link(&mut self, url: String) {
         self.notice = Some(Notice {
-            text: format!("No web browser could be opened ({reason}). Open this page yourself:"),
+            text: "No web browser could be opened. Open this page yourself:".into(),
             until: None,
             error: true,
             link: Some(url),
@@ -418,7 +419,7 @@ impl App {
                 }
                 Err(e) => self.notify(ctx, e.sentence(), true),
             },
-            Event::BrowserFailed { url, reason } => self.offer_link(url, &reason),
+            Event::BrowserFailed { url } => self.offer_link(url),
             Event::SettingSaved(Err(e)) => self.notify(ctx, e.sentence(), true),
             Event::SettingSaved(Ok(())) => {}
             Event::CloudDetected { site, cloud_id } => {

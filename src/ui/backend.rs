@@ -60,7 +60,6 @@ pub enum Event {
     /// No browser could be started for a link.
     BrowserFailed {
         url: String,
-        reason: String,
     },
 }
 
@@ -84,7 +83,7 @@ const LAUNCHER_VERDICT: std::time::Duration = std::time::Duration::from_secs(5);
 pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> {
     use std::process::Stdio;
     use std::time::Instant;
-    let mut why = "no program that opens web pages is installed".to_string();
+    let mut why = Vec::new();
     for mut command in commands {
         let program = command.get_program().to_string_lossy().into_owned();
         command
@@ -94,7 +93,7 @@ pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> 
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => {
-                why = format!("{program} cannot be started: {e}");
+                why.push(format!("{program} cannot be started: {e}"));
                 continue;
             }
         };
@@ -103,7 +102,7 @@ pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> 
             match child.try_wait() {
                 Ok(Some(status)) if status.success() => return Ok(()),
                 Ok(Some(status)) => {
-                    why = format!("{program} failed ({status})");
+                    why.push(format!("{program} failed ({status})"));
                     break;
                 }
                 Ok(None) if Instant::now() < deadline => {
@@ -115,12 +114,17 @@ pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> 
                     return Ok(());
                 }
                 Err(e) => {
-                    why = format!("{program} could not be watched: {e}");
+                    why.push(format!("{program} could not be watched: {e}"));
                     break;
                 }
             }
         }
     }
+    let why = if why.is_empty() {
+        "no program that opens web pages is installed".to_string()
+    } else {
+        why.join("; ")
+    };
     tracing::warn!(reason = %why, "could not open the browser");
     Err(why)
 }
@@ -336,8 +340,8 @@ impl Backend {
         let opener = self.opener.clone();
         let send = self.sender();
         self.runtime.spawn_blocking(move || {
-            if let Err(reason) = opener(&url) {
-                send(Event::BrowserFailed { url, reason });
+            if opener(&url).is_err() {
+                send(Event::BrowserFailed { url });
             }
         });
     }
