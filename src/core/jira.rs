@@ -334,12 +334,48 @@ impl JiraClient {
 }
 
 fn builder(timeout: Duration) -> reqwest::ClientBuilder {
-    // Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as curl reads them.
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .timeout(timeout)
         .user_agent(concat!("jira-connect/", env!("CARGO_PKG_VERSION")))
+        // reqwest's own reading of the environment would also proxy plain http and
+        // loopback targets; `https_proxy` below is the only proxy.
+        .no_proxy();
+    match https_proxy(|name| std::env::var(name).ok()) {
+        Some(proxy) => builder.proxy(proxy),
+        None => builder,
+    }
+}
+
+/// Hosts never sent through a proxy: a proxy's loopback is not this machine's.
+const NEVER_PROXIED: &str = "localhost, 127.0.0.0/8, ::1";
+
+/// The proxy for `https://` requests, from `HTTPS_PROXY` (or `ALL_PROXY`) and `NO_PROXY`
+/// as curl reads them. It carries TLS tunnels (`CONNECT`) only, so the proxy never sees a
+/// credential. Plain `http://` requests and loopback hosts always go direct: through a
+/// proxy their `Authorization` header would travel in cleartext to the proxy host, which
+/// is why `HTTP_PROXY` is not read at all.
+fn https_proxy(env: impl Fn(&str) -> Option<String>) -> Option<reqwest::Proxy> {
+    let first = |names: &[&str]| {
+        names
+            .iter()
+            .filter_map(|name| env(name))
+            .find(|value| !value.trim().is_empty())
+    };
+    let url = first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])?;
+    let proxy = match reqwest::Proxy::https(url.trim()) {
+        Ok(proxy) => proxy,
+        Err(e) => {
+            tracing::warn!(error = %e, "HTTPS_PROXY is not a proxy URL; connecting directly");
+            return None;
+        }
+    };
+    let no_proxy = match first(&["NO_PROXY", "no_proxy"]) {
+        Some(list) => format!("{list}, {NEVER_PROXIED}"),
+        None => NEVER_PROXIED.to_string(),
+    };
+    Some(proxy.no_proxy(reqwest::NoProxy::from_string(&no_proxy)))
 }
 
 fn setup_error(e: reqwest::Error) -> Error {
