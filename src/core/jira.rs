@@ -20,7 +20,7 @@ use crate::core::connection::{
     AuthKind, Deployment, Product, gateway_base, login_kind, product_token_page,
 };
 use crate::core::error::Error;
-use crate::core::site_url::SiteUrl;
+use crate::core::site_url::{SiteUrl, is_loopback_host};
 
 /// The most this client reads of any response body.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -115,10 +115,24 @@ impl JiraClient {
     /// A client whose requests may take at most `timeout` each.
     ///
     /// The API gateway is `$JIRA_CONNECT_API_GATEWAY` when set (for tests against a local
-    /// gateway), else [`DEFAULT_API_GATEWAY`].
+    /// gateway), else [`DEFAULT_API_GATEWAY`]. The variable is honoured only for a loopback
+    /// address, so that no environment can send scoped tokens to another host.
     pub fn new(timeout: Duration) -> Result<Self, Error> {
         match std::env::var("JIRA_CONNECT_API_GATEWAY") {
-            Ok(url) if !url.trim().is_empty() => Self::with_gateway(timeout, &url),
+            Ok(url) if !url.trim().is_empty() => {
+                let gateway = SiteUrl::parse(&url, true)?;
+                if !is_loopback_host(gateway.host()) {
+                    return Err(Error::InvalidInput {
+                        field: "JIRA_CONNECT_API_GATEWAY",
+                        reason: format!(
+                            "{gateway} is not on this machine; the variable only accepts a \
+                             loopback address (localhost, 127.0.0.1, [::1]), for tests. Unset \
+                             it to use {DEFAULT_API_GATEWAY}"
+                        ),
+                    });
+                }
+                Self::with_gateway(timeout, gateway.as_str())
+            }
             _ => Self::with_gateway(timeout, DEFAULT_API_GATEWAY),
         }
     }
