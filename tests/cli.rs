@@ -585,6 +585,31 @@ async fn the_gateway_variable_accepts_only_a_loopback_address() {
     );
 }
 
+/// What a server echoes of the credentials is redacted from the error that is printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_echoed_token_is_redacted_from_the_printed_error() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let jira = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/2/myself"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "message": format!("invalid bearer {PAT}\u{1b}]0;pwned\u{7}"),
+        })))
+        .mount(&jira)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        bin(dir.path()).args(["add", "--url", &jira.uri(), "--data-center", "--json"]),
+        &format!("{PAT}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("invalid bearer [redacted]]0;pwned"), "{all}");
+    assert!(!all.contains(PAT), "{all}");
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all:?}");
+}
+
 /// A line break inside a secret is refused before any request reaches Jira.
 #[tokio::test(flavor = "multi_thread")]
 async fn control_characters_in_a_secret_never_reach_the_wire() {
