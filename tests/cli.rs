@@ -680,6 +680,70 @@ async fn an_absent_keyring_says_how_to_fix_it_and_saves_nothing() {
     );
 }
 
+/// JIRA_CONNECT_API_GATEWAY cannot send scoped tokens to another host: only a loopback
+/// gateway is accepted from the environment, and nothing is sent anywhere otherwise.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gateway_variable_accepts_only_a_loopback_address() {
+    let (site, _gateway) = scoped_site_and_gateway().await;
+    let dir = tempfile::tempdir().unwrap();
+    for remote in [
+        "https://gateway.example",
+        "http://jira.localhost:9",
+        "https://10.0.0.1",
+    ] {
+        let out = run(
+            bin(dir.path())
+                .env("JIRA_CONNECT_API_GATEWAY", remote)
+                .args(["add", "--url", &site.uri(), "--email", EMAIL, "--scoped"]),
+            &format!("{TOKEN}\n"),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{remote}: {}",
+            text(&out.stderr)
+        );
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("JIRA_CONNECT_API_GATEWAY") && stderr.contains("loopback"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(TOKEN), "{stderr}");
+    }
+    assert!(
+        site.received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "nothing was sent"
+    );
+}
+
+/// What a server echoes of the credentials is redacted from the error that is printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_echoed_token_is_redacted_from_the_printed_error() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let jira = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/2/myself"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "message": format!("invalid bearer {PAT}\u{1b}]0;pwned\u{7}"),
+        })))
+        .mount(&jira)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        bin(dir.path()).args(["add", "--url", &jira.uri(), "--data-center", "--json"]),
+        &format!("{PAT}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("invalid bearer [redacted]]0;pwned"), "{all}");
+    assert!(!all.contains(PAT), "{all}");
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all:?}");
+}
+
 /// A line break inside a secret is refused before any request reaches Jira.
 #[tokio::test(flavor = "multi_thread")]
 async fn control_characters_in_a_secret_never_reach_the_wire() {

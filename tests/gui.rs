@@ -551,8 +551,158 @@ fn copy_token_puts_it_on_the_clipboard_and_says_so() {
     assert!(copied, "the token went to the clipboard");
     assert_eq!(
         g.harness.state().notice(),
-        Some("Copied the token of acme to the clipboard")
+        Some("Copied the token of acme; the clipboard is cleared in 30 s")
     );
+}
+
+/// How long the clipboard tests wait before a copied token is cleared.
+const CLEAR_AFTER: Duration = Duration::from_millis(1500);
+
+/// The app over one saved connection, whose clipboard is `clipboard`: what the app copies
+/// lands there (see [`Gui::step_clipboard`]), and the app reads it back from there, counting
+/// its reads in `reads`. A copied token is cleared after [`CLEAR_AFTER`].
+fn gui_with_clipboard(clipboard: &Arc<Mutex<Option<String>>>, reads: &Arc<AtomicUsize>) -> Gui {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let jira = rt.block_on(jira_basic(3, EMAIL, TOKEN, cloud_user()));
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Arc::new(Connections::new(
+        ConfigStore::new(dir.path()),
+        Arc::new(KeyringStore::mock()),
+        JiraClient::new(Duration::from_secs(10)).unwrap(),
+    ));
+    saved(&rt, &svc, &jira, "acme");
+    svc.set_check_on_launch(false).unwrap();
+    let handle = rt.handle().clone();
+    let app_svc = svc.clone();
+    let read = clipboard.clone();
+    let reads = reads.clone();
+    let harness = Harness::builder()
+        .with_size([1000.0, 720.0])
+        .with_step_dt(1.0 / 60.0)
+        .build_eframe(move |cc| {
+            let (read, reads) = (read.clone(), reads.clone());
+            let reader = Arc::new(move || {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Ok(read.lock().unwrap().clone().map(SecretString::from))
+            });
+            App::new(
+                cc,
+                handle.clone(),
+                app_svc.clone(),
+                Arc::new(|_: &str| Ok(())),
+            )
+            .with_clipboard(reader, CLEAR_AFTER)
+        });
+    let mut g = Gui {
+        harness,
+        svc,
+        opened: Arc::default(),
+        no_browser: Arc::default(),
+        jira,
+        rt,
+        _dir: dir,
+    };
+    g.until("the config is loaded", |h| h.state().is_loaded());
+    g
+}
+
+impl Gui {
+    /// One frame; what it copied goes to `clipboard`, as the platform would do. Returns
+    /// the texts copied.
+    fn step_clipboard(&mut self, clipboard: &Arc<Mutex<Option<String>>>) -> Vec<String> {
+        self.harness.step();
+        let copied: Vec<String> = self
+            .harness
+            .output()
+            .platform_output
+            .commands
+            .iter()
+            .filter_map(|c| match c {
+                egui::OutputCommand::CopyText(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        if let Some(last) = copied.last() {
+            *clipboard.lock().unwrap() = Some(last.clone());
+        }
+        copied
+    }
+
+    /// Clicks Copy token and steps until the token is on `clipboard`.
+    fn copy_token(&mut self, clipboard: &Arc<Mutex<Option<String>>>) {
+        self.harness.get_by_label("Copy token").click_accesskit();
+        for _ in 0..2000 {
+            if self.step_clipboard(clipboard).iter().any(|t| t == TOKEN) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("the token never reached the clipboard");
+    }
+}
+
+/// Waits, without running a single frame, until the clipboard was read `n` times.
+fn wait_reads(reads: &AtomicUsize, n: usize) {
+    for _ in 0..2000 {
+        if reads.load(Ordering::SeqCst) >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!(
+        "the clipboard was read {} times",
+        reads.load(Ordering::SeqCst)
+    );
+}
+
+#[test]
+fn a_copied_token_is_cleared_from_the_clipboard_after_the_wait() {
+    let clipboard = Arc::new(Mutex::new(None));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let mut g = gui_with_clipboard(&clipboard, &reads);
+    let clicked = std::time::Instant::now();
+    g.copy_token(&clipboard);
+    assert_eq!(reads.load(Ordering::SeqCst), 0, "looked at before its time");
+
+    // Scheduled: the wait runs in the background, with no frame drawn meanwhile (as in a
+    // hidden window).
+    wait_reads(&reads, 1);
+    assert!(clicked.elapsed() >= CLEAR_AFTER, "{:?}", clicked.elapsed());
+    assert_eq!(clipboard.lock().unwrap().as_deref(), Some(TOKEN));
+
+    // Performed: the answer empties the clipboard.
+    let mut copied = Vec::new();
+    for _ in 0..500 {
+        copied = g.step_clipboard(&clipboard);
+        if !copied.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(copied, vec![String::new()]);
+    assert_eq!(clipboard.lock().unwrap().as_deref(), Some(""));
+}
+
+#[test]
+fn the_clipboard_is_left_alone_once_it_holds_something_else() {
+    let clipboard = Arc::new(Mutex::new(None));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let mut g = gui_with_clipboard(&clipboard, &reads);
+    g.copy_token(&clipboard);
+    // The user copies something else meanwhile.
+    *clipboard.lock().unwrap() = Some("a link to keep".into());
+    wait_reads(&reads, 1);
+    // The answer comes back as an event: give it time and frames to arrive.
+    for _ in 0..30 {
+        let copied = g.step_clipboard(&clipboard);
+        assert!(copied.is_empty(), "the app copied {copied:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(clipboard.lock().unwrap().as_deref(), Some("a link to keep"));
 }
 
 #[test]

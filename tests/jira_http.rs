@@ -69,6 +69,43 @@ async fn valid_cloud_token_returns_the_account_and_version() {
     assert_eq!(account.server_version.as_deref(), Some("1001.0.0"));
 }
 
+/// A 200 whose user has no account id is not a login.
+#[tokio::test]
+async fn an_empty_account_is_not_a_login() {
+    for user in [
+        serde_json::json!({"key": "", "name": "", "displayName": ""}),
+        serde_json::json!({"displayName": "Mia Krystof"}),
+    ] {
+        let server = answering(ResponseTemplate::new(200).set_body_json(user.clone())).await;
+        let err = validate_dc(&server.uri(), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Malformed { .. }), "{user}: {err:?}");
+    }
+    let server = MockServer::start().await;
+    mount_user(
+        &server,
+        "/rest/api/3/myself",
+        EMAIL,
+        TOKEN,
+        serde_json::json!({"accountId": "", "displayName": ""}),
+    )
+    .await;
+    let site = SiteUrl::parse(&server.uri(), false).unwrap();
+    let secret = SecretString::from(TOKEN);
+    let creds = Credentials {
+        auth: AuthKind::ApiToken,
+        login: Some(EMAIL),
+        secret: &secret,
+    };
+    let err = JiraClient::new(Duration::from_secs(5))
+        .unwrap()
+        .validate(&Target::new(&site, Deployment::Cloud), &creds)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Malformed { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn data_center_pat_goes_as_bearer() {
     let server = jira_bearer(PAT).await;

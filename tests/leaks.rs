@@ -266,3 +266,95 @@ fn base64_helper_is_right() {
         "bWlhQGV4YW1wbGUuY29tOnRvaw=="
     );
 }
+
+/// A server (or a proxy or WAF in front of it) that echoes the credentials and sends
+/// terminal escapes: what is saved in connections.toml and returned from a check holds
+/// neither the secret, in plain, Basic or Bearer form, nor a control character.
+#[tokio::test]
+async fn server_text_is_redacted_cleaned_and_capped_before_it_is_saved() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let jira = MockServer::start().await;
+    let basic = base64(&format!("{EMAIL}:{TOKEN}"));
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/myself"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "accountId": "5b10a2844c20165700ede21g",
+            "displayName": format!("\u{1b}]0;owned\u{7}\u{1b}[2JMia\u{202e} {TOKEN}"),
+            "emailAddress": format!("{}@example.com", "m".repeat(1024 * 512)),
+        })))
+        .up_to_n_times(1)
+        .mount(&jira)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/myself"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "errorMessages": [format!("invalid bearer {TOKEN}\u{1b}[31m; got Basic {basic}")],
+        })))
+        .mount(&jira)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/rest/api/3/serverInfo"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "version": format!("\u{9b}1001.0.0 {TOKEN}") })),
+        )
+        .mount(&jira)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let draft = svc
+        .prepare(&NewConnection {
+            url: jira.uri(),
+            name: Some("acme".into()),
+            deployment: Some(Deployment::Cloud),
+            login: Some(EMAIL.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let (_, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    assert_eq!(account.display_name, "]0;owned[2JMia [redacted]");
+    assert_eq!(
+        account.server_version.as_deref(),
+        Some("1001.0.0 [redacted]")
+    );
+    assert_eq!(
+        account.email.as_ref().map(|e| e.chars().count()),
+        Some(jira_connect::core::jira::MAX_EMAIL_CHARS + 1)
+    );
+    let saved_valid = std::fs::read(dir.path().join("connections.toml")).unwrap();
+
+    let report = svc.check("acme").await.unwrap();
+    let err = report.result.unwrap_err();
+    let message = report
+        .connection
+        .last_check
+        .as_ref()
+        .unwrap()
+        .message
+        .clone();
+    assert_eq!(message.as_deref(), Some(err.to_string().as_str()));
+    let message = message.unwrap();
+    assert!(
+        message.contains("invalid bearer [redacted][31m; got Basic [redacted]"),
+        "{message}"
+    );
+
+    let saved = all_file_contents(dir.path());
+    for text in [&saved, &saved_valid] {
+        assert!(!contains(text, TOKEN), "the token is on disk");
+        assert!(
+            !contains(text, &basic[..basic.len() - 4]),
+            "Basic form on disk"
+        );
+        let lower = text.to_ascii_lowercase();
+        assert!(
+            !contains(text, "\u{1b}") && !contains(&lower, "u001b"),
+            "ESC on disk"
+        );
+        assert!(!contains(text, "\u{202e}") && !contains(&lower, "u202e"));
+        assert!(text.len() < 4096, "{} bytes saved", text.len());
+    }
+}

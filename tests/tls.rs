@@ -15,9 +15,15 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::*;
 
-/// A Jira Data Center on https://127.0.0.1:PORT that accepts `PAT` as a bearer token.
+/// A host name that only [`connect_proxy`] resolves (to 127.0.0.1): a site that is not on
+/// this machine as far as the client can tell. `.test` never resolves in DNS.
+pub const PROXIED_HOST: &str = "jira.test";
+
+/// A Jira Data Center on https://127.0.0.1:PORT that accepts `PAT` as a bearer token. Its
+/// certificate is also valid for [`PROXIED_HOST`].
 pub struct TlsJira {
     pub url: String,
+    pub port: u16,
     pub ca_pem: String,
 }
 
@@ -35,7 +41,7 @@ pub async fn tls_jira() -> TlsJira {
     let issuer = Issuer::new(ca, ca_key);
 
     let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), PROXIED_HOST.to_string()])
         .unwrap()
         .signed_by(&key, &issuer)
         .unwrap();
@@ -64,6 +70,7 @@ pub async fn tls_jira() -> TlsJira {
     });
     TlsJira {
         url: format!("https://127.0.0.1:{port}"),
+        port,
         ca_pem: ca_cert.pem(),
     }
 }
@@ -103,7 +110,9 @@ async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<St
     String::from_utf8(head).ok()
 }
 
-/// A CONNECT proxy on loopback that records the targets it tunnels to.
+/// A CONNECT proxy on loopback that records the first line of every request it receives
+/// (`CONNECT host:port HTTP/1.1`, or `GET http://… HTTP/1.1` for a plain-http request,
+/// which it refuses). It tunnels to [`PROXIED_HOST`] as 127.0.0.1.
 pub async fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -119,6 +128,8 @@ pub async fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
                 let Some(head) = read_head(&mut client).await else {
                     return;
                 };
+                let request_line = head.lines().next().unwrap_or_default().to_string();
+                record.lock().unwrap().push(request_line);
                 let mut words = head.split_whitespace();
                 let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
                     let _ = client
@@ -126,7 +137,10 @@ pub async fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
                         .await;
                     return;
                 };
-                record.lock().unwrap().push(target.to_string());
+                let target = match target.strip_prefix(PROXIED_HOST) {
+                    Some(port) => format!("127.0.0.1{port}"),
+                    None => target.to_string(),
+                };
                 let Ok(mut upstream) = TcpStream::connect(target).await else {
                     let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
                     return;
@@ -203,6 +217,7 @@ async fn a_file_that_is_not_a_certificate_is_refused_before_any_request() {
 
 /// The binary honours HTTPS_PROXY like curl: the request is tunnelled through the proxy,
 /// TLS is still verified end to end against the site's CA, and the connection is saved.
+/// A loopback site never goes through the proxy, whose loopback is not this machine's.
 #[tokio::test(flavor = "multi_thread")]
 async fn https_proxy_from_the_environment_is_used() {
     if os_keyring().is_none() {
@@ -214,33 +229,43 @@ async fn https_proxy_from_the_environment_is_used() {
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &jira.ca_pem).unwrap();
     let config = dir.path().join("config");
-    let out = crate::cli::bin(&config)
-        .env("HTTPS_PROXY", &proxy)
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .args(["add", "--url", &jira.url, "--name", "corp", "--data-center"])
-        .arg("--ca-cert")
-        .arg(&ca)
-        .write_stdin(format!("{PAT}\n"))
-        .output()
-        .unwrap();
+    let site = format!("https://{PROXIED_HOST}:{}", jira.port);
+    let add = |name: &str, url: &str| {
+        crate::cli::bin(&config)
+            .env("HTTPS_PROXY", &proxy)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .args(["add", "--url", url, "--name", name, "--data-center"])
+            .arg("--ca-cert")
+            .arg(&ca)
+            .write_stdin(format!("{PAT}\n"))
+            .output()
+            .unwrap()
+    };
+    let out = add("corp", &site);
     assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
-    let target = jira.url.trim_start_matches("https://").to_string();
+    let tunnel = format!("CONNECT {PROXIED_HOST}:{} HTTP/1.1", jira.port);
     assert!(
-        seen.lock().unwrap().contains(&target),
+        seen.lock().unwrap().contains(&tunnel),
         "tunnelled: {:?}",
         seen.lock().unwrap()
     );
 
-    // NO_PROXY keeps the same request off the proxy.
+    // NO_PROXY keeps the same request off the proxy: it goes direct, where the name does
+    // not resolve.
     seen.lock().unwrap().clear();
     let out = crate::cli::bin(&config)
         .env("HTTPS_PROXY", &proxy)
-        .env("NO_PROXY", "127.0.0.1")
+        .env("NO_PROXY", PROXIED_HOST)
         .args(["check", "corp"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", crate::cli::text(&out.stdout));
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = crate::cli::text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("find the host {PROXIED_HOST}")),
+        "{stdout}"
+    );
     assert!(
         seen.lock().unwrap().is_empty(),
         "{:?}",
@@ -251,8 +276,84 @@ async fn https_proxy_from_the_environment_is_used() {
         saved.contains("-----BEGIN CERTIFICATE-----"),
         "the CA is kept in the metadata"
     );
-    crate::cli::bin(&config)
-        .args(["remove", "corp", "--yes"])
-        .output()
-        .unwrap();
+
+    // A loopback site goes direct, with HTTPS_PROXY set and nothing in NO_PROXY.
+    let out = add("local", &jira.url);
+    assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a loopback site went through the proxy: {:?}",
+        seen.lock().unwrap()
+    );
+    for name in ["corp", "local"] {
+        crate::cli::bin(&config)
+            .args(["remove", name, "--yes"])
+            .output()
+            .unwrap();
+    }
+}
+
+/// Plain http never goes through a proxy, where the `Authorization` header would reach the
+/// proxy host in cleartext: not for a loopback site (allowed without --allow-http, e.g. an
+/// SSH tunnel), and not for another host allowed with --allow-http either.
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_never_goes_through_a_proxy() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let (proxy, seen) = connect_proxy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let port = jira.address().port();
+    let add = |url: &str, extra: &[&str]| {
+        crate::cli::bin(&config)
+            .env("HTTP_PROXY", &proxy)
+            .env("http_proxy", &proxy)
+            .env("HTTPS_PROXY", &proxy)
+            .env("ALL_PROXY", &proxy)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .args(["add", "--url", url, "--cloud", "--email", EMAIL])
+            .args(extra)
+            .write_stdin(format!("{TOKEN}\n"))
+            .output()
+            .unwrap()
+    };
+
+    for url in [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ] {
+        let before = authorised_requests(&jira).await;
+        let out = add(&url, &["--name", "loop"]);
+        assert!(
+            authorised_requests(&jira).await > before,
+            "{url}: the check did not reach the site directly: {}",
+            crate::cli::text(&out.stderr)
+        );
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "{url} went through the proxy: {:?}",
+            seen.lock().unwrap()
+        );
+        crate::cli::bin(&config)
+            .args(["remove", "loop", "--yes"])
+            .output()
+            .unwrap();
+    }
+
+    // A host that only the proxy could reach: the request goes direct and fails there.
+    let out = add(
+        &format!("http://{PROXIED_HOST}:{port}"),
+        &["--name", "remote", "--allow-http"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = crate::cli::text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("find the host {PROXIED_HOST}")),
+        "{stderr}"
+    );
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
 }

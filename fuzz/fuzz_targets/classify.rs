@@ -45,6 +45,7 @@ fuzz_target!(|data: &[u8]| {
         status,
         headers,
         body: body.to_vec(),
+        redact: Default::default(),
     };
     for deployment in [Deployment::Cloud, Deployment::DataCenter] {
         if classify(&response, &site, deployment).is_ok() {

@@ -129,8 +129,8 @@ pub struct Sources {
     pub config: Option<PathBuf>,
     /// The user's netrc file.
     pub netrc: Option<PathBuf>,
-    /// `JIRA_API_TOKEN`, read once.
-    pub env_token: Option<String>,
+    /// `JIRA_API_TOKEN`, read once; redacted in `Debug` and wiped on drop.
+    pub env_token: Option<secrecy::SecretString>,
     /// Look in jira-cli's entry in the OS keyring.
     pub keyring: bool,
 }
@@ -144,7 +144,8 @@ impl Sources {
             netrc: netrc_path(),
             env_token: std::env::var("JIRA_API_TOKEN")
                 .ok()
-                .filter(|t| !t.is_empty()),
+                .filter(|t| !t.is_empty())
+                .map(secrecy::SecretString::from),
             keyring: true,
         }
     }
@@ -188,7 +189,7 @@ pub fn find_token(
 ) -> Option<(secrecy::SecretString, TokenSource)> {
     use secrecy::SecretString;
     if let Some(token) = &sources.env_token {
-        return Some((SecretString::from(token.clone()), TokenSource::Env));
+        return Some((token.clone(), TokenSource::Env));
     }
     if let Some(path) = &sources.netrc
         && let Ok(text) = std::fs::read_to_string(path)
@@ -342,6 +343,23 @@ server: https://jira.corp.example/jira
                 .unwrap_err()
                 .to_string()
                 .contains("mtls")
+        );
+    }
+
+    #[test]
+    fn the_environment_token_is_kept_secret() {
+        let sources = Sources {
+            env_token: Some("ATATT3-env-token-Zq9".into()),
+            ..Sources::default()
+        };
+        let debug = format!("{sources:?}");
+        assert!(!debug.contains("ATATT3-env-token-Zq9"), "{debug}");
+        let config = parse_config("server: https://acme.atlassian.net\n").unwrap();
+        let (token, source) = find_token(&config, "acme.atlassian.net", &sources).unwrap();
+        assert_eq!(source, TokenSource::Env);
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&token),
+            "ATATT3-env-token-Zq9"
         );
     }
 

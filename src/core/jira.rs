@@ -5,8 +5,12 @@
 //! - redirects are never followed, so credentials never reach another host or port;
 //! - a 401 or 403 is never retried, because repeated bad logins lock Server/DC accounts
 //!   behind a CAPTCHA;
-//! - a 200 counts only when its body parses as the user;
-//! - bodies are read up to [`MAX_BODY`] bytes, with a connect and a whole-request timeout.
+//! - a 200 counts only when its body parses as the user, with a non-empty account id;
+//! - bodies are read up to [`MAX_BODY`] bytes, with a connect and a whole-request timeout;
+//! - plain `http://` and loopback requests never go through a proxy;
+//! - text the server sends reaches an [`Account`] or an [`Error`] only through
+//!   [`classify_for`], which removes control characters, redacts the secret in every form
+//!   it was sent in (see [`Redact`]) and caps each field's length (see [`MAX_NAME_CHARS`]).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -20,7 +24,7 @@ use crate::core::connection::{
     AuthKind, Deployment, Product, gateway_base, login_kind, product_token_page,
 };
 use crate::core::error::Error;
-use crate::core::site_url::SiteUrl;
+use crate::core::site_url::{SiteUrl, is_loopback_host};
 
 /// The most this client reads of any response body.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -115,10 +119,24 @@ impl JiraClient {
     /// A client whose requests may take at most `timeout` each.
     ///
     /// The API gateway is `$JIRA_CONNECT_API_GATEWAY` when set (for tests against a local
-    /// gateway), else [`DEFAULT_API_GATEWAY`].
+    /// gateway), else [`DEFAULT_API_GATEWAY`]. The variable is honoured only for a loopback
+    /// address, so that no environment can send scoped tokens to another host.
     pub fn new(timeout: Duration) -> Result<Self, Error> {
         match std::env::var("JIRA_CONNECT_API_GATEWAY") {
-            Ok(url) if !url.trim().is_empty() => Self::with_gateway(timeout, &url),
+            Ok(url) if !url.trim().is_empty() => {
+                let gateway = SiteUrl::parse(&url, true)?;
+                if !is_loopback_host(gateway.host()) {
+                    return Err(Error::InvalidInput {
+                        field: "JIRA_CONNECT_API_GATEWAY",
+                        reason: format!(
+                            "{gateway} is not on this machine; the variable only accepts a \
+                             loopback address (localhost, 127.0.0.1, [::1]), for tests. Unset \
+                             it to use {DEFAULT_API_GATEWAY}"
+                        ),
+                    });
+                }
+                Self::with_gateway(timeout, gateway.as_str())
+            }
             _ => Self::with_gateway(timeout, DEFAULT_API_GATEWAY),
         }
     }
@@ -265,7 +283,7 @@ impl JiraClient {
                 .await
             {
                 Ok(resp) if resp.status == StatusCode::OK => {
-                    account.server_version = parse_server_version(&resp.body);
+                    account.server_version = parse_server_version(&resp);
                 }
                 Ok(resp) => tracing::debug!(status = %resp.status, "serverInfo not available"),
                 Err(e) => tracing::debug!(error = %e, "serverInfo not available"),
@@ -293,7 +311,9 @@ impl JiraClient {
             ),
         };
         tracing::debug!(%url, auth = creds.auth.as_str(), "GET");
-        self.receive(request, url, site).await
+        let mut response = self.receive(request, url, site).await?;
+        response.redact = Redact::credentials(creds);
+        Ok(response)
     }
 
     /// Sends a request and reads its answer, up to [`MAX_BODY`] bytes.
@@ -331,17 +351,54 @@ impl JiraClient {
             status,
             headers,
             body,
+            redact: Redact::default(),
         })
     }
 }
 
 fn builder(timeout: Duration) -> reqwest::ClientBuilder {
-    // Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as curl reads them.
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .timeout(timeout)
         .user_agent(concat!("jira-connect/", env!("CARGO_PKG_VERSION")))
+        // reqwest's own reading of the environment would also proxy plain http and
+        // loopback targets; `https_proxy` below is the only proxy.
+        .no_proxy();
+    match https_proxy(|name| std::env::var(name).ok()) {
+        Some(proxy) => builder.proxy(proxy),
+        None => builder,
+    }
+}
+
+/// Hosts never sent through a proxy: a proxy's loopback is not this machine's.
+const NEVER_PROXIED: &str = "localhost, 127.0.0.0/8, ::1";
+
+/// The proxy for `https://` requests, from `HTTPS_PROXY` (or `ALL_PROXY`) and `NO_PROXY`
+/// as curl reads them. It carries TLS tunnels (`CONNECT`) only, so the proxy never sees a
+/// credential. Plain `http://` requests and loopback hosts always go direct: through a
+/// proxy their `Authorization` header would travel in cleartext to the proxy host, which
+/// is why `HTTP_PROXY` is not read at all.
+fn https_proxy(env: impl Fn(&str) -> Option<String>) -> Option<reqwest::Proxy> {
+    let first = |names: &[&str]| {
+        names
+            .iter()
+            .filter_map(|name| env(name))
+            .find(|value| !value.trim().is_empty())
+    };
+    let url = first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])?;
+    let proxy = match reqwest::Proxy::https(url.trim()) {
+        Ok(proxy) => proxy,
+        Err(e) => {
+            tracing::warn!(error = %e, "HTTPS_PROXY is not a proxy URL; connecting directly");
+            return None;
+        }
+    };
+    let no_proxy = match first(&["NO_PROXY", "no_proxy"]) {
+        Some(list) => format!("{list}, {NEVER_PROXIED}"),
+        None => NEVER_PROXIED.to_string(),
+    };
+    Some(proxy.no_proxy(reqwest::NoProxy::from_string(&no_proxy)))
 }
 
 fn setup_error(e: reqwest::Error) -> Error {
@@ -400,6 +457,124 @@ pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The secret the request carried, to be kept out of anything read from the answer.
+    pub redact: Redact,
+}
+
+/// The most characters kept of a display name from the server.
+pub const MAX_NAME_CHARS: usize = 256;
+/// The most characters kept of an email address from the server (RFC 5321's limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// The most characters kept of an account id, key or username from the server.
+pub const MAX_ID_CHARS: usize = 255;
+/// The most characters kept of the server's version.
+pub const MAX_VERSION_CHARS: usize = 64;
+/// The most characters kept of an error detail from the server (a 403's message).
+pub const MAX_DETAIL_CHARS: usize = 200;
+/// The most characters kept of a body quoted in an error.
+pub const MAX_SNIPPET_CHARS: usize = 80;
+/// The most characters kept of an address taken from a redirect or CAPTCHA header.
+pub const MAX_LOCATION_CHARS: usize = 300;
+
+/// What stands in for a redacted secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// The forms in which a request carried its secret: the secret itself (also the Bearer
+/// form), Basic's base64 of `login:secret`, and the secret as JSON escapes it. Text read
+/// from the answer has each of them replaced by [`REDACTED`], so a proxy or WAF that echoes
+/// the credentials ("invalid bearer …") cannot put them on disk or on screen.
+#[derive(Clone, Default)]
+pub struct Redact {
+    forms: Vec<SecretString>,
+}
+
+impl std::fmt::Debug for Redact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redact({} forms)", self.forms.len())
+    }
+}
+
+impl Redact {
+    /// The forms of `creds`' secret as the request sent it.
+    pub fn credentials(creds: &Credentials<'_>) -> Self {
+        let secret = creds.secret.expose_secret();
+        let mut forms = vec![secret.to_string()];
+        if let Ok(json) = serde_json::to_string(secret) {
+            let escaped = &json[1..json.len() - 1];
+            forms.push(escaped.to_string());
+            forms.push(escaped.replace('/', "\\/"));
+        }
+        if matches!(creds.auth, AuthKind::ApiToken | AuthKind::Password) {
+            let login = creds.login.unwrap_or_default();
+            let basic = base64(format!("{login}:{secret}").as_bytes());
+            // Without its padding, so that a re-padded or cut echo is caught too.
+            forms.push(basic.trim_end_matches('=').to_string());
+        }
+        forms.retain(|f| !f.is_empty());
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        forms.dedup();
+        Redact {
+            forms: forms.into_iter().map(SecretString::from).collect(),
+        }
+    }
+
+    /// `text` with every form of the secret replaced.
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for form in &self.forms {
+            let form = form.expose_secret();
+            if out.contains(form) {
+                out = out.replace(form, REDACTED);
+            }
+        }
+        out
+    }
+
+    /// Text from the server made safe to store and print: control characters (ESC and CSI
+    /// included) and bidirectional overrides removed, line breaks and tabs turned into
+    /// spaces, the secret redacted, trimmed, and cut to `max_chars` characters.
+    pub fn server_text(&self, text: &str, max_chars: usize) -> String {
+        let clean: String = text
+            .chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' => Some(' '),
+                c if c.is_control() || is_bidi_control(c) => None,
+                c => Some(c),
+            })
+            .collect();
+        truncate(self.apply(&clean).trim(), max_chars)
+    }
+}
+
+/// Characters that reorder text on screen (bidirectional embeddings, overrides and
+/// isolates, and the invisible direction marks).
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Standard base64 with padding, as HTTP Basic auth encodes `login:secret`.
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(TABLE[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 #[derive(Deserialize)]
@@ -451,8 +626,11 @@ struct JiraErrors {
     message: Option<String>,
 }
 
-fn parse_server_version(body: &[u8]) -> Option<String> {
-    serde_json::from_slice::<ServerInfo>(body).ok()?.version
+fn parse_server_version(resp: &RawResponse) -> Option<String> {
+    let version = serde_json::from_slice::<ServerInfo>(&resp.body)
+        .ok()?
+        .version?;
+    Some(resp.redact.server_text(&version, MAX_VERSION_CHARS)).filter(|v| !v.is_empty())
 }
 
 /// Turns a Jira `/myself` response into the account, or into the error it means.
@@ -466,6 +644,11 @@ pub fn classify(
 
 /// Turns a `/myself` (Jira) or `user/current` (Confluence) response into the account, or
 /// into the error it means.
+///
+/// This is where the server's text enters the program: every field of the account and
+/// every detail in the error is passed through [`Redact::server_text`] with its cap. An
+/// answer without an account id (`accountId` on Cloud; `key` or `name` on Server/DC) is
+/// [`Error::Malformed`], even when it parses.
 pub fn classify_for(
     resp: &RawResponse,
     site: &SiteUrl,
@@ -473,6 +656,7 @@ pub fn classify_for(
     product: Product,
 ) -> Result<Account, Error> {
     let status = resp.status;
+    let redact = &resp.redact;
     let header = |name: &str| {
         resp.headers
             .get(name)
@@ -490,7 +674,7 @@ pub fn classify_for(
 
     if denied.to_ascii_uppercase().contains("CAPTCHA") {
         return Err(Error::Captcha {
-            login_url: login_url(&denied, site),
+            login_url: redact.server_text(&login_url(&denied, site), MAX_LOCATION_CHARS),
         });
     }
     if seraph.to_ascii_uppercase().contains("AUTHENTICATED_FAILED")
@@ -507,7 +691,7 @@ pub fn classify_for(
         401 => return Err(bad_credentials()),
         403 => {
             return Err(Error::Forbidden {
-                detail: jira_error_detail(&resp.body),
+                detail: jira_error_detail(resp),
             });
         }
         404 | 405 | 410 => {
@@ -539,19 +723,24 @@ pub fn classify_for(
     let not_json = || {
         if trimmed.first() == Some(&b'{') {
             Error::Malformed {
-                snippet: snippet(&resp.body),
+                snippet: snippet(resp),
             }
         } else {
             Error::NotJira {
                 url: site.to_string(),
-                detail: format!("a non-JSON answer: {:?}", snippet(&resp.body)),
+                detail: format!("a non-JSON answer: {:?}", snippet(resp)),
             }
         }
     };
+    let cloud = deployment == Deployment::Cloud;
     let (account_id, display_name, email, username) = match product {
         Product::Jira => {
             let me: Myself = serde_json::from_slice(&resp.body).map_err(|_| not_json())?;
-            let account_id = me.account_id.or(me.key).or_else(|| me.name.clone());
+            let account_id = if cloud {
+                non_empty(me.account_id)
+            } else {
+                non_empty(me.key).or_else(|| non_empty(me.name.clone()))
+            };
             (account_id, me.display_name, me.email_address, me.name)
         }
         Product::Confluence => {
@@ -560,28 +749,44 @@ pub fn classify_for(
             if me.kind.as_deref() == Some("anonymous") {
                 return Err(bad_credentials());
             }
-            let account_id = me
-                .account_id
-                .or(me.user_key)
-                .or_else(|| me.username.clone());
-            let display_name = me.display_name.or(me.public_name);
+            let account_id = if cloud {
+                non_empty(me.account_id)
+            } else {
+                non_empty(me.user_key).or_else(|| non_empty(me.username.clone()))
+            };
+            let display_name = non_empty(me.display_name).or(me.public_name);
             (account_id, display_name, me.email, me.username)
         }
     };
+    let text = |value: Option<String>, max: usize| {
+        value
+            .map(|v| redact.server_text(&v, max))
+            .filter(|v| !v.is_empty())
+    };
+    let account_id = text(account_id, MAX_ID_CHARS);
+    let username = text(username, MAX_ID_CHARS);
+    let email = text(email, MAX_EMAIL_CHARS);
     match (account_id, display_name) {
         (Some(account_id), Some(display_name)) => Ok(Account {
+            // A name that is empty once cleaned is shown as the login or the id instead.
+            display_name: text(Some(display_name), MAX_NAME_CHARS)
+                .or_else(|| username.clone())
+                .unwrap_or_else(|| account_id.clone()),
             account_id,
-            display_name,
-            email: email.filter(|e| !e.is_empty()),
+            email,
             username,
             server_version: None,
             cloud_id: None,
             scoped: false,
         }),
         _ => Err(Error::Malformed {
-            snippet: snippet(&resp.body),
+            snippet: snippet(resp),
         }),
     }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
 }
 
 fn redirect_error(resp: &RawResponse, site: &SiteUrl) -> Error {
@@ -594,13 +799,14 @@ fn redirect_error(resp: &RawResponse, site: &SiteUrl) -> Error {
             status: resp.status.as_u16(),
         };
     };
+    let shown = |text: String| resp.redact.server_text(&text, MAX_LOCATION_CHARS);
     let target = url::Url::parse(&resp.url)
         .and_then(|base| base.join(location))
         .map(|u| u.to_string())
         .unwrap_or_else(|_| location.to_string());
     if looks_like_login(&target) {
         return Error::LoginPage {
-            location: Some(strip_query(&target)),
+            location: Some(shown(strip_query(&target))),
         };
     }
     // A redirect of the API path itself means the site moved: suggest the new base.
@@ -613,12 +819,12 @@ fn redirect_error(resp: &RawResponse, site: &SiteUrl) -> Error {
         .unwrap_or(suggested);
     if suggested == site.as_str() {
         return Error::LoginPage {
-            location: Some(strip_query(&target)),
+            location: Some(shown(strip_query(&target))),
         };
     }
     Error::Moved {
-        location: strip_query(&target),
-        suggested,
+        location: shown(strip_query(&target)),
+        suggested: shown(suggested),
     }
 }
 
@@ -661,8 +867,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(secs.max(0) as u64))
 }
 
-fn jira_error_detail(body: &[u8]) -> String {
-    let Ok(errors) = serde_json::from_slice::<JiraErrors>(body) else {
+fn jira_error_detail(resp: &RawResponse) -> String {
+    let Ok(errors) = serde_json::from_slice::<JiraErrors>(&resp.body) else {
         return String::new();
     };
     let text = errors
@@ -671,10 +877,11 @@ fn jira_error_detail(body: &[u8]) -> String {
         .chain(errors.message)
         .collect::<Vec<_>>()
         .join("; ");
+    let text = resp.redact.server_text(&text, MAX_DETAIL_CHARS);
     if text.is_empty() {
         String::new()
     } else {
-        format!(": {}", truncate(&text, 200))
+        format!(": {text}")
     }
 }
 
@@ -692,10 +899,11 @@ fn trim_ascii_start(body: &[u8]) -> &[u8] {
     &body[start..]
 }
 
-/// The first bytes of a body, as text, for error messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
-    truncate(text.trim(), 80)
+/// The start of a body, as text, for error messages. The whole body is cleaned and
+/// redacted before it is cut, so a secret that straddles the cut cannot leave half of itself.
+fn snippet(resp: &RawResponse) -> String {
+    resp.redact
+        .server_text(&String::from_utf8_lossy(&resp.body), MAX_SNIPPET_CHARS)
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -825,6 +1033,7 @@ mod tests {
             status: StatusCode::from_u16(status).unwrap(),
             headers: map,
             body: body.as_bytes().to_vec(),
+            redact: Redact::default(),
         }
     }
 
@@ -1055,6 +1264,175 @@ mod tests {
         assert!(classify_for(&jira, &site(), Deployment::DataCenter, Product::Confluence).is_err());
     }
 
+    /// A response to a request that carried `secret`, Basic with `mia@example.com` or Bearer.
+    fn answered(auth: AuthKind, secret: &str, r: RawResponse) -> RawResponse {
+        let secret = SecretString::from(secret);
+        RawResponse {
+            redact: Redact::credentials(&Credentials {
+                auth,
+                login: Some("mia@example.com"),
+                secret: &secret,
+            }),
+            ..r
+        }
+    }
+
+    #[test]
+    fn the_secret_is_redacted_from_whatever_the_server_echoes() {
+        let token = "ATATT3xFfGF0/echo-me+Zq9";
+        let basic = base64(format!("mia@example.com:{token}").as_bytes());
+        let json_escaped = token.replace('/', "\\/");
+        let cases = [
+            resp(
+                403,
+                &[],
+                &format!(
+                    r#"{{"errorMessages":["invalid bearer {token}"],"message":"Basic {basic}"}}"#
+                ),
+            ),
+            resp(200, &[], &format!("token {token} refused")),
+            resp(200, &[], &format!(r#"{{"x":"{json_escaped}"}}"#)),
+            // Hidden behind an escape sequence, and past where the snippet is cut.
+            resp(
+                200,
+                &[],
+                &format!("{}{}\u{1b}{}", " ".repeat(70), &token[..6], &token[6..]),
+            ),
+            resp(
+                302,
+                &[("location", &format!("https://proxy.example/{token}/login"))],
+                "",
+            ),
+            resp(
+                403,
+                &[(
+                    "x-authentication-denied-reason",
+                    &format!("CAPTCHA_CHALLENGE; login-url=https://jira.example/{basic}"),
+                )],
+                "",
+            ),
+        ];
+        for r in cases {
+            let err = classify_dc(&answered(AuthKind::ApiToken, token, r)).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains(token), "{text}");
+            assert!(!text.contains(&token[..12]), "{text}");
+            assert!(!text.contains(&basic[..basic.len() - 4]), "{text}");
+            assert!(text.contains(REDACTED), "{text}");
+        }
+        // A personal access token, sent as Bearer.
+        let r = resp(
+            403,
+            &[],
+            &format!(r#"{{"message":"invalid bearer {token}"}}"#),
+        );
+        let text = classify_dc(&answered(AuthKind::Pat, token, r))
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("invalid bearer [redacted]"), "{text}");
+        // And from the account.
+        let r = resp(
+            200,
+            &[],
+            &format!(
+                r#"{{"key":"k-{token}","name":"mia","displayName":"Mia {token}","emailAddress":"{basic}@x"}}"#
+            ),
+        );
+        let a = classify_dc(&answered(AuthKind::ApiToken, token, r)).unwrap();
+        let text = format!("{a:?}");
+        assert!(
+            !text.contains(token) && !text.contains(&basic[..20]),
+            "{text}"
+        );
+        assert_eq!(a.display_name, "Mia [redacted]");
+    }
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_stripped() {
+        let r = resp(
+            200,
+            &[],
+            "{\"key\":\"JIRAUSER1\",\"name\":\"mia\",\"displayName\":\"Mia \\u001b]8;;https://evil\\u0007\\u009b2JKrystof\\u202e\",\"emailAddress\":\"mia@example.com\\r\\n\"}",
+        );
+        let a = classify_dc(&r).unwrap();
+        assert_eq!(a.display_name, "Mia ]8;;https://evil2JKrystof");
+        assert_eq!(a.email.as_deref(), Some("mia@example.com"));
+        let r = resp(
+            403,
+            &[],
+            "{\"errorMessages\":[\"no\\u001b[2J access\\nhere\"]}",
+        );
+        let text = classify_dc(&r).unwrap_err().to_string();
+        assert!(text.contains(": no[2J access here."), "{text}");
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+    }
+
+    #[test]
+    fn each_field_from_the_server_is_capped() {
+        let long = "x".repeat(100_000);
+        let r = resp(
+            200,
+            &[],
+            &format!(
+                r#"{{"key":"{long}","name":"{long}","displayName":"{long}","emailAddress":"{long}"}}"#
+            ),
+        );
+        let a = classify_dc(&r).unwrap();
+        assert_eq!(a.display_name.chars().count(), MAX_NAME_CHARS + 1);
+        assert_eq!(a.account_id.chars().count(), MAX_ID_CHARS + 1);
+        assert_eq!(a.email.unwrap().chars().count(), MAX_EMAIL_CHARS + 1);
+        let r = resp(403, &[], &format!(r#"{{"errorMessages":["{long}"]}}"#));
+        let text = classify_dc(&r).unwrap_err().to_string();
+        assert!(text.len() < MAX_DETAIL_CHARS + 300, "{}", text.len());
+        let version = resp(200, &[], &format!(r#"{{"version":"{long}"}}"#));
+        let v = parse_server_version(&version).unwrap();
+        assert_eq!(v.chars().count(), MAX_VERSION_CHARS + 1);
+    }
+
+    #[test]
+    fn an_empty_account_is_malformed() {
+        let json = [("content-type", "application/json")];
+        let cloud = |body: &str| {
+            classify_for(
+                &resp(200, &json, body),
+                &site(),
+                Deployment::Cloud,
+                Product::Jira,
+            )
+        };
+        for body in [
+            r#"{"accountId":"","displayName":""}"#,
+            r#"{"accountId":"  ","displayName":"Mia"}"#,
+            r#"{"displayName":"Mia","key":"JIRAUSER1"}"#,
+            r#"{"accountId":"","displayName":"Mia"}"#,
+        ] {
+            let err = cloud(body).unwrap_err();
+            assert!(matches!(err, Error::Malformed { .. }), "{body}: {err:?}");
+        }
+        for body in [
+            r#"{"key":"","name":"","displayName":"Mia"}"#,
+            r#"{"accountId":"5b10a","displayName":"Mia"}"#,
+        ] {
+            let err = classify_dc(&resp(200, &json, body)).unwrap_err();
+            assert!(matches!(err, Error::Malformed { .. }), "{body}: {err:?}");
+        }
+        let confluence = resp(
+            200,
+            &json,
+            r#"{"type":"known","accountId":"","displayName":"M"}"#,
+        );
+        let err = classify_for(&confluence, &site(), Deployment::Cloud, Product::Confluence);
+        assert!(matches!(err, Err(Error::Malformed { .. })), "{err:?}");
+        // An empty name with a real id is a login; the id stands in for the name.
+        let a = cloud(r#"{"accountId":"5b10a","displayName":""}"#).unwrap();
+        assert_eq!(a.display_name, "5b10a");
+        let a = classify_dc(&resp(200, &json, r#"{"name":"mia","displayName":""}"#)).unwrap();
+        assert_eq!(
+            (a.account_id.as_str(), a.display_name.as_str()),
+            ("mia", "mia")
+        );
+    }
+
     #[test]
     fn only_uuid_like_cloud_ids_reach_a_url() {
         assert!(is_cloud_id("5a1c2e3f-0b4d-4e6f-8a9b-0c1d2e3f4a5b"));
@@ -1086,6 +1464,7 @@ mod tests {
                 status: StatusCode::from_u16(status).unwrap(),
                 headers: map,
                 body,
+                redact: Redact::default(),
             };
             let _ = classify_dc(&r);
         }

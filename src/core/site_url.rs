@@ -194,10 +194,13 @@ pub fn is_cloud_host(host: &str) -> bool {
     host.ends_with(".atlassian.net") || host.ends_with(".jira.com")
 }
 
-/// True for `localhost` and loopback IP addresses.
+/// True for exactly `localhost` and for literal loopback IP addresses (127.0.0.0/8, `::1`).
+///
+/// Names under `.localhost` are not trusted: the system resolver may ask a DNS server
+/// about them, and its answer could send a plain-http token anywhere.
 pub fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if bare.eq_ignore_ascii_case("localhost") || bare.to_ascii_lowercase().ends_with(".localhost") {
+    if bare.eq_ignore_ascii_case("localhost") {
         return true;
     }
     bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -333,6 +336,33 @@ mod tests {
                 .is_insecure()
         );
         assert!(SiteUrl::parse("http://127.0.0.2:9", false).is_ok());
+    }
+
+    #[test]
+    fn only_localhost_and_loopback_ips_count_as_loopback() {
+        for host in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.3.2.1",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        // Resolved by the system resolver, which may ask DNS: not trusted with plain http.
+        for host in [
+            "jira.localhost",
+            "localhost.evil.example",
+            "localhost.",
+            "127.0.0.1.nip.io",
+            "[::ffff:7f00:1]",
+            "0.0.0.0",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+        let err = SiteUrl::parse("http://jira.localhost:8080", false).unwrap_err();
+        assert!(matches!(err, Error::InsecureHttp { .. }), "{err}");
     }
 
     #[test]

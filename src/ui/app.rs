@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use jiff::civil::Date;
@@ -15,7 +16,7 @@ use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::import::{Found, Sources, TokenSource};
 use crate::core::service::{Connections, Draft};
 use crate::core::site_url::SiteUrl;
-use crate::ui::backend::{Backend, Event, Opener};
+use crate::ui::backend::{Backend, ClipboardReader, Event, Opener};
 use crate::ui::caret::CaretBlink;
 use crate::ui::first_frame::FirstFrame;
 use crate::ui::netrc::NetrcDialog;
@@ -107,6 +108,9 @@ struct Notice {
     link: Option<String>,
 }
 
+/// How long a copied token stays on the clipboard.
+pub const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
+
 pub struct App {
     backend: Backend,
     events: Receiver<Event>,
@@ -116,6 +120,9 @@ pub struct App {
     selected: Option<ConnectionId>,
     dialog: Option<Dialog>,
     notice: Option<Notice>,
+    /// How many times a token was copied; a clear is for the latest copy only.
+    copies: u64,
+    clipboard_clear_after: Duration,
     check_on_launch: bool,
     launch_checks_done: bool,
     today: Date,
@@ -148,6 +155,8 @@ impl App {
             selected: None,
             dialog: None,
             notice: None,
+            copies: 0,
+            clipboard_clear_after: CLIPBOARD_CLEAR_AFTER,
             check_on_launch: true,
             launch_checks_done: false,
             today: today(),
@@ -163,6 +172,14 @@ impl App {
     /// Looks for jira-cli's connection in `sources` instead of jira-cli's own places.
     pub fn with_import_sources(mut self, sources: Sources) -> Self {
         self.import_sources = Some(sources);
+        self
+    }
+
+    /// Reads the clipboard with `reader` instead of the OS clipboard, and clears a copied
+    /// token after `clear_after` instead of [`CLIPBOARD_CLEAR_AFTER`].
+    pub fn with_clipboard(mut self, reader: ClipboardReader, clear_after: Duration) -> Self {
+        self.backend.set_clipboard_reader(reader);
+        self.clipboard_clear_after = clear_after;
         self
     }
 
@@ -411,9 +428,16 @@ impl App {
             Event::Token { name, result } => match result {
                 Ok(secret) => {
                     ctx.copy_text(secret.expose_secret().to_string());
+                    self.copies += 1;
+                    let after = self.clipboard_clear_after;
+                    self.backend
+                        .clear_clipboard_later(self.copies, secret, after);
                     self.notify(
                         ctx,
-                        format!("Copied the token of {name} to the clipboard"),
+                        format!(
+                            "Copied the token of {name}; the clipboard is cleared in {} s",
+                            after.as_secs()
+                        ),
                         false,
                     );
                 }
@@ -492,6 +516,12 @@ impl App {
                     }
                 }
             },
+            Event::ClipboardRead { copy, holds_token } => {
+                // A token copied again meanwhile has its own wait.
+                if holds_token && copy == self.copies {
+                    ctx.copy_text(String::new());
+                }
+            }
             Event::NetrcCleaned(result) => match result {
                 Ok(()) => {
                     if let Some(Dialog::Netrc(d)) = &self.dialog {

@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
 
 use jiff::civil::Date;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
@@ -60,6 +61,12 @@ pub enum Event {
     /// No browser could be started for a link.
     BrowserFailed {
         url: String,
+    },
+    /// The clipboard was read to see whether it still holds the token of the `copy`th
+    /// Copy token.
+    ClipboardRead {
+        copy: u64,
+        holds_token: bool,
     },
 }
 
@@ -129,6 +136,22 @@ pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> 
     Err(why)
 }
 
+/// Reads the clipboard's text: `Ok(None)` when it holds none (empty, or an image). Tests
+/// replace it with their own clipboard.
+pub type ClipboardReader = Arc<dyn Fn() -> Result<Option<SecretString>, String> + Send + Sync>;
+
+/// The OS clipboard, read through arboard (the library eframe's own clipboard uses).
+pub fn system_clipboard() -> ClipboardReader {
+    Arc::new(|| {
+        let mut clipboard = arboard::Clipboard::new().map_err(|e| e.to_string())?;
+        match clipboard.get_text() {
+            Ok(text) => Ok(Some(SecretString::from(text))),
+            Err(arboard::Error::ContentNotAvailable) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+}
+
 /// Stops a validation that has not finished yet. Storing is never interrupted.
 #[derive(Debug)]
 pub struct Cancel(Option<oneshot::Sender<()>>);
@@ -173,6 +196,7 @@ pub struct Backend {
     tx: Sender<Event>,
     ctx: egui::Context,
     opener: Opener,
+    clipboard: ClipboardReader,
 }
 
 impl Backend {
@@ -189,8 +213,14 @@ impl Backend {
             tx,
             ctx,
             opener,
+            clipboard: system_clipboard(),
         };
         (backend, rx)
+    }
+
+    /// Reads the clipboard with `reader` instead of the OS clipboard.
+    pub fn set_clipboard_reader(&mut self, reader: ClipboardReader) {
+        self.clipboard = reader;
     }
 
     fn sender(&self) -> impl Fn(Event) + Send + 'static {
@@ -331,6 +361,29 @@ impl Backend {
         self.runtime.spawn(async move {
             let result = svc.token(&name).await;
             send(Event::Token { name, result });
+        });
+    }
+
+    /// After `after`, finds out whether the clipboard still holds `token`, put there by the
+    /// `copy`th Copy token; the answer wakes the window, which clears the clipboard. The
+    /// wait runs here rather than on egui's clock, which stands still while the window is
+    /// hidden, as it usually is when the token is being pasted elsewhere. A clipboard that
+    /// cannot be read counts as holding the token: the user was told it would be cleared.
+    pub fn clear_clipboard_later(&self, copy: u64, token: SecretString, after: Duration) {
+        let reader = self.clipboard.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            tokio::time::sleep(after).await;
+            let read = tokio::task::spawn_blocking(move || match reader() {
+                Ok(Some(text)) => text.expose_secret() == token.expose_secret(),
+                Ok(None) => false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the clipboard; clearing it anyway");
+                    true
+                }
+            });
+            let holds_token = read.await.unwrap_or(true);
+            send(Event::ClipboardRead { copy, holds_token });
         });
     }
 
