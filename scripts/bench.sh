@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds jira-connect in release mode, runs every benchmark on this machine and writes
-# BENCHMARKS.md: the criterion benches (config load/save at 10,000 connections, check-all
+# BENCHMARKS.md: the criterion benches (config load/save at 1,000 connections, check-all
 # scaling), then the process-level comparisons (check latency against curl, secret-tool +
 # curl and Python's jira package; the real window against a bare eframe window under Xvfb).
 #

@@ -481,7 +481,7 @@ async fn check_many_saves_every_result_in_a_whole_file() {
     assert!(reports.iter().all(|r| r.status == Status::Valid));
     // A fresh reader sees every result on disk, not only in the reports.
     let store = jira_connect::core::config::ConfigStore::new(dir.path());
-    let saved = store.load().unwrap().connections;
+    let saved = store.load().unwrap().connections.clone();
     assert_eq!(saved.len(), 60);
     for (report, saved) in reports.iter().zip(&saved) {
         assert_eq!(report.connection, *saved);

@@ -6,9 +6,11 @@
 //!   directory. A crash leaves the old file or the new one, never a mix.
 //! - A file that does not parse is never overwritten: a copy is kept aside and the error
 //!   names both paths.
-//! - A store remembers the bytes it last read or wrote and what they parsed to. Reading
-//!   the file again costs a read and a comparison, not a parse, as long as nobody changed
-//!   it: with thousands of connections the parse is what takes the time.
+//! - A store remembers the bytes it last read or wrote and what they parsed to, shared
+//!   behind an [`Arc`]. Reading the file again costs a read and a comparison, not a parse
+//!   or a copy, as long as nobody changed it. The file is parsed whole by the `toml` crate:
+//!   1,000 connections load in a few milliseconds (see BENCHMARKS.md), and a store that
+//!   ever needs more should change its format, not split TOML by hand.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -101,7 +103,7 @@ pub struct ConfigStore {
 /// The file's bytes as this store last read or wrote them, and what they parse to.
 struct Snapshot {
     bytes: Vec<u8>,
-    config: ConfigFile,
+    config: Arc<ConfigFile>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -150,20 +152,16 @@ impl ConfigStore {
         self.dir.join(format!("{FILE_NAME}.lock"))
     }
 
-    /// Reads the file; a missing file is an empty config.
-    pub fn load(&self) -> Result<ConfigFile, Error> {
-        self.read(Keep::Copy)
-    }
-
-    /// Reads the file, parsing it only when its bytes differ from those this store last
-    /// read or wrote. With [`Keep::Copy`] the result is also remembered; [`Keep::Move`]
-    /// hands over the remembered config itself, for a caller that is about to change it.
-    fn read(&self, keep: Keep) -> Result<ConfigFile, Error> {
+    /// Reads the file; a missing file is an empty config. While the file is unchanged,
+    /// every caller shares the one parsed copy.
+    pub fn load(&self) -> Result<Arc<ConfigFile>, Error> {
         self.tighten_permissions();
         let path = self.path();
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Arc::new(ConfigFile::default()));
+            }
             Err(source) => {
                 return Err(Error::ConfigIo {
                     action: "read",
@@ -172,34 +170,33 @@ impl ConfigStore {
                 });
             }
         };
-        {
-            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-            if last.as_ref().is_some_and(|s| s.bytes == bytes) {
-                return Ok(match keep {
-                    Keep::Copy => last.as_ref().map(|s| s.config.clone()),
-                    Keep::Move => last.take().map(|s| s.config),
-                }
-                .unwrap_or_default());
-            }
+        if let Some(config) = self.remembered(&bytes) {
+            return Ok(config);
         }
         let text = String::from_utf8(bytes).map_err(|e| Error::ConfigIo {
             action: "read",
             path: path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
-        let config = self.parse(&path, &text)?;
-        if keep == Keep::Copy {
-            self.remember(text.into_bytes(), copy_of(&config));
-        }
+        let config = Arc::new(self.parse(&path, &text)?);
+        self.remember(text.into_bytes(), config.clone());
         Ok(config)
     }
 
-    fn remember(&self, bytes: Vec<u8>, config: ConfigFile) {
+    /// The config last read or written, if the file still holds the same bytes.
+    fn remembered(&self, bytes: &[u8]) -> Option<Arc<ConfigFile>> {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        last.as_ref()
+            .filter(|s| s.bytes == bytes)
+            .map(|s| s.config.clone())
+    }
+
+    fn remember(&self, bytes: Vec<u8>, config: Arc<ConfigFile>) {
         *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Snapshot { bytes, config });
     }
 
     fn parse(&self, path: &Path, text: &str) -> Result<ConfigFile, Error> {
-        let parsed = parse_toml(text).map_err(|e| e.to_string());
+        let parsed = toml::from_str::<ConfigFile>(text).map_err(|e| e.to_string());
         let parsed = parsed.and_then(|cfg| {
             if cfg.version > CURRENT_VERSION {
                 Err(format!(
@@ -246,10 +243,14 @@ impl ConfigStore {
     ) -> Result<T, Error> {
         self.ensure_dir()?;
         let _lock = self.lock()?;
-        let mut config = self.read(Keep::Move)?;
+        let current = self.load()?;
+        // Release the remembered copy first, so that the config is usually taken over
+        // rather than copied; a reader still holding it keeps its own.
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let mut config = Arc::unwrap_or_clone(current);
         let result = change(&mut config)?;
         let bytes = self.write_atomically(&config)?;
-        self.remember(bytes, config);
+        self.remember(bytes, Arc::new(config));
         Ok(result)
     }
 
@@ -337,13 +338,6 @@ impl ConfigStore {
     }
 }
 
-/// What [`ConfigStore::read`] does with what it read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Keep {
-    Copy,
-    Move,
-}
-
 /// Replaces `path` with `contents` atomically, readable by its owner only: a temp file in
 /// the same directory, fsync, rename, fsync of the directory. A crash leaves the old file
 /// or the new one, never a mix.
@@ -386,119 +380,6 @@ pub fn replace_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
 
 const HEADER: &str =
     "# jira-connect connections. Secrets are not stored here: they live in the OS keyring.\n";
-
-/// From this many connections on, a file is parsed in pieces on several threads.
-const SPLIT_PARSE_MIN: usize = 1000;
-
-/// Parses the config file. Large files in the shape jira-connect writes are split at their
-/// `[[connection]]` headers and the pieces parsed in parallel: the `toml` crate's parse is
-/// nearly all of a cold load, and the pieces do not depend on each other.
-fn parse_toml(text: &str) -> Result<ConfigFile, toml::de::Error> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    match parse_split(text, threads.min(8), SPLIT_PARSE_MIN) {
-        Some(config) => Ok(config),
-        None => toml::from_str(text),
-    }
-}
-
-/// A copy of `config`. The connections of a large file are copied on every core: with
-/// thousands of them, the copy kept for the next save is a noticeable part of a load.
-fn copy_of(config: &ConfigFile) -> ConfigFile {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || config.connections.len() < SPLIT_PARSE_MIN {
-        return config.clone();
-    }
-    let per_thread = config.connections.len().div_ceil(threads.min(8));
-    let connections = std::thread::scope(|scope| {
-        let copying: Vec<_> = config
-            .connections
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(|| chunk.to_vec()))
-            .collect();
-        let mut all = Vec::with_capacity(config.connections.len());
-        for handle in copying {
-            match handle.join() {
-                Ok(chunk) => all.extend(chunk),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    });
-    ConfigFile {
-        version: config.version,
-        check_on_launch: config.check_on_launch,
-        connections,
-        pending: config.pending.clone(),
-    }
-}
-
-/// The connections and pending operations of one piece of the file. Anything else in a
-/// piece (say, a table header indented by a hand edit) sends the file to the whole parse.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Piece {
-    #[serde(default, rename = "connection")]
-    connections: Vec<Connection>,
-    #[serde(default)]
-    pending: Vec<PendingOp>,
-}
-
-/// Parses `text` in `pieces` parts, or returns `None` to have it parsed whole.
-///
-/// The split is taken only when it cannot change the result: the file has no multi-line
-/// strings (so every line reading `[[connection]]` is a header, not text), and its only
-/// table headers are the ones jira-connect writes. Any piece that fails to parse sends the
-/// whole file through the one-piece parse, so an error message names the real line.
-fn parse_split(text: &str, pieces: usize, min_connections: usize) -> Option<ConfigFile> {
-    let bytes = text.as_bytes();
-    if pieces < 2
-        || memchr::memmem::find(bytes, b"\"\"\"").is_some()
-        || memchr::memmem::find(bytes, b"'''").is_some()
-    {
-        return None;
-    }
-    // Only lines that start with `[` matter, so jump from one to the next.
-    let line_starts = std::iter::once(0)
-        .filter(|_| text.starts_with('['))
-        .chain(memchr::memmem::find_iter(bytes, b"\n[").map(|i| i + 1));
-    let mut starts = Vec::new();
-    for offset in line_starts {
-        let line = &text[offset..];
-        let bare = line[..line.find('\n').unwrap_or(line.len())].trim_end_matches('\r');
-        match bare {
-            "[[connection]]" => starts.push(offset),
-            "[connection.last_check]" | "[[pending]]" => {}
-            other if other.starts_with("[pending.") => {}
-            _ => return None,
-        }
-    }
-    if starts.len() < min_connections.max(pieces) {
-        return None;
-    }
-    let per_piece = starts.len().div_ceil(pieces);
-    let mut bounds: Vec<usize> = starts.chunks(per_piece).map(|c| c[0]).collect();
-    bounds.push(text.len());
-    let head = &text[..starts[0]];
-    std::thread::scope(|scope| {
-        let parsing: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let piece = &text[w[0]..w[1]];
-                scope.spawn(move || toml::from_str::<Piece>(piece))
-            })
-            .collect();
-        let mut config: ConfigFile = toml::from_str(head).ok()?;
-        if !config.connections.is_empty() || !config.pending.is_empty() {
-            return None;
-        }
-        for handle in parsing {
-            let piece = handle.join().ok()?.ok()?;
-            config.connections.extend(piece.connections);
-            config.pending.extend(piece.pending);
-        }
-        Some(config)
-    })
-}
 
 /// The parser's own report, kept on its lines (its caret excerpt points at the column)
 /// and indented under the sentence that introduces it.
@@ -638,8 +519,8 @@ mod tests {
             .load()
             .unwrap()
             .connections
-            .into_iter()
-            .map(|c| c.name)
+            .iter()
+            .map(|c| c.name.clone())
             .collect();
         assert_eq!(names, ["a", "b", "c"]);
         // An edit by hand, of the same length, is seen too.
@@ -816,48 +697,49 @@ mod tests {
     }
 
     #[test]
-    fn the_split_parse_gives_what_the_whole_parse_gives() {
-        for n in [2, 3, 7, 50] {
-            let cfg = many(n);
-            let text = toml::to_string_pretty(&cfg).unwrap();
-            for pieces in [2, 3, 8].into_iter().filter(|&p| p <= n) {
-                let split = parse_split(&text, pieces, 2).expect("the split is taken");
-                assert_eq!(split, cfg, "{n} connections in {pieces} pieces");
-                assert_eq!(split, toml::from_str::<ConfigFile>(&text).unwrap());
-                let crlf = text.replace('\n', "\r\n");
-                assert_eq!(parse_split(&crlf, pieces, 2).as_ref(), Some(&cfg), "CRLF");
-            }
-        }
+    fn awkward_but_legal_content_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        let cfg = many(50);
+        store
+            .update(|c| {
+                *c = cfg.clone();
+                Ok(())
+            })
+            .unwrap();
+        let fresh = ConfigStore::new(dir.path());
+        assert_eq!(*fresh.load().unwrap(), cfg);
+        // CRLF line ends, as an editor on Windows writes them.
+        let text = fs::read_to_string(store.path()).unwrap();
+        fs::write(store.path(), text.replace('\n', "\r\n")).unwrap();
+        assert_eq!(*ConfigStore::new(dir.path()).load().unwrap(), cfg);
     }
 
     #[test]
-    fn the_copy_kept_for_the_next_save_is_the_config() {
-        for n in [3, SPLIT_PARSE_MIN, SPLIT_PARSE_MIN + 7] {
-            let cfg = many(n);
-            assert_eq!(copy_of(&cfg), cfg, "{n} connections");
-        }
-    }
-
-    #[test]
-    fn the_split_parse_steps_aside_for_files_it_cannot_split_safely() {
-        let text = toml::to_string_pretty(&many(10)).unwrap();
-        assert!(parse_split(&text, 1, 2).is_none(), "one thread");
-        assert!(parse_split(&text, 2, 100).is_none(), "too small to pay off");
-        // A multi-line string could hold a line that looks like a header.
-        let multi =
-            format!("{text}\n[[connection]]\nid = \"x\"\nname = \"\"\"\n[[connection]]\n\"\"\"\n");
-        assert!(parse_split(&multi, 2, 2).is_none());
-        // Tables jira-connect does not write, e.g. from a hand edit.
-        let other = format!("{text}\n[extra]\nkey = 1\n");
-        assert!(parse_split(&other, 2, 2).is_none());
-        // A header indented by a hand edit is not seen by the split, but the piece it
-        // lands in refuses it and the whole parse decides.
-        let indented = format!("{text}\n  [version]\nx = 1\n");
-        assert!(parse_split(&indented, 2, 2).is_none());
-        assert!(parse_toml(&indented).is_err());
-        // A broken piece: the whole parse reports it.
-        let broken = text.replacen("name = \"c3\"", "name = ", 1);
-        assert!(parse_split(&broken, 2, 2).is_none());
-        assert!(parse_toml(&broken).is_err());
+    fn an_unchanged_file_is_shared_not_parsed_or_copied_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        store
+            .update(|c| {
+                c.connections.push(sample("a"));
+                Ok(())
+            })
+            .unwrap();
+        let first = store.load().unwrap();
+        let second = store.load().unwrap();
+        assert!(Arc::ptr_eq(&first, &second), "one parsed copy, shared");
+        // A change by anyone is seen: the bytes differ, so the file is parsed again.
+        let other = ConfigStore::new(dir.path());
+        other
+            .update(|c| {
+                c.connections.push(sample("b"));
+                Ok(())
+            })
+            .unwrap();
+        let third = store.load().unwrap();
+        assert!(!Arc::ptr_eq(&first, &third));
+        assert_eq!(third.connections.len(), 2);
+        // A reader holding the old copy keeps it whole.
+        assert_eq!(first.connections.len(), 1);
     }
 }

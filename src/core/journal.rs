@@ -246,7 +246,7 @@ impl Journal {
     /// Finishes or rolls back every operation a crash left behind. Returns how many there
     /// were. Touches the keyring only when there is something to recover.
     pub fn recover(&self) -> Result<usize, Error> {
-        let pending = self.config.load()?.pending;
+        let pending = self.config.load()?.pending.clone();
         for op in &pending {
             match op.clone() {
                 PendingOp::Add { connection } => {

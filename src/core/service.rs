@@ -224,14 +224,14 @@ impl Connections {
         &self.config
     }
 
-    /// The whole config file. Touches no keyring.
-    pub fn load(&self) -> Result<ConfigFile, Error> {
+    /// The whole config file, shared while it is unchanged. Touches no keyring.
+    pub fn load(&self) -> Result<Arc<ConfigFile>, Error> {
         self.config.load()
     }
 
     /// Every saved connection, in the order they were added. Touches no keyring.
     pub fn list(&self) -> Result<Vec<Connection>, Error> {
-        Ok(self.config.load()?.connections)
+        Ok(self.config.load()?.connections.clone())
     }
 
     /// The saved connection with this name.

@@ -315,9 +315,9 @@ impl App {
                 self.check_on_launch = config.check_on_launch;
                 self.rows = config
                     .connections
-                    .into_iter()
+                    .iter()
                     .map(|connection| Row {
-                        connection,
+                        connection: connection.clone(),
                         checking: false,
                     })
                     .collect();

@@ -23,7 +23,7 @@ use crate::core::site_url::SiteUrl;
 /// A result coming back from the backend.
 #[derive(Debug)]
 pub enum Event {
-    Loaded(Result<ConfigFile, Error>),
+    Loaded(Result<Arc<ConfigFile>, Error>),
     Checked(Box<CheckReport>),
     /// A New Connection or Replace token dialog's validation finished.
     Tested {
