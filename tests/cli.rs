@@ -55,10 +55,9 @@ fn add_cloud(config: &Path, url: &str, name: &str, token: &str) -> Output {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn add_list_check_replace_token_remove() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path();
@@ -207,10 +206,9 @@ async fn add_list_check_replace_token_remove() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn wrong_token_on_add_exits_1_and_saves_nothing() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
     let out = add_cloud(dir.path(), &jira.uri(), "acme", "wrong");
@@ -225,10 +223,9 @@ async fn wrong_token_on_add_exits_1_and_saves_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn data_center_pat_with_inferred_deployment() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = jira_bearer(PAT).await;
     let dir = tempfile::tempdir().unwrap();
     let out = run(
@@ -252,10 +249,9 @@ async fn data_center_pat_with_inferred_deployment() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn check_reports_failures_with_exit_1_and_next_steps() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path();
@@ -292,10 +288,9 @@ async fn check_reports_failures_with_exit_1_and_next_steps() {
 /// at the origin's root, the connection is saved at the root, and `--json` prints exactly
 /// one JSON document while the notice goes to stderr.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn add_takes_a_cloud_page_url_on_a_custom_domain() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let site = custom_domain_cloud().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path();
@@ -342,10 +337,9 @@ async fn add_takes_a_cloud_page_url_on_a_custom_domain() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn concurrent_adds_from_several_processes_lose_nothing() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
     let bin_path = assert_cmd::cargo::cargo_bin("jira-connect");
@@ -782,10 +776,9 @@ async fn control_characters_in_a_secret_never_reach_the_wire() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn exec_hands_the_connection_to_a_command_and_passes_its_exit_code_back() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dc = jira_bearer(PAT).await;
     let dir = tempfile::tempdir().unwrap();
@@ -870,10 +863,9 @@ fn import_cmd(cfg: &Path, config: &Path, netrc: &Path) -> Command {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn import_from_jira_cli_takes_the_token_from_each_source() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     // 1. JIRA_API_TOKEN
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -945,22 +937,18 @@ async fn import_from_jira_cli_takes_the_token_from_each_source() {
             child.stdin.take().unwrap().write_all(TOKEN.as_bytes())?;
             child.wait()
         });
-    if stored.is_ok_and(|s| s.success()) {
-        let cfg = dir.path().join("keyring-cfg");
-        let out = run(&mut import_cmd(&cfg, &config, &netrc), "");
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        assert!(text(&out.stdout).contains("Found its token in jira-cli's keyring entry"));
-        run(bin(&cfg).args(["remove", "acme", "--yes"]), "");
-        let _ = std::process::Command::new("secret-tool")
-            .args(["clear", "service", "jira-cli", "username", &login])
-            .status();
-    } else {
-        assert!(
-            std::env::var("JIRA_CONNECT_REQUIRE_OS_KEYRING").is_err(),
-            "secret-tool could not write jira-cli's entry"
-        );
-        eprintln!("SKIPPED: jira-cli keyring source (no secret-tool)");
-    }
+    assert!(
+        stored.is_ok_and(|s| s.success()),
+        "secret-tool could not write jira-cli's entry"
+    );
+    let cfg = dir.path().join("keyring-cfg");
+    let out = run(&mut import_cmd(&cfg, &config, &netrc), "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Found its token in jira-cli's keyring entry"));
+    run(bin(&cfg).args(["remove", "acme", "--yes"]), "");
+    let _ = std::process::Command::new("secret-tool")
+        .args(["clear", "service", "jira-cli", "username", &login])
+        .status();
 
     // 4. No token anywhere: a clear error, nothing saved.
     let cfg = dir.path().join("none-cfg");
@@ -975,10 +963,9 @@ async fn import_from_jira_cli_takes_the_token_from_each_source() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn scoped_tokens_confluence_and_exec_from_the_command_line() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let (site, gateway) = scoped_site_and_gateway().await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
@@ -1092,10 +1079,9 @@ async fn scoped_tokens_confluence_and_exec_from_the_command_line() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn confluence_data_center_from_the_command_line() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let site = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/rest/api/user/current"))

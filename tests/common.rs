@@ -116,10 +116,10 @@ pub async fn authorised_requests(server: &MockServer) -> usize {
         .count()
 }
 
-/// The real OS keyring, or `None` (with a note on stderr) when this machine has none.
-/// With `JIRA_CONNECT_REQUIRE_OS_KEYRING=1` a missing keyring fails the test instead.
-pub fn os_keyring() -> Option<KeyringStore> {
-    let required = std::env::var("JIRA_CONNECT_REQUIRE_OS_KEYRING").as_deref() == Ok("1");
+/// The real OS keyring. Tests that need it are `#[ignore]`d, so a bare `cargo test` says
+/// plainly that it skipped them, and `scripts/test.sh` runs them with `--include-ignored`
+/// against a private gnome-keyring. Run without a usable keyring, such a test fails.
+pub fn os_keyring() -> KeyringStore {
     let probe = || -> Result<KeyringStore, String> {
         let store = KeyringStore::platform().map_err(|e| e.to_string())?;
         let id = jira_connect::core::connection::ConnectionId::generate();
@@ -129,18 +129,15 @@ pub fn os_keyring() -> Option<KeyringStore> {
         store.delete(&id).map_err(|e| e.to_string())?;
         Ok(store)
     };
-    match probe() {
-        Ok(store) => Some(store),
-        Err(e) if required => {
-            panic!("JIRA_CONNECT_REQUIRE_OS_KEYRING=1 but the OS keyring fails: {e}")
-        }
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: no usable OS keyring here ({e}); run scripts/test.sh for a private one"
-            );
-            None
-        }
-    }
+    probe().unwrap_or_else(|e| {
+        panic!("this test needs the OS keyring, which fails here ({e}); run scripts/test.sh")
+    })
+}
+
+/// Fails the test unless the OS keyring works, for tests whose keyring use is in the
+/// binary they run.
+pub fn require_os_keyring() {
+    os_keyring();
 }
 
 pub const CLOUD_ID: &str = "5a1c2e3f-0b4d-4e6f-8a9b-0c1d2e3f4a5b";

@@ -123,10 +123,9 @@ fn in_process_flows_leak_no_secret() {
 
 /// The binary at RUST_LOG=trace, through the real keyring.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn cli_at_trace_level_leaks_no_secret() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
     let steps: &[(&[&str], String)] = &[
@@ -165,10 +164,9 @@ async fn cli_at_trace_level_leaks_no_secret() {
 
 /// Scoped tokens through the gateway, the fallback, and Confluence linking, at trace level.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn gateway_and_confluence_flows_at_trace_level_leak_no_secret() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let (site, gateway) = scoped_site_and_gateway().await;
     let dir = tempfile::tempdir().unwrap();
     let url = site.uri();

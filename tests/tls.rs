@@ -219,10 +219,9 @@ async fn a_file_that_is_not_a_certificate_is_refused_before_any_request() {
 /// TLS is still verified end to end against the site's CA, and the connection is saved.
 /// A loopback site never goes through the proxy, whose loopback is not this machine's.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
 async fn https_proxy_from_the_environment_is_used() {
-    if os_keyring().is_none() {
-        return;
-    }
+    require_os_keyring();
     let jira = tls_jira().await;
     let (proxy, seen) = connect_proxy().await;
     let dir = tempfile::tempdir().unwrap();

@@ -445,17 +445,20 @@ mod tests {
         #[test]
         fn url_shaped_inputs_are_idempotent(
             scheme in "(https?://)?",
-            host in "[a-zA-Z][a-zA-Z0-9-]{0,10}(\\.[a-zA-Z0-9-]{1,8}){1,3}",
+            // The last label starts with a letter: a numeric one makes the host an
+            // IPv4 address to the URL standard, and "a.1" is not one.
+            host in "[a-zA-Z][a-zA-Z0-9-]{0,10}(\\.[a-zA-Z0-9-]{1,8}){0,2}\\.[a-zA-Z][a-zA-Z0-9-]{0,7}",
             port in proptest::option::of(1u16..),
             path in "(/[a-zA-Z0-9._~%-]{0,8}){0,5}/?",
         ) {
             let port = port.map(|p| format!(":{p}")).unwrap_or_default();
             let input = format!("{scheme}{host}{port}{path}");
-            if let Ok(once) = SiteUrl::parse(&input, true) {
-                let twice = SiteUrl::parse(once.as_str(), true).expect("normalised URL parses");
-                proptest::prop_assert_eq!(once.as_str(), twice.as_str());
-                proptest::prop_assert!(!once.as_str().ends_with('/'));
-            }
+            let once = SiteUrl::parse(&input, true);
+            proptest::prop_assert!(once.is_ok(), "{input:?} is refused: {:?}", once.err());
+            let once = once.expect("checked above");
+            let twice = SiteUrl::parse(once.as_str(), true).expect("normalised URL parses");
+            proptest::prop_assert_eq!(once.as_str(), twice.as_str());
+            proptest::prop_assert!(!once.as_str().ends_with('/'));
         }
     }
 }
