@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Fuzzes the URL normaliser and the response classifier with cargo-fuzz (libFuzzer) for a
+# Fuzzes the URL normaliser, the response classifier and the .netrc reader and remover
+# with cargo-fuzz (libFuzzer) for a
 # fixed time each, and prints the runs and any crash found.
-# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60)
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 60; FUZZ_TARGETS picks targets)
 # cargo-fuzz needs unstable compiler flags; RUSTC_BOOTSTRAP lets the stable toolchain use them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
-for target in site_url classify; do
+for target in ${FUZZ_TARGETS:-site_url classify netrc}; do
   mkdir -p "fuzz/corpus/$target"
   log=$(mktemp)
   cargo fuzz run "$target" -- -max_total_time="$seconds" -print_final_stats=1 2>&1 | tee "$log" | tail -n 3

@@ -566,6 +566,43 @@ fn a_corrupt_config_fails_loudly_and_is_kept() {
     assert_eq!(doc["error"]["kind"], "config-corrupt");
 }
 
+/// A config directory that another user owns could be swapped under us: refused, with
+/// nothing read or written there.
+#[cfg(unix)]
+#[test]
+fn a_config_directory_owned_by_someone_else_is_refused() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::write(theirs.join("connections.toml"), "version = 1\n").unwrap();
+    let me = std::fs::metadata(dir.path()).unwrap().uid();
+    // As root, give it to nobody; otherwise `/` already belongs to someone else.
+    let theirs = if me == 0 {
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        theirs
+    } else {
+        std::path::PathBuf::from("/")
+    };
+    let before = std::fs::metadata(&theirs).unwrap();
+    let out = run(bin(&theirs).arg("list"), "");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is not safe to use"), "{stderr}");
+    assert!(stderr.contains("belongs to another user"), "{stderr}");
+    assert_eq!(
+        stderr.matches("is not safe to use").count(),
+        1,
+        "said once: {stderr}"
+    );
+    let after = std::fs::metadata(&theirs).unwrap();
+    assert_eq!(
+        before.mode(),
+        after.mode(),
+        "its permissions were left alone"
+    );
+}
+
 /// A reader that has gone away (`jira-connect list | head -0`) is not a crash.
 #[test]
 fn a_closed_stdout_is_not_a_crash() {
@@ -860,6 +897,80 @@ fn import_cmd(cfg: &Path, config: &Path, netrc: &Path) -> Command {
         .args(["import", "jira-cli", "--name", "acme", "--config"])
         .arg(config);
     cmd
+}
+
+/// `--remove-netrc` on a dotfiles-style `.netrc`: a symlink to a CRLF file where the Jira
+/// entry shares its host with another login and its line with another machine, between
+/// comments and a macro. Exactly that entry goes, at the link's target, and the link stays.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn remove_netrc_deletes_exactly_the_entry_used_through_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    require_os_keyring();
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (config, link) = jira_cli_setup(dir.path(), &jira.uri(), EMAIL);
+    let host = "127.0.0.1";
+    let before = format!(
+        "# work\r\n\
+         machine {host} login ops@example.com password 0ps-t0ken\r\n\
+         machine gh.example login g password ghp_keep machine {host} login {EMAIL} password {TOKEN}\r\n\
+         \r\n\
+         # after the entry, kept\r\n\
+         macdef init\r\ncd /pub\r\n\r\n\
+         default login anonymous password guest\r\n"
+    );
+    let want = format!(
+        "# work\r\n\
+         machine {host} login ops@example.com password 0ps-t0ken\r\n\
+         machine gh.example login g password ghp_keep\r\n\
+         \r\n\
+         # after the entry, kept\r\n\
+         macdef init\r\ncd /pub\r\n\r\n\
+         default login anonymous password guest\r\n"
+    );
+    let dotfiles = dir.path().join("dotfiles");
+    std::fs::create_dir(&dotfiles).unwrap();
+    let target = dotfiles.join("netrc");
+    std::fs::write(&target, &before).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+
+    let cfg = dir.path().join("cfg");
+    let out = run(import_cmd(&cfg, &config, &link).arg("--remove-netrc"), "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Deleted the entry for 127.0.0.1"));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), want);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    run(bin(&cfg).args(["remove", "acme", "--yes"]), "");
+
+    // Two identical entries: removing one would leave the token readable, so nothing is
+    // removed, and nothing is said to be.
+    let twice = format!(
+        "machine {host} login {EMAIL} password {TOKEN}\nmachine {host} login {EMAIL} password {TOKEN}\n"
+    );
+    std::fs::write(&target, &twice).unwrap();
+    let cfg = dir.path().join("cfg2");
+    let out = run(import_cmd(&cfg, &config, &link).arg("--remove-netrc"), "");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("Deleted"),
+        "{}",
+        text(&out.stdout)
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("was not changed"), "{stderr}");
+    assert!(stderr.contains("by hand"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), twice);
+    run(bin(&cfg).args(["remove", "acme", "--yes"]), "");
 }
 
 #[tokio::test(flavor = "multi_thread")]

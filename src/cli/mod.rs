@@ -253,7 +253,10 @@ pub fn run(cli: Cli) -> ExitCode {
     // A config file that cannot be read is not an interrupted change: the command reads it
     // too and reports it, once.
     match connections.recover() {
-        Ok(_) | Err(Error::ConfigCorrupt { .. } | Error::ConfigIo { .. }) => {}
+        Ok(_)
+        | Err(
+            Error::ConfigCorrupt { .. } | Error::ConfigIo { .. } | Error::ConfigUntrusted { .. },
+        ) => {}
         Err(err) => printer.caution(&format!(
             "An interrupted change could not be finished yet: {}",
             err.sentence()
@@ -623,7 +626,8 @@ async fn import_jira_cli(
         connection.name
     ));
 
-    if let import::TokenSource::Netrc(path) = &source {
+    if let import::TokenSource::Netrc(entry) = &source {
+        let path = &entry.path;
         let remove = remove_netrc
             || (std::io::stdin().is_terminal()
                 && confirm(&format!(
@@ -631,7 +635,8 @@ async fn import_jira_cli(
                     path.display()
                 )));
         if remove {
-            import::remove_netrc_entry(path, &host)?;
+            // Said only once the file has been read back without the entry.
+            crate::core::netrc::remove_entry(entry)?;
             out.ok(&format!(
                 "Deleted the entry for {host} from {}",
                 path.display()

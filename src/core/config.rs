@@ -13,7 +13,6 @@
 //!   ever needs more should change its format, not split TOML by hand.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -155,7 +154,7 @@ impl ConfigStore {
     /// Reads the file; a missing file is an empty config. While the file is unchanged,
     /// every caller shares the one parsed copy.
     pub fn load(&self) -> Result<Arc<ConfigFile>, Error> {
-        self.tighten_permissions();
+        self.tighten_permissions()?;
         let path = self.path();
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
@@ -270,19 +269,32 @@ impl ConfigStore {
                 path: self.dir.clone(),
                 source,
             })?;
-        Ok(self.tighten_permissions())
+        self.tighten_permissions()
     }
 
     /// On Unix the directory is private (0700) and the file too (0600). Looser modes, left
-    /// by an older version or by hand, are tightened, with a notice on stderr.
-    fn tighten_permissions(&self) -> Vec<PathBuf> {
+    /// by an older version or by hand, are tightened, with a notice on stderr. A directory
+    /// or file that another user owns, or that others can still write to, is refused: who
+    /// can write there can swap the file under us.
+    fn tighten_permissions(&self) -> Result<Vec<PathBuf>, Error> {
         let mut tightened = Vec::new();
         #[cfg(unix)]
         for (path, mode) in [(self.dir.clone(), 0o700), (self.path(), 0o600)] {
-            use std::os::unix::fs::PermissionsExt;
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
             let Ok(meta) = fs::metadata(&path) else {
                 continue;
             };
+            let untrusted = |reason: String| Error::ConfigUntrusted {
+                path: path.clone(),
+                reason,
+            };
+            let me = rustix::process::geteuid().as_raw();
+            if meta.uid() != me {
+                return Err(untrusted(format!(
+                    "it belongs to another user (uid {}, while jira-connect runs as uid {me})",
+                    meta.uid()
+                )));
+            }
             let current = meta.permissions().mode() & 0o777;
             if current & 0o077 == 0 {
                 continue;
@@ -295,13 +307,19 @@ impl ConfigStore {
                     );
                     tightened.push(path);
                 }
+                Err(e) if current & 0o022 != 0 => {
+                    return Err(untrusted(format!(
+                        "others can write to it (mode {current:o}) and it could not be made \
+                         private: {e}"
+                    )));
+                }
                 Err(e) => tracing::warn!(
                     "{} is readable by others (mode {current:o}) and could not be tightened: {e}",
                     path.display()
                 ),
             }
         }
-        tightened
+        Ok(tightened)
     }
 
     fn lock(&self) -> Result<File, Error> {
@@ -333,49 +351,9 @@ impl ConfigStore {
             source: std::io::Error::other(e),
         })?;
         let bytes = [HEADER.as_bytes(), text.as_bytes()].concat();
-        replace_private(&path, &bytes)?;
+        crate::core::atomic::replace(&path, &bytes, 0o600)?;
         Ok(bytes)
     }
-}
-
-/// Replaces `path` with `contents` atomically, readable by its owner only: a temp file in
-/// the same directory, fsync, rename, fsync of the directory. A crash leaves the old file
-/// or the new one, never a mix.
-pub fn replace_private(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let io = |action: &'static str, p: &Path| {
-        let p = p.to_path_buf();
-        move |source| Error::ConfigIo {
-            action,
-            path: p,
-            source,
-        }
-    };
-    let write = || -> Result<(), Error> {
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
-        file.write_all(contents).map_err(io("write", &tmp))?;
-        file.sync_all().map_err(io("sync", &tmp))?;
-        fs::rename(&tmp, path).map_err(io("replace", path))?;
-        #[cfg(unix)]
-        if let Ok(dir) = File::open(dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
-    };
-    let result = write();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 const HEADER: &str =

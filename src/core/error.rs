@@ -189,6 +189,28 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The config directory or file is not the user's alone. Nothing was read or written;
+    /// fix its owner or permissions, or choose another directory.
+    #[error(
+        "{} is not safe to use: {reason}. jira-connect read and wrote nothing there; make it \
+         yours and private (chown, then chmod 700 for the directory, 600 for the file), or \
+         point JIRA_CONNECT_CONFIG_DIR at a directory of your own",
+        .path.display()
+    )]
+    ConfigUntrusted { path: PathBuf, reason: String },
+
+    /// A `.netrc` entry could not be removed exactly. The file was not changed; delete the
+    /// entry by hand.
+    #[error(
+        "{} was not changed: {reason}. Delete the `machine {host}` entry there by hand",
+        .path.display()
+    )]
+    NetrcUnchanged {
+        path: PathBuf,
+        host: String,
+        reason: String,
+    },
+
     /// The operation was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
@@ -275,6 +297,8 @@ impl Error {
             Error::SecretMissing { .. } => "secret-missing",
             Error::ConfigCorrupt { .. } => "config-corrupt",
             Error::ConfigIo { .. } => "config-io",
+            Error::NetrcUnchanged { .. } => "netrc-unchanged",
+            Error::ConfigUntrusted { .. } => "config-untrusted",
             Error::Cancelled => "cancelled",
         }
     }

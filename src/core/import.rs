@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::core::connection::{AuthKind, Deployment};
 use crate::core::error::Error;
+use crate::core::netrc;
 use crate::core::service::NewConnection;
 use crate::core::site_url::SiteUrl;
 
@@ -164,8 +165,8 @@ pub fn discover(sources: &Sources) -> Option<Found> {
 pub enum TokenSource {
     /// The `JIRA_API_TOKEN` environment variable.
     Env,
-    /// A `machine` entry in this netrc file, in plaintext.
-    Netrc(PathBuf),
+    /// A `machine` entry in a netrc file, in plaintext.
+    Netrc(netrc::EntryRef),
     /// The keyring entry jira-cli writes (service `jira-cli`, user = login).
     Keyring,
 }
@@ -174,7 +175,7 @@ impl std::fmt::Display for TokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TokenSource::Env => f.write_str("JIRA_API_TOKEN"),
-            TokenSource::Netrc(path) => write!(f, "{}", path.display()),
+            TokenSource::Netrc(entry) => write!(f, "{}", entry.path.display()),
             TokenSource::Keyring => f.write_str("jira-cli's keyring entry"),
         }
     }
@@ -193,9 +194,14 @@ pub fn find_token(
     }
     if let Some(path) = &sources.netrc
         && let Ok(text) = std::fs::read_to_string(path)
-        && let Some(token) = netrc_password(&text, host, config.login.as_deref())
+        && let Some(token) = netrc::password(&text, host, config.login.as_deref())
     {
-        return Some((SecretString::from(token), TokenSource::Netrc(path.clone())));
+        let entry = netrc::EntryRef {
+            path: path.clone(),
+            host: host.to_string(),
+            login: config.login.clone(),
+        };
+        return Some((SecretString::from(token), TokenSource::Netrc(entry)));
     }
     if !sources.keyring {
         return None;
@@ -222,76 +228,6 @@ pub fn no_token(host: &str, site: &SiteUrl) -> Error {
              the connection with `jira-connect add --url {site}`"
         ),
     }
-}
-
-/// Deletes the `machine host` entry from a netrc file. The file holds other passwords
-/// too, so it stays private and is replaced atomically.
-pub fn remove_netrc_entry(path: &Path, host: &str) -> Result<(), Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigIo {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let left = remove_netrc_machine(&text, host);
-    crate::core::config::replace_private(path, left.as_bytes())
-}
-
-/// The netrc entries, as (machine, login, password) in file order.
-fn netrc_entries(text: &str) -> Vec<(Option<String>, Option<String>, Option<String>)> {
-    let mut entries = Vec::new();
-    let mut words = text.split_whitespace();
-    while let Some(word) = words.next() {
-        match word {
-            "machine" => entries.push((words.next().map(str::to_string), None, None)),
-            "default" => entries.push((None, None, None)),
-            "login" => {
-                if let Some(e) = entries.last_mut() {
-                    e.1 = words.next().map(str::to_string);
-                }
-            }
-            "password" => {
-                if let Some(e) = entries.last_mut() {
-                    e.2 = words.next().map(str::to_string);
-                }
-            }
-            _ => {}
-        }
-    }
-    entries
-}
-
-/// The password netrc holds for `host` (and `login`, when the entry names one).
-pub fn netrc_password(text: &str, host: &str, login: Option<&str>) -> Option<String> {
-    netrc_entries(text)
-        .into_iter()
-        .find(|(machine, entry_login, _)| {
-            machine.as_deref() == Some(host)
-                && match (login, entry_login.as_deref()) {
-                    (Some(want), Some(have)) => want == have,
-                    _ => true,
-                }
-        })
-        .and_then(|(_, _, password)| password)
-}
-
-/// `text` without the lines of the `machine host` entry; other entries stay as they were.
-/// Handles the usual one-entry-per-line and one-token-per-line layouts.
-pub fn remove_netrc_machine(text: &str, host: &str) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        match words.next() {
-            Some("machine") => skipping = words.next() == Some(host),
-            Some("default") => skipping = false,
-            _ => {}
-        }
-        if !skipping {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -361,28 +297,5 @@ server: https://jira.corp.example/jira
             secrecy::ExposeSecret::expose_secret(&token),
             "ATATT3-env-token-Zq9"
         );
-    }
-
-    #[test]
-    fn netrc_lookup_and_removal() {
-        let netrc = "machine other.example login bob password b0b\n\
-                     machine acme.atlassian.net\n  login mia@example.com\n  password s3cret\n\
-                     default login anon password x\n";
-        assert_eq!(
-            netrc_password(netrc, "acme.atlassian.net", Some("mia@example.com")).as_deref(),
-            Some("s3cret")
-        );
-        assert_eq!(
-            netrc_password(netrc, "acme.atlassian.net", Some("someone-else")),
-            None
-        );
-        assert_eq!(netrc_password(netrc, "nope.example", None), None);
-        let left = remove_netrc_machine(netrc, "acme.atlassian.net");
-        assert!(!left.contains("s3cret"), "{left}");
-        assert!(
-            left.contains("machine other.example login bob password b0b"),
-            "{left}"
-        );
-        assert!(left.contains("default login anon"), "{left}");
     }
 }

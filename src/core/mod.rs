@@ -4,6 +4,7 @@
 //! Nothing here knows about egui or clap. The desktop app and the CLI both go through
 //! [`service::Connections`].
 
+pub mod atomic;
 pub mod config;
 pub mod connection;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod failpoint;
 pub mod import;
 pub mod jira;
 pub mod journal;
+pub mod netrc;
 pub mod secrets;
 pub mod service;
 pub mod site_url;

@@ -61,10 +61,7 @@ pub enum Command {
     LinkConfluence(ConnectionId),
     ImportJiraCli,
     DismissImport,
-    RemoveNetrc {
-        path: PathBuf,
-        host: String,
-    },
+    RemoveNetrc(crate::core::netrc::EntryRef),
     Quit,
 }
 
@@ -500,13 +497,10 @@ impl App {
                         ),
                         false,
                     );
-                    if let TokenSource::Netrc(path) = imported.source
+                    if let TokenSource::Netrc(entry) = imported.source
                         && self.dialog.is_none()
                     {
-                        self.dialog = Some(Dialog::Netrc(Box::new(NetrcDialog::new(
-                            path,
-                            imported.host,
-                        ))));
+                        self.dialog = Some(Dialog::Netrc(Box::new(NetrcDialog::new(entry))));
                     }
                 }
                 Err(e) => {
@@ -525,8 +519,11 @@ impl App {
             Event::NetrcCleaned(result) => match result {
                 Ok(()) => {
                     if let Some(Dialog::Netrc(d)) = &self.dialog {
-                        let text =
-                            format!("Deleted the entry for {} from {}", d.host, d.path.display());
+                        let text = format!(
+                            "Deleted the entry for {} from {}",
+                            d.entry.host,
+                            d.entry.path.display()
+                        );
                         self.close_dialog(ctx);
                         self.notify(ctx, text, false);
                     }
@@ -656,7 +653,7 @@ impl App {
                 }
             }
             Command::DismissImport => self.import_offer = None,
-            Command::RemoveNetrc { path, host } => self.backend.remove_netrc(path, host),
+            Command::RemoveNetrc(entry) => self.backend.remove_netrc(entry),
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }

@@ -443,12 +443,12 @@ impl Backend {
         });
     }
 
-    /// Deletes the `machine host` entry from a netrc file.
-    pub fn remove_netrc(&self, path: PathBuf, host: String) {
+    /// Deletes the entry a token was found in from its netrc file, and only that entry.
+    pub fn remove_netrc(&self, entry: crate::core::netrc::EntryRef) {
         let send = self.sender();
         self.runtime.spawn_blocking(move || {
-            send(Event::NetrcCleaned(import::remove_netrc_entry(
-                &path, &host,
+            send(Event::NetrcCleaned(crate::core::netrc::remove_entry(
+                &entry,
             )))
         });
     }

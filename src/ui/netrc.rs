@@ -1,16 +1,15 @@
 //! After an import from jira-cli whose token sat in plaintext in `~/.netrc`: offers to
 //! delete that entry, now that the token is in the OS keyring.
 
-use std::path::PathBuf;
-
 use egui::{RichText, Ui};
 
+use crate::core::netrc::EntryRef;
 use crate::ui::Command;
 use crate::ui::widgets::{GAP, button_row, palette};
 
 pub struct NetrcDialog {
-    pub path: PathBuf,
-    pub host: String,
+    /// The entry the token was found in.
+    pub entry: EntryRef,
     pub pending: bool,
     pub error: Option<String>,
 }
@@ -18,10 +17,9 @@ pub struct NetrcDialog {
 impl NetrcDialog {
     pub const TITLE: &'static str = "Delete the plaintext token?";
 
-    pub fn new(path: PathBuf, host: String) -> Self {
+    pub fn new(entry: EntryRef) -> Self {
         NetrcDialog {
-            path,
-            host,
+            entry,
             pending: false,
             error: None,
         }
@@ -34,15 +32,15 @@ impl NetrcDialog {
         ui.add(
             egui::Label::new(format!(
                 "The token for {} is now in the OS keyring, but a plaintext copy is still in {}.",
-                self.host,
-                self.path.display()
+                self.entry.host,
+                self.entry.path.display()
             ))
             .wrap(),
         );
         ui.label(
             RichText::new(format!(
                 "Deleting removes only the `machine {}` entry; the other entries stay.",
-                self.host
+                self.entry.host
             ))
             .color(p.muted),
         );
@@ -61,10 +59,7 @@ impl NetrcDialog {
             {
                 self.pending = true;
                 self.error = None;
-                commands.push(Command::RemoveNetrc {
-                    path: self.path.clone(),
-                    host: self.host.clone(),
-                });
+                commands.push(Command::RemoveNetrc(self.entry.clone()));
             }
             if ui
                 .add_enabled(!self.pending, egui::Button::new("Keep it"))
