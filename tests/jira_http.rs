@@ -378,3 +378,90 @@ async fn tls_to_a_plain_http_server_is_a_tls_error() {
     );
     assert!(err.to_string().contains("does not speak TLS"), "{err}");
 }
+
+/// A loopback Jira that holds `/myself` until `/serverInfo` has arrived (or 10 s have
+/// passed), and says whether it had to wait for nothing: a client that asks one after the
+/// other is seen as such, without a single timing assertion.
+async fn server_that_needs_both_at_once() -> (String, tokio::sync::oneshot::Receiver<bool>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}", listener.local_addr().unwrap());
+    let info_arrived = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (verdict_tx, verdict) = tokio::sync::oneshot::channel();
+    let verdict_tx = std::sync::Arc::new(std::sync::Mutex::new(Some(verdict_tx)));
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (info_arrived, verdict_tx) = (info_arrived.clone(), verdict_tx.clone());
+            tokio::spawn(async move {
+                // One request per connection is enough here: answer, then close.
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let body = if head.starts_with("GET /rest/api/2/serverInfo") {
+                    info_arrived.notify_one();
+                    serde_json::json!({"version": "9.12.2"}).to_string()
+                } else {
+                    let both =
+                        tokio::time::timeout(Duration::from_secs(10), info_arrived.notified())
+                            .await
+                            .is_ok();
+                    if let Some(tx) = verdict_tx.lock().unwrap().take() {
+                        let _ = tx.send(both);
+                    }
+                    dc_user().to_string()
+                };
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (uri, verdict)
+}
+
+#[tokio::test]
+async fn myself_and_server_info_are_asked_at_the_same_time() {
+    let (uri, verdict) = server_that_needs_both_at_once().await;
+    let account = validate_dc(&uri, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(account.server_version.as_deref(), Some("9.12.2"));
+    assert!(
+        verdict.await.unwrap(),
+        "serverInfo was asked only after /myself had answered"
+    );
+}
+
+#[tokio::test]
+async fn server_info_is_asked_without_credentials() {
+    let server = jira_bearer(PAT).await;
+    let account = validate_dc(&server.uri(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(account.server_version.as_deref(), Some("1001.0.0"));
+    let requests = server.received_requests().await.unwrap();
+    let info: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/serverInfo"))
+        .collect();
+    assert_eq!(info.len(), 1);
+    assert!(
+        !info[0].headers.contains_key("authorization"),
+        "the version is public; the token goes to /myself only"
+    );
+    // A wrong token is sent once, to /myself: nothing else counts as a failed login.
+    let refusing = jira_bearer("some-other-token").await;
+    validate_dc(&refusing.uri(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert_eq!(authorised_requests(&refusing).await, 1);
+}

@@ -253,6 +253,59 @@ async fn check_many_reports_each_connection() {
     );
 }
 
+/// The version belongs to the site: check-all asks each site once, however many of its
+/// connections it checks, and every report still carries it.
+#[tokio::test]
+async fn check_all_asks_each_site_for_its_version_once() {
+    use wiremock::matchers::{method, path};
+    let sites = [
+        jira_basic(3, EMAIL, TOKEN, cloud_user()).await,
+        jira_basic(3, EMAIL, TOKEN, cloud_user()).await,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    for (s, site) in sites.iter().enumerate() {
+        for i in 0..5 {
+            let mut input = cloud_input(&site.uri());
+            input.name = Some(format!("site{s}-{i}"));
+            svc.add(svc.prepare(&input).unwrap(), SecretString::from(TOKEN))
+                .await
+                .unwrap();
+        }
+        // What adding asked is not what this test counts.
+        site.reset().await;
+        wiremock::Mock::given(method("GET"))
+            .and(path("/rest/api/3/serverInfo"))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"version": format!("1001.{s}.0")})),
+            )
+            .expect(1)
+            .mount(site)
+            .await;
+        mount_user(site, "/rest/api/3/myself", EMAIL, TOKEN, cloud_user()).await;
+    }
+    let reports = svc.check_many(svc.list().unwrap()).await;
+    assert_eq!(reports.len(), 10);
+    for report in &reports {
+        let site = if report.connection.name.starts_with("site0") {
+            0
+        } else {
+            1
+        };
+        let account = report.result.as_ref().unwrap();
+        assert_eq!(
+            account.server_version.as_deref(),
+            Some(format!("1001.{site}.0").as_str()),
+            "{}",
+            report.connection.name
+        );
+    }
+    for site in &sites {
+        site.verify().await;
+    }
+}
+
 #[tokio::test]
 async fn replace_keeps_the_old_token_until_the_new_one_works() {
     let Acme {

@@ -177,7 +177,8 @@ impl JiraClient {
         &self.gateway
     }
 
-    /// Asks the product who the credentials belong to, and for Jira reads the version.
+    /// Asks the product who the credentials belong to and, for Jira, the site's version,
+    /// both at once, so that a validation costs one round trip, not two.
     ///
     /// With a CA certificate (PEM), the site's certificate must chain to that CA;
     /// verification is never turned off. A scoped Cloud token goes through the API gateway;
@@ -188,14 +189,21 @@ impl JiraClient {
         target: &Target<'_>,
         creds: &Credentials<'_>,
     ) -> Result<Account, Error> {
-        let http = match target.ca_cert {
-            // Cloud sites use the public trust store; a company CA is for Server/DC.
-            Some(pem) if target.deployment == Deployment::DataCenter => builder(self.timeout)
-                .tls_certs_only(parse_ca(pem)?)
-                .build()
-                .map_err(setup_error)?,
-            _ => self.http()?,
-        };
+        let (account, version) =
+            tokio::join!(self.whoami(target, creds), self.server_version(target));
+        let mut account = account?;
+        account.server_version = version;
+        Ok(account)
+    }
+
+    /// Who the credentials belong to, without the version: [`JiraClient::validate`] minus
+    /// `serverInfo`, for callers that ask each site's version once for many accounts.
+    pub async fn whoami(
+        &self,
+        target: &Target<'_>,
+        creds: &Credentials<'_>,
+    ) -> Result<Account, Error> {
+        let http = self.http_for(target)?;
         let cloud = target.deployment == Deployment::Cloud;
         if cloud && target.scoped {
             return self.validate_via_gateway(&http, target, creds).await;
@@ -213,6 +221,46 @@ impl JiraClient {
                 }
             }
             other => other,
+        }
+    }
+
+    /// The Jira version of the target's site, from its `serverInfo`; `None` for Confluence
+    /// or when the site does not say. A nice-to-have: never retried, and never the reason a
+    /// login fails.
+    ///
+    /// Asked without credentials: Jira's `serverInfo` is public, the version belongs to the
+    /// site rather than the account, and a second request with a wrong token would count
+    /// twice against Server/Data Center's failed-login limit, which ends in a CAPTCHA.
+    pub async fn server_version(&self, target: &Target<'_>) -> Option<String> {
+        if target.product != Product::Jira {
+            return None;
+        }
+        let http = self.http_for(target).ok()?;
+        let v = target.deployment.api_version();
+        let path = format!("/rest/api/{v}/serverInfo");
+        match self.get(&http, target.site, &path, None).await {
+            Ok(resp) if resp.status == StatusCode::OK => parse_server_version(&resp),
+            Ok(resp) => {
+                tracing::debug!(status = %resp.status, "serverInfo not available");
+                None
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "serverInfo not available");
+                None
+            }
+        }
+    }
+
+    /// The HTTP client for a target: the shared one, or one that trusts exactly the
+    /// connection's own CA.
+    fn http_for(&self, target: &Target<'_>) -> Result<reqwest::Client, Error> {
+        match target.ca_cert {
+            // Cloud sites use the public trust store; a company CA is for Server/DC.
+            Some(pem) if target.deployment == Deployment::DataCenter => builder(self.timeout)
+                .tls_certs_only(parse_ca(pem)?)
+                .build()
+                .map_err(setup_error),
+            _ => self.http(),
         }
     }
 
@@ -263,7 +311,7 @@ impl JiraClient {
         Ok(account)
     }
 
-    /// One `whoami` request at `base`, classified, plus Jira's version.
+    /// One `whoami` request at `base`, classified.
     async fn ask(
         &self,
         http: &reqwest::Client,
@@ -272,24 +320,8 @@ impl JiraClient {
         creds: &Credentials<'_>,
     ) -> Result<Account, Error> {
         let path = target.product.whoami_path(target.deployment);
-        let whoami = self.get(http, base, path, creds).await?;
-        let mut account = classify_for(&whoami, target.site, target.deployment, target.product)?;
-        if target.product == Product::Jira {
-            // The version is a nice-to-have: a failure here must not fail a valid login,
-            // and it is never retried.
-            let v = target.deployment.api_version();
-            match self
-                .get(http, base, &format!("/rest/api/{v}/serverInfo"), creds)
-                .await
-            {
-                Ok(resp) if resp.status == StatusCode::OK => {
-                    account.server_version = parse_server_version(&resp);
-                }
-                Ok(resp) => tracing::debug!(status = %resp.status, "serverInfo not available"),
-                Err(e) => tracing::debug!(error = %e, "serverInfo not available"),
-            }
-        }
-        Ok(account)
+        let whoami = self.get(http, base, path, Some(creds)).await?;
+        classify_for(&whoami, target.site, target.deployment, target.product)
     }
 
     async fn get(
@@ -297,10 +329,14 @@ impl JiraClient {
         http: &reqwest::Client,
         site: &SiteUrl,
         path: &str,
-        creds: &Credentials<'_>,
+        creds: Option<&Credentials<'_>>,
     ) -> Result<RawResponse, Error> {
         let url = site.join(path);
         let request = http.get(&url).header(header::ACCEPT, "application/json");
+        let Some(creds) = creds else {
+            tracing::debug!(%url, "GET, without credentials");
+            return self.receive(request, url, site).await;
+        };
         // The only place the secret leaves its wrapper on the way out: reqwest marks both
         // headers sensitive, so they are redacted in its own Debug output.
         let request = match creds.auth {
