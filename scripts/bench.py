@@ -11,6 +11,7 @@ ratios of the medians hold.
 """
 
 import datetime
+import http.server
 import json
 import os
 import platform
@@ -32,6 +33,7 @@ BIN = os.path.join(ROOT, "target/release/jira-connect")
 BARE = os.path.join(ROOT, "target/release/examples/bare_window")
 MOCK = os.path.join(ROOT, "target/release/examples/mock_jira")
 CHECK_ROUNDS = int(os.environ.get("BENCH_CHECK_ROUNDS", "40"))
+FAR_ROUNDS = int(os.environ.get("BENCH_FAR_ROUNDS", "20"))
 WINDOW_ROUNDS = int(os.environ.get("BENCH_WINDOW_ROUNDS", "5"))
 IDLE_SECONDS = 10
 EMAIL, TOKEN = "mia@example.com", "demo-token"
@@ -125,6 +127,137 @@ def bench_check(scratch, python):
     finally:
         mock.terminate()
         mock.wait()
+
+
+# --- checks against sites far away, in two server shapes ------------------------------
+
+class SlowJira(http.server.BaseHTTPRequestHandler):
+    """Jira as Python's http.server answers: a thread per connection, keep-alive, the
+    headers and the body in two writes (the default unbuffered wfile), no TCP_NODELAY.
+    Many servers and proxies behave like this at the TCP level; the Rust mock does not."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        time.sleep(self.server.latency)
+        if self.path.endswith("/serverInfo"):
+            code, body = 200, {"version": "10.3.1", "deploymentType": "Server"}
+        elif self.path.endswith("/myself") and self.headers.get("Authorization"):
+            code, body = 200, {"accountId": "5b10a2844c20165700ede21g",
+                               "displayName": "Mia Krystof",
+                               "emailAddress": EMAIL, "active": True}
+        else:
+            code, body = 401, {"errorMessages": ["Unauthorized"]}
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()         # first write: the status line and headers
+        self.wfile.write(data)     # second write: the body
+
+
+class Sites:
+    """`count` mock Jira sites that each answer after `latency` seconds, in one shape:
+    "python" (SlowJira, in threads of this process) or "rust" (examples/mock_jira)."""
+
+    def __init__(self, shape, count, latency):
+        self.shape, self.servers, self.procs, self.urls = shape, [], [], []
+        for _ in range(count):
+            if shape == "python":
+                srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowJira)
+                srv.daemon_threads = True
+                srv.latency = latency
+                threading.Thread(target=srv.serve_forever, daemon=True).start()
+                self.servers.append(srv)
+                self.urls.append(f"http://127.0.0.1:{srv.server_address[1]}")
+            else:
+                port = free_port()
+                proc = subprocess.Popen([MOCK, str(port), str(int(latency * 1000))],
+                                        stdout=subprocess.PIPE, text=True)
+                line = proc.stdout.readline()
+                assert "listening" in line, line
+                self.procs.append(proc)
+                self.urls.append(f"http://127.0.0.1:{port}")
+
+    def close(self):
+        for srv in self.servers:
+            srv.shutdown()
+            srv.server_close()
+        for proc in self.procs:
+            proc.terminate()
+            proc.wait()
+
+
+def add_connections(env, urls, per_site):
+    """Adds `per_site` connections to each site through the CLI, eight at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+    jobs = [(u, f"s{i}-{j}") for i, u in enumerate(urls) for j in range(per_site)]
+
+    def add(job):
+        url, name = job
+        run([BIN, "add", "--url", url, "--cloud", "--email", EMAIL, "--name", name],
+            input=TOKEN + "\n", text=True, env=env, stdout=subprocess.DEVNULL)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(add, jobs))
+
+
+def bench_far(scratch):
+    """`check NAME` against one `curl` of /myself on a site that answers in 200 ms, and
+    check-all of 40 connections over 4 such sites and of 200 over 20 sites at 100 ms, each
+    against both server shapes."""
+    out = {}
+    for shape in ["rust", "python"]:
+        res = out[shape] = {}
+        sites = Sites(shape, 1, 0.2)
+        try:
+            cfg = os.path.join(scratch, f"far-one-{shape}")
+            env = dict(os.environ, JIRA_CONNECT_CONFIG_DIR=cfg)
+            url = sites.urls[0]
+            run([BIN, "add", "--url", url, "--cloud", "--email", EMAIL, "--name", "far"],
+                input=TOKEN + "\n", text=True, env=env, stdout=subprocess.DEVNULL)
+
+            def check():
+                run([BIN, "check", "far"], env=env, stdout=subprocess.DEVNULL)
+
+            def curl():
+                run(["curl", "-sSf", "-o", "/dev/null", "-H", "Accept: application/json",
+                     "-u", f"{EMAIL}:{TOKEN}", f"{url}/rest/api/3/myself"])
+
+            contenders = [("check", check), ("curl", curl)]
+            for _, f in contenders:
+                f()
+            times = {name: [] for name, _ in contenders}
+            for r in range(FAR_ROUNDS):
+                for name, f in rotate(contenders, r):
+                    t0 = time.perf_counter()
+                    f()
+                    times[name].append(time.perf_counter() - t0)
+            res["one"] = {k: median(v) * 1000 for k, v in times.items()}
+            log(f"far check ({shape}):", res["one"])
+        finally:
+            sites.close()
+        for label, count, latency, per_site in [("40 over 4 at 200 ms", 4, 0.2, 10),
+                                                 ("200 over 20 at 100 ms", 20, 0.1, 10)]:
+            sites = Sites(shape, count, latency)
+            try:
+                cfg = os.path.join(scratch, f"far-{count}-{shape}")
+                env = dict(os.environ, JIRA_CONNECT_CONFIG_DIR=cfg)
+                add_connections(env, sites.urls, per_site)
+                run([BIN, "check"], env=env, stdout=subprocess.DEVNULL)  # warm
+                walls = []
+                for _ in range(FAR_ROUNDS // 4):
+                    t0 = time.perf_counter()
+                    run([BIN, "check"], env=env, stdout=subprocess.DEVNULL)
+                    walls.append(time.perf_counter() - t0)
+                res[label] = median(walls) * 1000
+                log(f"check-all {label} ({shape}): {res[label]:.0f} ms")
+            finally:
+                sites.close()
+    return out
 
 
 # --- the window ------------------------------------------------------------------------
@@ -357,8 +490,8 @@ def write_report(results, path):
     p(f"Real keyring (gnome-keyring over Secret Service on a private D-Bus session), a mock "
       f"Jira on loopback (`examples/mock_jira.rs`, plain HTTP), {results['check']['rounds']} "
       "rounds. `jira-connect check` does everything a user's check does: start, read "
-      "`connections.toml`, read the secret from the keyring, `GET /myself` and "
-      "`GET /serverInfo`, save the result (fsync) and print it.")
+      "`connections.toml`, read the secret from the keyring, `GET /myself` and, at the same "
+      "time, `GET /serverInfo`, save the result (fsync) and print it.")
     p("")
     jc = c["jira-connect check"]
     floor = c["secret-tool + curl"]
@@ -378,28 +511,69 @@ def write_report(results, path):
       f"| {jc / c['python jira']:.2f}× | anchor |")
     p("")
 
+    far = results.get("far")
+    if far:
+        p("## 1b. Sites far away, and a server that writes like most servers do")
+        p("")
+        p("Each site answers every request after a delay, as a distant site does. Two server "
+          "shapes: **rust** is `examples/mock_jira.rs` (hyper: one write per response, "
+          "`TCP_NODELAY`); **python** is Python's `http.server` (headers and body in two "
+          "writes, no `TCP_NODELAY`: the shape of many servers and proxies, which makes a "
+          "second request on a reused connection wait out TCP's delayed ACK). Real keyring, "
+          f"the release binary as a user runs it, {FAR_ROUNDS} rounds for `check NAME` "
+          "(alternating with curl) and a quarter of that for check-all.")
+        p("")
+        p("| | server | median | target |")
+        p("|---|---|---:|---|")
+        for shape in ["rust", "python"]:
+            f = far[shape]
+            ratio = f["one"]["check"] / f["one"]["curl"]
+            ok = ratio <= 1.15
+            if not ok:
+                missed.append(f"check at 200 ms, {shape} server")
+            p(f"| `check NAME`, site at 200 ms | {shape} | {f['one']['check']:.0f} ms "
+              f"= {ratio:.2f}× one curl of /myself ({f['one']['curl']:.0f} ms) "
+              f"| ≤ 1.15×: {verdict(ok)} |")
+        for label, limit in [("40 over 4 at 200 ms", 900), ("200 over 20 at 100 ms", 1000)]:
+            for shape in ["rust", "python"]:
+                t = far[shape][label]
+                ok = t <= limit
+                if not ok:
+                    missed.append(f"check-all {label}, {shape} server")
+                p(f"| `check` (all): {label} | {shape} | {t / 1000:.2f} s "
+                  f"| ≤ {limit / 1000:.1f} s: {verdict(ok)} |")
+        p("")
+        p("How: `/myself` and `/serverInfo` go out at the same time, so a check waits one "
+          "round trip, not two; the version belongs to the site, so check-all asks each site "
+          "for it once per run, and it goes without credentials (it is public on Jira). The "
+          "caps count that request like a check: 4 requests in flight per site, 32 in all.")
+        p("")
+
     p("## 2. Check-all scaling")
     p("")
     p("`benches/check_all.rs` (criterion): 20 mock sites that each answer every request "
       "after 100 ms, in-memory secret store, real HTTP client, real batched writes of "
-      "`connections.toml`. A check is two requests one after the other, so 200 ms of "
-      "waiting. Caps: 4 checks in flight per site, 32 in all (why: see below).")
+      "`connections.toml`. A check is one request (100 ms of waiting), plus one "
+      "`serverInfo` per site per run. Caps: 4 requests in flight per site, 32 in all (why: "
+      "see below).")
     p("")
     p("| connections | median | one after another | floor under the caps | target |")
     p("|---:|---:|---:|---:|---|")
     for n, t in scale.items():
         seq = n * 0.2
-        rounds = max(-(-(-(-n // 20)) // 4), -(-n // 32))
+        per_site = -(-n // 20) + 1  # its checks and its one serverInfo
+        rounds = max(-(-per_site // 4), -(-(n + 20) // 32))
         target = ""
         if n == 200:
-            ok = t <= 2000
-            target = f"≤ 2 s: {verdict(ok)}"
+            ok = t <= 1000
+            target = f"≤ 1 s: {verdict(ok)}"
             if not ok:
                 missed.append("scale")
-        p(f"| {n} | {t / 1000:.2f} s | {seq:.0f} s | {rounds * 0.2:.1f} s | {target} |")
+        p(f"| {n} | {t / 1000:.2f} s | {seq:.0f} s | {rounds * 0.1:.1f} s | {target} |")
     p("")
-    p("The floor under the caps is the number of 200 ms waves the caps allow: "
-      "max(⌈⌈n / 20⌉ / 4⌉, ⌈n / 32⌉) × 0.2 s.")
+    p("One after another is the old way, two requests per check in turn. The floor under "
+      "the caps is the number of 100 ms waves the caps allow: "
+      "max(⌈(⌈n / 20⌉ + 1) / 4⌉, ⌈(n + 20) / 32⌉) × 0.1 s.")
     p("")
     p("**Why these caps.** Per site (scheme, host and port) at most 4 checks are in flight, "
       "so a Jira never sees more than 4 concurrent requests from jira-connect: fewer than a "
@@ -544,6 +718,7 @@ def main():
                .strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
     with tempfile.TemporaryDirectory() as scratch:
         results["check"] = bench_check(scratch, python)
+        results["far"] = bench_far(scratch)
         results["window"] = bench_window(scratch)
         results["config_bytes"] = config_bytes(os.path.join(out_dir, "cargo-bench.log"))
     with open(os.path.join(out_dir, "results.json"), "w") as f:
