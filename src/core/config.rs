@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::connection::{Connection, ConnectionId, LastCheck, toml_date};
 use crate::core::error::Error;
+use crate::core::reminders::Reminders;
 use jiff::civil::Date;
 
 /// The environment variable that overrides the config directory.
@@ -33,6 +34,10 @@ pub struct ConfigFile {
     /// Re-check every connection when the desktop app starts.
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub check_on_launch: bool,
+    /// What `check --notify` remembers between runs. Written before the connections, so
+    /// that its tables stay in the head of the file (see [`parse_split`]).
+    #[serde(default, skip_serializing_if = "Reminders::is_empty")]
+    pub reminders: Reminders,
     #[serde(default, rename = "connection")]
     pub connections: Vec<Connection>,
     /// Operations that touched, or were about to touch, the keyring and have not finished.
@@ -70,6 +75,7 @@ impl Default for ConfigFile {
         ConfigFile {
             version: CURRENT_VERSION,
             check_on_launch: true,
+            reminders: Reminders::default(),
             connections: Vec::new(),
             pending: Vec::new(),
         }
@@ -427,6 +433,7 @@ fn copy_of(config: &ConfigFile) -> ConfigFile {
     ConfigFile {
         version: config.version,
         check_on_launch: config.check_on_launch,
+        reminders: config.reminders.clone(),
         connections,
         pending: config.pending.clone(),
     }
@@ -469,6 +476,9 @@ fn parse_split(text: &str, pieces: usize, min_connections: usize) -> Option<Conf
             "[[connection]]" => starts.push(offset),
             "[connection.last_check]" | "[[pending]]" => {}
             other if other.starts_with("[pending.") => {}
+            // Written before the first connection, so the head holds them; anywhere else a
+            // piece refuses them and the whole parse decides.
+            other if other.starts_with("[reminders") => {}
             _ => return None,
         }
     }
@@ -828,6 +838,49 @@ mod tests {
                 assert_eq!(parse_split(&crlf, pieces, 2).as_ref(), Some(&cfg), "CRLF");
             }
         }
+    }
+
+    #[test]
+    fn reminders_are_written_before_the_connections_and_survive_the_split_parse() {
+        use crate::core::reminders::{ConnectionReminder, LastRun, Notified};
+        let mut cfg = many(50);
+        let at: jiff::Timestamp = "2026-11-22T06:00:00Z".parse().unwrap();
+        cfg.reminders.connection.insert(
+            cfg.connections[0].id.to_string(),
+            ConnectionReminder {
+                failed_runs: 2,
+                notified: Some(Notified {
+                    state: "expiring-soon".into(),
+                    token: "created - expires 2026-12-01".into(),
+                    at,
+                }),
+            },
+        );
+        cfg.reminders.last_run = Some(LastRun {
+            at,
+            checked: 50,
+            attention: vec!["c0: expiring-soon".into()],
+            notified: 1,
+            delivery_error: None,
+        });
+        let text = toml::to_string_pretty(&cfg).unwrap();
+        assert!(
+            text.find("[reminders").unwrap() < text.find("[[connection]]").unwrap(),
+            "{text}"
+        );
+        assert_eq!(parse_split(&text, 4, 2).as_ref(), Some(&cfg));
+        assert_eq!(copy_of(&cfg), cfg);
+        // Moved below the connections by a hand edit: the whole parse keeps it.
+        let head_end = text.find("[[connection]]").unwrap();
+        let start = text.find("[reminders").unwrap();
+        let moved = format!(
+            "{}{}\n{}",
+            &text[..start],
+            &text[head_end..],
+            &text[start..head_end]
+        );
+        assert!(parse_split(&moved, 4, 2).is_none());
+        assert_eq!(parse_toml(&moved).unwrap(), cfg);
     }
 
     #[test]

@@ -189,6 +189,20 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// No desktop notification service answered.
+    #[error(
+        "no desktop notification could be shown ({detail}). Notifications need a desktop \
+         session with a notification service; the check results still stand"
+    )]
+    Notifications { detail: String },
+
+    /// The scheduler that runs reminders could not be set up.
+    #[error("cannot {action} the reminders schedule: {detail}")]
+    Scheduler {
+        action: &'static str,
+        detail: String,
+    },
+
     /// The operation was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
@@ -275,6 +289,8 @@ impl Error {
             Error::SecretMissing { .. } => "secret-missing",
             Error::ConfigCorrupt { .. } => "config-corrupt",
             Error::ConfigIo { .. } => "config-io",
+            Error::Notifications { .. } => "notifications",
+            Error::Scheduler { .. } => "scheduler",
             Error::Cancelled => "cancelled",
         }
     }
