@@ -217,7 +217,7 @@ async fn check_notify_tells_once_about_each_token_that_needs_attention() {
         soon.body,
         format!(
             "Site: {}\nExpires on {soon_date}.\nCreate a new API token at \
-             https://id.atlassian.com/manage-profile/security/api-tokens, then run: \
+             https://id.atlassian.com/manage-profile/security/api-tokens\nThen run: \
              jira-connect replace-token soon",
             soon_jira.uri()
         )
@@ -229,7 +229,7 @@ async fn check_notify_tells_once_about_each_token_that_needs_attention() {
     );
     assert!(
         gone.body
-            .ends_with("then run: jira-connect replace-token gone")
+            .ends_with("\nThen run: jira-connect replace-token gone")
     );
     assert!(!first.iter().any(|c| c.summary.contains("healthy")));
     for call in &first {

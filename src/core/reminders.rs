@@ -266,14 +266,14 @@ pub fn message(c: &Connection, status: Status, failed_runs: u32, today: Date) ->
     let next = match status {
         Status::ExpiringSoon | Status::Expired | Status::Rejected => match (c.deployment, c.auth) {
             (_, AuthKind::Password) => {
-                format!("Change the password in Jira, then run: {replace}")
+                format!("Change the password in Jira.\nThen run: {replace}")
             }
             (Deployment::Cloud, _) => format!(
-                "Create a new API token at {}, then run: {replace}",
+                "Create a new API token at {}\nThen run: {replace}",
                 c.token_page()
             ),
             (Deployment::DataCenter, _) => format!(
-                "Rotate the token in your Jira profile ({}), then run: {replace}",
+                "Rotate the token in your Jira profile at {}\nThen run: {replace}",
                 c.token_page()
             ),
         },
@@ -281,7 +281,7 @@ pub fn message(c: &Connection, status: Status, failed_runs: u32, today: Date) ->
             format!("Its {secret} is not in the OS keyring. Run: {replace}")
         }
         Status::Unreachable => {
-            format!("Check the network, VPN and proxy, then run: jira-connect check {name}")
+            format!("Check the network, VPN and proxy.\nThen run: jira-connect check {name}")
         }
         Status::Error | Status::Valid | Status::Unchecked => {
             format!("See what failed with: jira-connect check {name}")
@@ -448,9 +448,9 @@ mod tests {
         dc.url = "https://jira.corp.example".into();
         let (title, body) = message(&dc, Status::Expired, 1, today);
         assert_eq!(title, "corp: personal access token has expired");
-        assert!(body.starts_with("Site: https://jira.corp.example\nExpired on 2026-11-01.\nRotate the token in your Jira profile (https://jira.corp.example/secure/ViewProfile.jspa"), "{body}");
+        assert!(body.starts_with("Site: https://jira.corp.example\nExpired on 2026-11-01.\nRotate the token in your Jira profile at https://jira.corp.example/secure/ViewProfile.jspa"), "{body}");
         assert!(
-            body.ends_with("then run: jira-connect replace-token corp"),
+            body.ends_with("\nThen run: jira-connect replace-token corp"),
             "{body}"
         );
         let (title, body) = message(&dc, Status::SecretMissing, 1, today);
