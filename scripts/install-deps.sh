@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs on Debian or Ubuntu:
 # a Secret Service (gnome-keyring) on a private D-Bus session for the real-keyring tests,
-# and a virtual X display with Mesa for the real-window tests.
+# a virtual X display with Mesa for the real-window tests, and systemd-analyze to verify the
+# reminders units.
 set -euo pipefail
 
 packages=(
   gnome-keyring libsecret-tools dbus dbus-x11
   xvfb xauth xdotool imagemagick
+  systemd
   libgl1 libgl1-mesa-dri libegl1 mesa-vulkan-drivers
 )
 

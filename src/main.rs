@@ -8,7 +8,8 @@ fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
-        None | Some(Command::Gui) => jira_connect::ui::run(),
+        None => jira_connect::ui::run(None),
+        Some(Command::Gui { select }) => jira_connect::ui::run(select),
         Some(_) => cli::run(cli),
     }
 }

@@ -8,5 +8,6 @@ mod gui;
 mod jira_http;
 mod keyring_os;
 mod leaks;
+mod reminders;
 mod service_flows;
 mod tls;

@@ -4,6 +4,7 @@
 //! when it is not a terminal, and from a prompt that does not echo otherwise.
 
 mod output;
+mod reminders;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -56,6 +57,11 @@ pub enum Command {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
+        /// Then raise a desktop notification for each connection that needs attention
+        /// (expiring, expired, rejected, token missing; unreachable for 3 checks in a row),
+        /// at most once a day per state of a token.
+        #[arg(long)]
+        notify: bool,
     },
     /// Validate a new token and only then swap it in for the old one. The token is read
     /// like for `add`.
@@ -108,8 +114,18 @@ pub enum Command {
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
+    /// Check tokens daily and at login with the window closed, and notify about those
+    /// that need attention.
+    Reminders {
+        #[command(subcommand)]
+        action: reminders::RemindersAction,
+    },
     /// Open the desktop app (the default when no command is given).
-    Gui,
+    Gui {
+        /// Select this connection when the window opens.
+        #[arg(long, value_name = "NAME")]
+        select: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,7 +293,8 @@ impl Command {
             | Command::Token { .. }
             | Command::Exec { .. }
             | Command::Import { .. }
-            | Command::Gui => false,
+            | Command::Reminders { .. }
+            | Command::Gui { .. } => false,
         }
     }
 }
@@ -286,7 +303,12 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
     let result = match command {
         Command::Add(args) => add(args, &svc, out).await,
         Command::List { json } => list(&svc, out, json),
-        Command::Check { names, json } => check(names, &svc, out, json).await,
+        Command::Check {
+            names,
+            json,
+            notify,
+        } => check(names, &svc, out, json, notify).await,
+        Command::Reminders { action } => reminders::run(action, &svc, out),
         Command::ReplaceToken {
             name,
             expires,
@@ -310,7 +332,7 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
                 },
         } => import_jira_cli(config, name, remove_netrc, &svc, out).await,
         // main opens the desktop app itself; the CLI layer knows nothing of it.
-        Command::Gui => Err(Error::InvalidInput {
+        Command::Gui { .. } => Err(Error::InvalidInput {
             field: "command",
             reason: "run `jira-connect gui` as its own command".into(),
         }),
@@ -424,6 +446,7 @@ async fn check(
     svc: &Arc<Connections>,
     out: &Printer,
     json: bool,
+    notify: bool,
 ) -> Result<ExitCode, Error> {
     let all = svc.list()?;
     let selected = if names.is_empty() {
@@ -462,6 +485,9 @@ async fn check(
             }
             out.report(report);
         }
+    }
+    if notify {
+        reminders::notify_after_check(&reports, svc, out).await;
     }
     Ok(if failed {
         ExitCode::from(FAILURE)

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::connection::{Connection, ConnectionId, LastCheck, toml_date};
 use crate::core::error::Error;
+use crate::core::reminders::Reminders;
 use jiff::civil::Date;
 
 /// The environment variable that overrides the config directory.
@@ -34,6 +35,10 @@ pub struct ConfigFile {
     /// Re-check every connection when the desktop app starts.
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub check_on_launch: bool,
+    /// What `check --notify` remembers between runs. Written before the connections, so
+    /// that a person reading the file finds it at the top.
+    #[serde(default, skip_serializing_if = "Reminders::is_empty")]
+    pub reminders: Reminders,
     #[serde(default, rename = "connection")]
     pub connections: Vec<Connection>,
     /// Operations that touched, or were about to touch, the keyring and have not finished.
@@ -71,6 +76,7 @@ impl Default for ConfigFile {
         ConfigFile {
             version: CURRENT_VERSION,
             check_on_launch: true,
+            reminders: Reminders::default(),
             connections: Vec::new(),
             pending: Vec::new(),
         }
@@ -719,5 +725,42 @@ mod tests {
         assert_eq!(third.connections.len(), 2);
         // A reader holding the old copy keeps it whole.
         assert_eq!(first.connections.len(), 1);
+    }
+
+    #[test]
+    fn reminders_round_trip_wherever_they_stand() {
+        use crate::core::reminders::{ConnectionReminder, LastRun, Notified};
+        let mut cfg = many(5);
+        let at: jiff::Timestamp = "2026-11-22T06:00:00Z".parse().unwrap();
+        cfg.reminders.connection.insert(
+            cfg.connections[0].id.to_string(),
+            ConnectionReminder {
+                failed_runs: 2,
+                notified: Some(Notified {
+                    state: "expiring-soon".into(),
+                    token: "created - expires 2026-12-01".into(),
+                    at,
+                }),
+            },
+        );
+        cfg.reminders.last_run = Some(LastRun {
+            at,
+            checked: 5,
+            attention: vec!["c0: expiring-soon".into()],
+            notified: 1,
+            delivery_error: None,
+        });
+        let text = toml::to_string_pretty(&cfg).unwrap();
+        assert_eq!(toml::from_str::<ConfigFile>(&text).unwrap(), cfg);
+        // Moved below the connections by a hand edit: still the same config.
+        let head_end = text.find("[[connection]]").unwrap();
+        let start = text.find("[reminders").unwrap();
+        let moved = format!(
+            "{}{}\n{}",
+            &text[..start],
+            &text[head_end..],
+            &text[start..head_end]
+        );
+        assert_eq!(toml::from_str::<ConfigFile>(&moved).unwrap(), cfg);
     }
 }

@@ -211,6 +211,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// No desktop notification service answered.
+    #[error(
+        "no desktop notification could be shown ({detail}). Notifications need a desktop \
+         session with a notification service; the check results still stand"
+    )]
+    Notifications { detail: String },
+
+    /// The scheduler that runs reminders could not be set up.
+    #[error("cannot {action} the reminders schedule: {detail}")]
+    Scheduler {
+        action: &'static str,
+        detail: String,
+    },
+
     /// The operation was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
@@ -299,6 +313,8 @@ impl Error {
             Error::ConfigIo { .. } => "config-io",
             Error::NetrcUnchanged { .. } => "netrc-unchanged",
             Error::ConfigUntrusted { .. } => "config-untrusted",
+            Error::Notifications { .. } => "notifications",
+            Error::Scheduler { .. } => "scheduler",
             Error::Cancelled => "cancelled",
         }
     }

@@ -16,7 +16,7 @@ use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::import::{Found, Sources, TokenSource};
 use crate::core::service::{Connections, Draft};
 use crate::core::site_url::SiteUrl;
-use crate::ui::backend::{Backend, ClipboardReader, Event, Opener};
+use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler};
 use crate::ui::caret::CaretBlink;
 use crate::ui::first_frame::FirstFrame;
 use crate::ui::netrc::NetrcDialog;
@@ -55,6 +55,8 @@ pub enum Command {
     CancelPending,
     CloseDialog,
     SetCheckOnLaunch(bool),
+    /// Switch the reminders that run with the window closed.
+    SetReminders(bool),
     /// Ask a site on its own domain whether it is Atlassian Cloud.
     DetectCloud(SiteUrl),
     /// Connect Confluence with this Jira Cloud connection's token.
@@ -131,6 +133,13 @@ pub struct App {
     import_sources: Option<Sources>,
     first_frame: FirstFrame,
     caret: CaretBlink,
+    /// Whether reminders are on; `None` until known.
+    reminders: Option<bool>,
+    /// True while reminders are being switched.
+    reminders_pending: bool,
+    scheduler: Option<Scheduler>,
+    /// The connection to select once the config is loaded (`gui --select NAME`).
+    select_name: Option<String>,
 }
 
 impl App {
@@ -163,7 +172,40 @@ impl App {
             import_sources: None,
             first_frame: FirstFrame::from_env(),
             caret: CaretBlink::default(),
+            reminders: None,
+            reminders_pending: false,
+            scheduler: None,
+            select_name: None,
         }
+    }
+
+    /// Selects the connection with this name once the config is loaded.
+    pub fn with_selection(mut self, name: Option<String>) -> Self {
+        self.select_name = name;
+        self
+    }
+
+    /// Switches reminders with `scheduler` instead of the system's scheduler.
+    pub fn with_scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.scheduler = Some(scheduler);
+        self
+    }
+
+    fn scheduler(&mut self) -> Scheduler {
+        self.scheduler
+            .get_or_insert_with(crate::ui::backend::system_scheduler)
+            .clone()
+    }
+
+    /// Whether reminders are on, once known.
+    pub fn reminders_on(&self) -> Option<bool> {
+        self.reminders
+    }
+
+    /// The selected connection's name.
+    pub fn selected_name(&self) -> Option<&str> {
+        let id = self.selected.as_ref()?;
+        self.row(id).map(|r| r.connection.name.as_str())
     }
 
     /// Looks for jira-cli's connection in `sources` instead of jira-cli's own places.
@@ -318,11 +360,19 @@ impl App {
                         checking: false,
                     })
                     .collect();
+                if let Some(name) = self.select_name.take() {
+                    match self.rows.iter().find(|r| r.connection.name == name) {
+                        Some(row) => self.selected = Some(row.connection.id.clone()),
+                        None => self.notify(ctx, format!("No connection named {name:?}"), true),
+                    }
+                }
                 if self.selected.is_none() {
                     self.selected = self.rows.first().map(|r| r.connection.id.clone());
                 }
                 if !self.launch_checks_done {
                     self.launch_checks_done = true;
+                    let scheduler = self.scheduler();
+                    self.backend.reminders(scheduler, None);
                     if self.check_on_launch {
                         self.check_all();
                     }
@@ -443,6 +493,18 @@ impl App {
             Event::BrowserFailed { url } => self.offer_link(url),
             Event::SettingSaved(Err(e)) => self.notify(ctx, e.sentence(), true),
             Event::SettingSaved(Ok(())) => {}
+            Event::Reminders(result) => {
+                self.reminders_pending = false;
+                match result {
+                    Ok(state) => {
+                        self.reminders = Some(state.on);
+                        if let Some(note) = state.note {
+                            self.notify(ctx, note, false);
+                        }
+                    }
+                    Err(e) => self.notify(ctx, e.sentence(), true),
+                }
+            }
             Event::CloudDetected { site, cloud_id } => {
                 if let Some(Dialog::New(d)) = &mut self.dialog {
                     d.on_cloud_detected(&site, cloud_id);
@@ -633,6 +695,13 @@ impl App {
                 self.check_on_launch = on;
                 self.backend.set_check_on_launch(on);
             }
+            Command::SetReminders(on) => {
+                if !self.reminders_pending {
+                    self.reminders_pending = true;
+                    let scheduler = self.scheduler();
+                    self.backend.reminders(scheduler, Some(on));
+                }
+            }
             Command::DetectCloud(site) => self.backend.detect_cloud(site),
             Command::LinkConfluence(id) => {
                 if self.linking.is_none()
@@ -706,6 +775,18 @@ impl App {
                     }
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         widgets::theme_switch(ui);
+                        let mut reminders = self.reminders.unwrap_or(false);
+                        let known = self.reminders.is_some() && !self.reminders_pending;
+                        if ui
+                            .add_enabled(known, egui::Checkbox::new(&mut reminders, "Reminders"))
+                            .on_hover_text(
+                                "Check tokens daily and at login, with the window closed, \
+                                 and notify about those that need attention",
+                            )
+                            .changed()
+                        {
+                            commands.push(Command::SetReminders(reminders));
+                        }
                         let mut on = self.check_on_launch;
                         if ui
                             .checkbox(&mut on, "Check at launch")

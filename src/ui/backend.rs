@@ -58,6 +58,8 @@ pub enum Event {
     JiraCliFound(Option<Found>),
     Imported(Result<Imported, Error>),
     NetrcCleaned(Result<(), Error>),
+    /// Reminders were looked up, or switched on or off.
+    Reminders(Result<RemindersState, Error>),
     /// No browser could be started for a link.
     BrowserFailed {
         url: String,
@@ -68,6 +70,55 @@ pub enum Event {
         copy: u64,
         holds_token: bool,
     },
+}
+
+/// Whether reminders run with the window closed, and what the user should know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemindersState {
+    pub on: bool,
+    /// Something to tell the user, e.g. a command to run to finish switching them on.
+    pub note: Option<String>,
+}
+
+/// Looks up (`None`) or switches (`Some(on)`) the reminders schedule. Tests replace it to
+/// record what would be installed.
+pub type Scheduler = Arc<dyn Fn(Option<bool>) -> Result<RemindersState, Error> + Send + Sync>;
+
+/// The scheduler used by the real app: the systemd user timer, LaunchAgent or scheduled
+/// task of [`crate::core::schedule`].
+pub fn system_scheduler() -> Scheduler {
+    use crate::core::schedule::{self, Activation};
+    Arc::new(|switch: Option<bool>| match switch {
+        None => schedule::status().map(|s| RemindersState {
+            on: s.installed && s.active != Some(false),
+            note: None,
+        }),
+        Some(true) => {
+            let enabled = schedule::enable(&schedule::current_exe()?)?;
+            Ok(RemindersState {
+                on: true,
+                note: Some(match enabled.activation {
+                    Activation::Active => {
+                        "Reminders are on: tokens are checked daily and at login".into()
+                    }
+                    Activation::Manual { reason, commands } => format!(
+                        "The schedule is written but not active yet ({reason}). Run: {}",
+                        commands.join(" && ")
+                    ),
+                }),
+            })
+        }
+        Some(false) => {
+            let disabled = schedule::disable()?;
+            Ok(RemindersState {
+                on: false,
+                note: Some(match disabled.manager_error {
+                    None => "Reminders are off".into(),
+                    Some(e) => format!("Reminders are off; the scheduler could not be told: {e}"),
+                }),
+            })
+        }
+    })
 }
 
 /// Opens a URL in the browser, or says why it could not. Tests replace it to record what
@@ -451,6 +502,13 @@ impl Backend {
                 &entry,
             )))
         });
+    }
+
+    /// Looks up (`None`) or switches (`Some(on)`) the reminders schedule.
+    pub fn reminders(&self, scheduler: Scheduler, switch: Option<bool>) {
+        let send = self.sender();
+        self.runtime
+            .spawn_blocking(move || send(Event::Reminders(scheduler(switch))));
     }
 
     /// Persists whether connections are re-checked at launch.

@@ -41,8 +41,9 @@ fn theme_from_env() -> Option<egui::ThemePreference> {
     }
 }
 
-/// Opens the desktop app and returns when its window closes.
-pub fn run() -> ExitCode {
+/// Opens the desktop app, with the connection named `select` selected, and returns when
+/// its window closes.
+pub fn run(select: Option<String>) -> ExitCode {
     let svc = match Connections::open(DEFAULT_TIMEOUT, Arc::new(LazyPlatformStore::new())) {
         Ok(svc) => Arc::new(svc),
         Err(e) => {
@@ -83,12 +84,9 @@ pub fn run() -> ExitCode {
             if let Some(theme) = theme_from_env() {
                 cc.egui_ctx.set_theme(theme);
             }
-            Ok(Box::new(App::new(
-                cc,
-                handle,
-                svc,
-                backend::system_opener(),
-            )))
+            Ok(Box::new(
+                App::new(cc, handle, svc, backend::system_opener()).with_selection(select),
+            ))
         }),
     );
     match result {

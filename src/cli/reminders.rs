@@ -1,0 +1,229 @@
+//! `check --notify` and `reminders enable | disable | status`: keeping connections healthy
+//! while the window is closed.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use jiff::Timestamp;
+
+use super::output::Printer;
+use crate::core::Error;
+use crate::core::connection::today;
+use crate::core::notify::{self, Delivery, Notifier};
+use crate::core::reminders::{self, Checked, LastRun};
+use crate::core::schedule::{self, Activation};
+use crate::core::service::{CheckReport, Connections};
+
+#[derive(Debug, Subcommand)]
+pub enum RemindersAction {
+    /// Run `jira-connect check --notify` daily and at login (a systemd user timer on
+    /// Linux, a LaunchAgent on macOS, a scheduled task on Windows).
+    Enable,
+    /// Stop the scheduled checks and remove what `enable` installed.
+    Disable,
+    /// Say whether reminders are on, when they run next and what the last run found.
+    Status,
+}
+
+/// Raises one desktop notification per checked connection that needs attention, unless
+/// the same state of the same token was notified within the last 24 hours, and records
+/// the run. A missing notification service is reported once; the checks' exit code stands.
+pub async fn notify_after_check(reports: &[CheckReport], svc: &Connections, out: &Printer) {
+    let now = Timestamp::now();
+    let checked: Vec<Checked> = reports
+        .iter()
+        .map(|r| Checked {
+            connection: r.connection.clone(),
+            status: r.status,
+        })
+        .collect();
+    let state = match svc.load() {
+        Ok(cfg) => cfg.reminders.clone(),
+        Err(err) => {
+            out.caution(&format!("No notifications: {}", err.sentence()));
+            return;
+        }
+    };
+    let due = reminders::due(&state, &checked, now, today());
+    let attention = reminders::attention(&state, &checked);
+    // In a terminal nobody waits for a click: no buttons, and the command returns at once.
+    let offer_actions = !std::io::stderr().is_terminal();
+    let mut notifier = None;
+    let mut delivery = Delivery::default();
+    if !due.is_empty() {
+        match Notifier::connect().await {
+            Ok(mut n) => {
+                delivery = notify::deliver(&mut n, due, offer_actions).await;
+                notifier = Some(n);
+            }
+            Err(err) => delivery.error = Some(err),
+        }
+    }
+    for (_, reminder) in &delivery.delivered {
+        out.notice(&format!("Notified: {}", reminder.title));
+    }
+    if let Some(err) = &delivery.error {
+        out.caution(&err.sentence());
+    }
+    let delivered: Vec<_> = delivery.delivered.iter().map(|(_, r)| r.clone()).collect();
+    let summary = LastRun {
+        at: now,
+        checked: u32::try_from(checked.len()).unwrap_or(u32::MAX),
+        attention,
+        notified: u32::try_from(delivered.len()).unwrap_or(u32::MAX),
+        delivery_error: delivery.error.as_ref().map(Error::sentence),
+    };
+    let saved = svc.config().update(|cfg| {
+        reminders::record(
+            &mut cfg.reminders,
+            &cfg.connections,
+            &checked,
+            &delivered,
+            summary,
+        );
+        Ok(())
+    });
+    if let Err(err) = saved {
+        out.caution(&format!(
+            "What was notified could not be saved, so it may be notified again: {}",
+            err.sentence()
+        ));
+    }
+    if let Some(mut notifier) = notifier
+        && offer_actions
+        && notifier.supports_actions()
+        && !delivery.delivered.is_empty()
+    {
+        let open: HashMap<u32, String> = delivery
+            .delivered
+            .into_iter()
+            .map(|(id, r)| (id, r.name))
+            .collect();
+        notifier
+            .wait_for_actions(open, notify::ACTION_WAIT, open_app)
+            .await;
+    }
+}
+
+/// Starts the desktop app on a connection, in the background.
+fn open_app(name: &str) {
+    let exe = match schedule::current_exe() {
+        Ok(exe) => exe,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot open the app");
+            return;
+        }
+    };
+    let mut command = std::process::Command::new(exe);
+    command
+        .args(["gui", "--select", name])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    match command.spawn() {
+        Ok(_) => tracing::info!(connection = name, "opened the app from a notification"),
+        Err(e) => tracing::warn!(error = %e, "cannot open the app"),
+    }
+}
+
+pub fn run(action: RemindersAction, svc: &Connections, out: &Printer) -> Result<ExitCode, Error> {
+    match action {
+        RemindersAction::Enable => enable(out),
+        RemindersAction::Disable => disable(out),
+        RemindersAction::Status => status(svc, out),
+    }
+}
+
+fn enable(out: &Printer) -> Result<ExitCode, Error> {
+    let exe = schedule::current_exe()?;
+    let enabled = schedule::enable(&exe)?;
+    for file in &enabled.files {
+        out.ok(&format!("Wrote {}", file.display()));
+    }
+    match enabled.activation {
+        Activation::Active => {
+            out.ok("Reminders are on: `jira-connect check --notify` runs daily and at login");
+        }
+        Activation::Manual { reason, commands } => {
+            out.warn(&format!(
+                "The schedule is written but not active yet: {reason}. To turn it on, run:"
+            ));
+            for command in commands {
+                out.hint(&command);
+            }
+        }
+    }
+    out.hint("See what the last run found with: jira-connect reminders status");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn disable(out: &Printer) -> Result<ExitCode, Error> {
+    let disabled = schedule::disable()?;
+    for file in &disabled.removed {
+        out.ok(&format!("Removed {}", file.display()));
+    }
+    if let Some(err) = &disabled.manager_error {
+        out.warn(&format!("The scheduler could not be told: {err}"));
+    }
+    if disabled.removed.is_empty() && disabled.manager_error.is_none() && cfg!(not(windows)) {
+        out.ok("Reminders were already off");
+    } else {
+        out.ok("Reminders are off");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(svc: &Connections, out: &Printer) -> Result<ExitCode, Error> {
+    let state = schedule::status()?;
+    match (state.installed, state.active) {
+        (false, _) => {
+            out.line("Reminders are off.");
+            out.hint("Turn them on with: jira-connect reminders enable");
+        }
+        (true, Some(true)) => out.ok("Reminders are on: checked daily and at login"),
+        (true, Some(false)) => out.warn("Reminders are installed but not active"),
+        (true, None) => out.warn("Reminders are installed; whether they are active is unknown"),
+    }
+    if let Some(path) = state.location.as_ref().filter(|_| state.installed) {
+        out.hint(&format!("Installed at {}", path.display()));
+    }
+    if let Some(err) = &state.manager_error
+        && state.installed
+    {
+        out.hint(&format!("The scheduler could not be asked: {err}"));
+    }
+    if let Some(next) = &state.next_run {
+        out.line(&format!("Next run: {next}"));
+    }
+    let config = svc.load()?;
+    match &config.reminders.last_run {
+        None => out.line("Last run: never"),
+        Some(run) => {
+            out.line(&format!(
+                "Last run: {}, checked {} connection{}, sent {} notification{}",
+                run.at.strftime("%Y-%m-%d %H:%M UTC"),
+                run.checked,
+                if run.checked == 1 { "" } else { "s" },
+                run.notified,
+                if run.notified == 1 { "" } else { "s" },
+            ));
+            if run.attention.is_empty() {
+                out.ok("Nothing needed attention");
+            }
+            for item in &run.attention {
+                out.warn(&format!("Needs attention: {item}"));
+            }
+            if let Some(err) = &run.delivery_error {
+                out.warn(&format!("Notifications failed: {err}"));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

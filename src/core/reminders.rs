@@ -1,0 +1,463 @@
+//! Reminders: what `check --notify` tells the user about, and what it remembers so that it
+//! does not tell them twice.
+//!
+//! A connection needs attention when its token expires soon, has expired, was rejected, or
+//! is missing from the keyring. A connection that cannot be checked (unreachable, or any
+//! other error) needs attention only once that has happened [`FAILED_RUNS_BEFORE_NOTICE`]
+//! checks in a row: one blip of the VPN is not worth a notification.
+//!
+//! The same state of the same token is not notified again within [`REPEAT_AFTER`]. What
+//! was notified, the failure counts and a summary of the last run live in the `[reminders]`
+//! table of `connections.toml`, written through the config store's atomic update. Nothing
+//! here holds a secret: states, dates, names and URLs only.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::core::connection::{AuthKind, Connection, ConnectionId, Deployment, Status};
+
+/// How many checks in a row a connection must fail to reach Jira (or fail for another
+/// reason) before a notification says so.
+pub const FAILED_RUNS_BEFORE_NOTICE: u32 = 3;
+
+/// The same state of the same token is notified again only after this long.
+pub const REPEAT_AFTER: SignedDuration = SignedDuration::from_hours(24);
+
+/// The `[reminders]` table of `connections.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reminders {
+    /// What the last `check --notify` found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_run: Option<LastRun>,
+    /// Per connection, by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub connection: BTreeMap<String, ConnectionReminder>,
+}
+
+impl Reminders {
+    pub fn is_empty(&self) -> bool {
+        self.last_run.is_none() && self.connection.is_empty()
+    }
+}
+
+/// What is remembered about one connection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionReminder {
+    /// Checks in a row that could not reach Jira or failed for another reason.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_runs: u32,
+    /// The last notification sent for this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified: Option<Notified>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A notification that was delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notified {
+    /// The state it was about, e.g. `expiring-soon`.
+    pub state: String,
+    /// Which token it was about: its creation and expiry dates as recorded.
+    pub token: String,
+    /// When it was delivered.
+    pub at: Timestamp,
+}
+
+/// A summary of the last `check --notify`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastRun {
+    pub at: Timestamp,
+    /// How many connections were checked.
+    pub checked: u32,
+    /// `name: state` for each connection that needed attention.
+    #[serde(default)]
+    pub attention: Vec<String>,
+    /// How many notifications were delivered.
+    pub notified: u32,
+    /// Why notifications could not be delivered, when they could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+}
+
+/// A checked connection, as the reminders see it.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub connection: Connection,
+    pub status: Status,
+}
+
+/// A notification to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reminder {
+    pub id: ConnectionId,
+    /// The connection's name, which `jira-connect gui --select` takes.
+    pub name: String,
+    pub status: Status,
+    /// Names the connection and its state.
+    pub title: String,
+    /// The site, the date and the next step.
+    pub body: String,
+    /// Expired, rejected and missing tokens are urgent; the rest is not.
+    pub critical: bool,
+    /// Remembered once delivered.
+    pub notified: Notified,
+}
+
+/// Which token a connection holds, as far as the metadata tells.
+fn token_fingerprint(c: &Connection) -> String {
+    let date = |d: Option<Date>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
+    format!(
+        "created {} expires {}",
+        date(c.token_created),
+        date(c.token_expires)
+    )
+}
+
+/// Whether a status asks for a notification now, given how many checks in a row failed
+/// before this one.
+fn needs_attention(status: Status, failed_runs_before: u32) -> bool {
+    match status {
+        Status::ExpiringSoon | Status::Expired | Status::Rejected | Status::SecretMissing => true,
+        Status::Unreachable | Status::Error => failed_runs_before + 1 >= FAILED_RUNS_BEFORE_NOTICE,
+        Status::Valid | Status::Unchecked => false,
+    }
+}
+
+fn counts_as_failed(status: Status) -> bool {
+    matches!(status, Status::Unreachable | Status::Error)
+}
+
+/// The connections of `checked` that need attention, each as a `name: state` line.
+pub fn attention(state: &Reminders, checked: &[Checked]) -> Vec<String> {
+    checked
+        .iter()
+        .filter(|c| needs_attention(c.status, failed_runs(state, &c.connection.id)))
+        .map(|c| format!("{}: {}", c.connection.name, c.status))
+        .collect()
+}
+
+fn failed_runs(state: &Reminders, id: &ConnectionId) -> u32 {
+    state
+        .connection
+        .get(id.as_str())
+        .map_or(0, |r| r.failed_runs)
+}
+
+/// The notifications due after a check, given what was remembered: one per connection that
+/// needs attention, unless the same state of the same token was notified less than
+/// [`REPEAT_AFTER`] ago.
+pub fn due(state: &Reminders, checked: &[Checked], now: Timestamp, today: Date) -> Vec<Reminder> {
+    let mut due = Vec::new();
+    for c in checked {
+        let id = &c.connection.id;
+        let failed_before = failed_runs(state, id);
+        if !needs_attention(c.status, failed_before) {
+            continue;
+        }
+        let notified = Notified {
+            state: c.status.as_str().to_string(),
+            token: token_fingerprint(&c.connection),
+            at: now,
+        };
+        let repeat = state
+            .connection
+            .get(id.as_str())
+            .and_then(|r| r.notified.as_ref())
+            .is_some_and(|last| {
+                last.state == notified.state
+                    && last.token == notified.token
+                    && now.duration_since(last.at) < REPEAT_AFTER
+            });
+        if repeat {
+            continue;
+        }
+        let (title, body) = message(&c.connection, c.status, failed_before + 1, today);
+        due.push(Reminder {
+            id: id.clone(),
+            name: c.connection.name.clone(),
+            status: c.status,
+            title,
+            body,
+            critical: matches!(
+                c.status,
+                Status::Expired | Status::Rejected | Status::SecretMissing
+            ),
+            notified,
+        });
+    }
+    due
+}
+
+/// Records a run: the failure counts of the checked connections, the notifications that
+/// were delivered, and the summary. Forgets connections that no longer exist.
+pub fn record(
+    state: &mut Reminders,
+    existing: &[Connection],
+    checked: &[Checked],
+    delivered: &[Reminder],
+    summary: LastRun,
+) {
+    for c in checked {
+        let entry = state
+            .connection
+            .entry(c.connection.id.as_str().to_string())
+            .or_default();
+        if counts_as_failed(c.status) {
+            entry.failed_runs = entry.failed_runs.saturating_add(1);
+        } else {
+            entry.failed_runs = 0;
+        }
+        if !needs_attention(c.status, 0) && !counts_as_failed(c.status) {
+            // Healthy again: a later problem is news at once.
+            entry.notified = None;
+        }
+    }
+    for r in delivered {
+        state
+            .connection
+            .entry(r.id.as_str().to_string())
+            .or_default()
+            .notified = Some(r.notified.clone());
+    }
+    state.connection.retain(|id, r| {
+        existing.iter().any(|c| c.id.as_str() == id) && (r.failed_runs > 0 || r.notified.is_some())
+    });
+    state.last_run = Some(summary);
+}
+
+/// The title and body of a notification. The title names the connection and its state;
+/// the body gives the site, the date and the next step.
+pub fn message(c: &Connection, status: Status, failed_runs: u32, today: Date) -> (String, String) {
+    let name = &c.name;
+    let secret = c.auth.secret_name();
+    let expires = c.token_expires.map(|d| d.to_string());
+    let checked_on = c
+        .last_check
+        .as_ref()
+        .map(|lc| lc.at.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| today.to_string());
+    let title = match status {
+        Status::ExpiringSoon => match c.days_left(today) {
+            Some(0) => format!("{name}: {secret} expires today"),
+            Some(1) => format!("{name}: {secret} expires tomorrow"),
+            Some(d) => format!("{name}: {secret} expires in {d} days"),
+            None => format!("{name}: {secret} expires soon"),
+        },
+        Status::Expired => format!("{name}: {secret} has expired"),
+        Status::Rejected => format!("{name}: {} rejected the {secret}", c.product.title()),
+        Status::SecretMissing => format!("{name}: {secret} missing from the keyring"),
+        Status::Unreachable => format!("{name}: unreachable for {failed_runs} checks in a row"),
+        Status::Error => format!("{name}: check failed {failed_runs} times in a row"),
+        Status::Valid | Status::Unchecked => format!("{name}: {status}"),
+    };
+    let mut lines = vec![format!("Site: {}", c.url)];
+    match (status, &expires) {
+        (Status::ExpiringSoon, Some(d)) => lines.push(format!("Expires on {d}.")),
+        (Status::Expired, Some(d)) => lines.push(format!("Expired on {d}.")),
+        _ => lines.push(format!("Checked {checked_on}.")),
+    }
+    let replace = format!("jira-connect replace-token {name}");
+    let next = match status {
+        Status::ExpiringSoon | Status::Expired | Status::Rejected => match (c.deployment, c.auth) {
+            (_, AuthKind::Password) => {
+                format!("Change the password in Jira.\nThen run: {replace}")
+            }
+            (Deployment::Cloud, _) => format!(
+                "Create a new API token at {}\nThen run: {replace}",
+                c.token_page()
+            ),
+            (Deployment::DataCenter, _) => format!(
+                "Rotate the token in your Jira profile at {}\nThen run: {replace}",
+                c.token_page()
+            ),
+        },
+        Status::SecretMissing => {
+            format!("Its {secret} is not in the OS keyring. Run: {replace}")
+        }
+        Status::Unreachable => {
+            format!("Check the network, VPN and proxy.\nThen run: jira-connect check {name}")
+        }
+        Status::Error | Status::Valid | Status::Unchecked => {
+            format!("See what failed with: jira-connect check {name}")
+        }
+    };
+    lines.push(next);
+    (title, lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::connection::{LastCheck, Outcome, Product};
+    use jiff::civil::date;
+
+    fn conn(name: &str, outcome: Outcome, expires: Option<Date>) -> Connection {
+        Connection {
+            id: ConnectionId::generate(),
+            name: name.into(),
+            url: format!("https://{name}.atlassian.net"),
+            deployment: Deployment::Cloud,
+            auth: AuthKind::ApiToken,
+            login: Some("mia@example.com".into()),
+            token_label: None,
+            token_created: Some(date(2026, 1, 1)),
+            token_expires: expires,
+            ca_cert: None,
+            allow_http: false,
+            product: Product::Jira,
+            scoped: false,
+            cloud_id: None,
+            linked: None,
+            last_check: Some(LastCheck {
+                at: "2026-11-22T06:00:00Z".parse().unwrap(),
+                outcome,
+                message: None,
+                account_id: None,
+                display_name: None,
+                email: None,
+                server_version: None,
+            }),
+        }
+    }
+
+    fn checked(c: &Connection, today: Date) -> Checked {
+        Checked {
+            connection: c.clone(),
+            status: c.status(today),
+        }
+    }
+
+    fn summary(now: Timestamp) -> LastRun {
+        LastRun {
+            at: now,
+            checked: 0,
+            attention: vec![],
+            notified: 0,
+            delivery_error: None,
+        }
+    }
+
+    #[test]
+    fn only_connections_that_need_attention_are_due_and_none_twice_a_day() {
+        let today = date(2026, 11, 22);
+        let now: Timestamp = "2026-11-22T06:00:00Z".parse().unwrap();
+        let soon = conn("soon", Outcome::Valid, Some(date(2026, 12, 1)));
+        let fine = conn("fine", Outcome::Valid, Some(date(2027, 6, 1)));
+        let gone = conn("gone", Outcome::Rejected, None);
+        let all = vec![soon.clone(), fine.clone(), gone.clone()];
+        let run: Vec<_> = all.iter().map(|c| checked(c, today)).collect();
+        let mut state = Reminders::default();
+        let first = due(&state, &run, now, today);
+        let names: Vec<_> = first.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["soon", "gone"]);
+        assert_eq!(first[0].title, "soon: API token expires in 9 days");
+        assert!(
+            first[0].body.contains("Expires on 2026-12-01."),
+            "{}",
+            first[0].body
+        );
+        assert!(first[0].body.contains("jira-connect replace-token soon"));
+        assert!(!first[0].critical && first[1].critical);
+        record(&mut state, &all, &run, &first, summary(now));
+
+        // An hour later: nothing new.
+        let later = now + SignedDuration::from_hours(1);
+        assert_eq!(due(&state, &run, later, today), vec![]);
+        // A day later: the same states again, once.
+        let next_day = now + REPEAT_AFTER;
+        assert_eq!(due(&state, &run, next_day, today).len(), 2);
+        // A new token (replaced) is news at once.
+        let mut replaced = gone.clone();
+        replaced.token_created = Some(today);
+        let again = due(&state, &[checked(&replaced, today)], later, today);
+        assert_eq!(again.len(), 1);
+        // So is a change of state.
+        let expired = due(
+            &state,
+            &[checked(&soon, date(2026, 12, 2))],
+            later,
+            date(2026, 12, 2),
+        );
+        assert_eq!(expired[0].status, Status::Expired);
+        assert_eq!(expired[0].title, "soon: API token has expired");
+    }
+
+    #[test]
+    fn unreachable_is_news_only_after_several_checks_in_a_row() {
+        let today = date(2026, 11, 22);
+        let mut now: Timestamp = "2026-11-22T06:00:00Z".parse().unwrap();
+        let down = conn("down", Outcome::Unreachable, None);
+        let all = vec![down.clone()];
+        let run = vec![checked(&down, today)];
+        let mut state = Reminders::default();
+        for _ in 1..FAILED_RUNS_BEFORE_NOTICE {
+            assert_eq!(due(&state, &run, now, today), vec![]);
+            assert_eq!(attention(&state, &run), Vec::<String>::new());
+            record(&mut state, &all, &run, &[], summary(now));
+            now += SignedDuration::from_hours(25);
+        }
+        let third = due(&state, &run, now, today);
+        assert_eq!(third.len(), 1);
+        assert_eq!(
+            third[0].title,
+            format!("down: unreachable for {FAILED_RUNS_BEFORE_NOTICE} checks in a row")
+        );
+        // One good check resets the count.
+        let up = conn("down", Outcome::Valid, None);
+        let up = Connection {
+            id: down.id.clone(),
+            ..up
+        };
+        record(&mut state, &all, &[checked(&up, today)], &[], summary(now));
+        assert!(state.connection.is_empty(), "{state:?}");
+        assert_eq!(due(&state, &run, now, today), vec![]);
+    }
+
+    #[test]
+    fn removed_connections_are_forgotten() {
+        let today = date(2026, 11, 22);
+        let now: Timestamp = "2026-11-22T06:00:00Z".parse().unwrap();
+        let gone = conn("gone", Outcome::Rejected, None);
+        let run = vec![checked(&gone, today)];
+        let mut state = Reminders::default();
+        let sent = due(&state, &run, now, today);
+        record(
+            &mut state,
+            std::slice::from_ref(&gone),
+            &run,
+            &sent,
+            summary(now),
+        );
+        assert_eq!(state.connection.len(), 1);
+        record(&mut state, &[], &[], &[], summary(now));
+        assert!(state.connection.is_empty());
+    }
+
+    #[test]
+    fn data_center_says_rotate_and_missing_says_replace() {
+        let today = date(2026, 11, 22);
+        let mut dc = conn("corp", Outcome::Valid, Some(date(2026, 11, 1)));
+        dc.deployment = Deployment::DataCenter;
+        dc.auth = AuthKind::Pat;
+        dc.url = "https://jira.corp.example".into();
+        let (title, body) = message(&dc, Status::Expired, 1, today);
+        assert_eq!(title, "corp: personal access token has expired");
+        assert!(body.starts_with("Site: https://jira.corp.example\nExpired on 2026-11-01.\nRotate the token in your Jira profile at https://jira.corp.example/secure/ViewProfile.jspa"), "{body}");
+        assert!(
+            body.ends_with("\nThen run: jira-connect replace-token corp"),
+            "{body}"
+        );
+        let (title, body) = message(&dc, Status::SecretMissing, 1, today);
+        assert_eq!(
+            title,
+            "corp: personal access token missing from the keyring"
+        );
+        assert!(body.contains("Checked 2026-11-22 06:00 UTC."), "{body}");
+    }
+}

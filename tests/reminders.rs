@@ -1,0 +1,583 @@
+//! Reminders with the window closed: `check --notify` against a real notification service
+//! on the session bus (a small `org.freedesktop.Notifications` server that records each
+//! call and answers like a notification daemon), and `reminders enable | disable | status`
+//! against a temporary `XDG_CONFIG_HOME` with a stand-in `systemctl`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+
+use jiff::ToSpan;
+use wiremock::matchers::any;
+use wiremock::{Mock, ResponseTemplate};
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::OwnedValue;
+
+use crate::cli::{bin, text};
+use crate::common::*;
+
+/// One recorded `Notify` call, every field as the service received it.
+#[derive(Debug, Clone)]
+struct Call {
+    app_name: String,
+    app_icon: String,
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+    hints: String,
+}
+
+/// A notification service that records calls. A notification whose summary starts with
+/// `click_on` is "clicked" (ActionInvoked with the `open` key); every notification is then
+/// closed, as a daemon does when it times out.
+struct Recorder {
+    calls: Arc<Mutex<Vec<Call>>>,
+    next_id: u32,
+    capabilities: Vec<String>,
+    click_on: Option<String>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Recorder {
+    async fn get_capabilities(&self) -> Vec<String> {
+        self.capabilities.clone()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn notify(
+        &mut self,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+        app_name: String,
+        _replaces_id: u32,
+        app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        self.next_id += 1;
+        let id = self.next_id;
+        let click = self
+            .click_on
+            .as_deref()
+            .is_some_and(|prefix| summary.starts_with(prefix));
+        self.calls.lock().unwrap().push(Call {
+            app_name,
+            app_icon,
+            summary,
+            body,
+            actions,
+            hints: format!("{hints:?}"),
+        });
+        if click {
+            let _ = Self::action_invoked(&emitter, id, "open").await;
+        }
+        let _ = Self::notification_closed(&emitter, id, 1).await;
+        id
+    }
+
+    async fn close_notification(&self, _id: u32) {}
+
+    async fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "recorder".into(),
+            "jira-connect tests".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    #[zbus(signal)]
+    async fn action_invoked(emitter: &SignalEmitter<'_>, id: u32, key: &str) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    async fn notification_closed(
+        emitter: &SignalEmitter<'_>,
+        id: u32,
+        reason: u32,
+    ) -> zbus::Result<()>;
+}
+
+/// Only one test at a time may own the notification service's name on the bus.
+static BUS_NAME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Serves the recorder as `org.freedesktop.Notifications` on the session bus.
+async fn serve(
+    capabilities: &[&str],
+    click_on: Option<&str>,
+) -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let recorder = Recorder {
+        calls: calls.clone(),
+        next_id: 0,
+        capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
+        click_on: click_on.map(str::to_string),
+    };
+    let bus = zbus::connection::Builder::session()
+        .unwrap()
+        .name("org.freedesktop.Notifications")
+        .unwrap()
+        .serve_at("/org/freedesktop/Notifications", recorder)
+        .unwrap()
+        .build()
+        .await
+        .expect("the notification service's name is free on this session bus");
+    (bus, calls)
+}
+
+fn add(config: &Path, url: &str, name: &str, token: &str, expires: &str) {
+    let out = bin(config)
+        .args([
+            "add",
+            "--url",
+            url,
+            "--name",
+            name,
+            "--cloud",
+            "--email",
+            EMAIL,
+            "--expires",
+            expires,
+        ])
+        .write_stdin(format!("{token}\n"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// `check --notify` as the timer runs it: no terminal, no display for the app it may open.
+async fn check_notify(config: &Path) -> Output {
+    let config = config.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        bin(&config)
+            .args(["check", "--notify"])
+            .env("RUST_LOG", "info")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn check_notify_tells_once_about_each_token_that_needs_attention() {
+    require_os_keyring();
+    let _bus = BUS_NAME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let healthy_token = "healthy-secret-Qm4";
+    let soon_token = "soon-secret-Vb8";
+    let gone_token = "gone-secret-Xz2";
+    let jira = jira_basic(3, EMAIL, healthy_token, cloud_user()).await;
+    let soon_jira = jira_basic(3, EMAIL, soon_token, cloud_user()).await;
+    let gone_jira = jira_basic(3, EMAIL, gone_token, cloud_user()).await;
+    let soon_date = jiff::Zoned::now().date().checked_add(5.days()).unwrap();
+    add(config, &jira.uri(), "healthy", healthy_token, "2099-01-31");
+    add(
+        config,
+        &soon_jira.uri(),
+        "soon",
+        soon_token,
+        &soon_date.to_string(),
+    );
+    add(config, &gone_jira.uri(), "gone", gone_token, "2099-01-31");
+    // Atlassian revokes the token: every request is now refused.
+    gone_jira.reset().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&gone_jira)
+        .await;
+
+    let (service, calls) = serve(&["body", "actions"], Some("soon")).await;
+    let out = check_notify(config).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a rejected token fails the check\n{stderr}"
+    );
+    let first: Vec<Call> = calls.lock().unwrap().clone();
+    assert_eq!(first.len(), 2, "{first:#?}\n{stderr}");
+    let soon = first
+        .iter()
+        .find(|c| c.summary.starts_with("soon:"))
+        .unwrap();
+    let gone = first
+        .iter()
+        .find(|c| c.summary.starts_with("gone:"))
+        .unwrap();
+    assert_eq!(soon.summary, "soon: API token expires in 5 days");
+    assert_eq!(
+        soon.body,
+        format!(
+            "Site: {}\nExpires on {soon_date}.\nCreate a new API token at \
+             https://id.atlassian.com/manage-profile/security/api-tokens\nThen run: \
+             jira-connect replace-token soon",
+            soon_jira.uri()
+        )
+    );
+    assert_eq!(gone.summary, "gone: Jira rejected the API token");
+    assert!(
+        gone.body
+            .starts_with(&format!("Site: {}\nChecked ", gone_jira.uri()))
+    );
+    assert!(
+        gone.body
+            .ends_with("\nThen run: jira-connect replace-token gone")
+    );
+    assert!(!first.iter().any(|c| c.summary.contains("healthy")));
+    for call in &first {
+        assert_eq!(call.app_name, "jira-connect");
+        assert_eq!(
+            call.actions,
+            [
+                "default",
+                "Open in jira-connect",
+                "open",
+                "Open in jira-connect"
+            ]
+        );
+        assert!(call.hints.contains("desktop-entry"), "{}", call.hints);
+        let every_field = format!("{call:?}");
+        for secret in [healthy_token, soon_token, gone_token] {
+            assert!(!every_field.contains(secret), "a secret in {every_field}");
+        }
+        assert!(!call.app_icon.is_empty());
+    }
+    // The click on "soon" opened the app on it.
+    assert!(
+        stderr.contains("opened the app from a notification") && stderr.contains("soon"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Notified: soon: API token expires in 5 days"),
+        "{stderr}"
+    );
+
+    // The same states of the same tokens, again within 24 hours: silence.
+    let again = check_notify(config).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(calls.lock().unwrap().len(), 2, "{}", text(&again.stderr));
+    drop(service);
+
+    // What the last run found, and nothing secret where it is kept.
+    let status = bin(config)
+        .args(["reminders", "status"])
+        .env("XDG_CONFIG_HOME", config.join("xdg"))
+        .output()
+        .unwrap();
+    let status_text = text(&status.stdout);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    assert!(status_text.contains("Reminders are off."), "{status_text}");
+    assert!(
+        status_text.contains("checked 3 connections, sent 0 notifications"),
+        "{status_text}"
+    );
+    assert!(
+        status_text.contains("Needs attention: soon: expiring-soon"),
+        "{status_text}"
+    );
+    assert!(
+        status_text.contains("Needs attention: gone: rejected"),
+        "{status_text}"
+    );
+    let toml = std::fs::read_to_string(config.join("connections.toml")).unwrap();
+    assert!(toml.contains("[reminders"), "{toml}");
+    for secret in [healthy_token, soon_token, gone_token] {
+        assert!(!toml.contains(secret));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn check_notify_without_buttons_and_without_a_service() {
+    require_os_keyring();
+    let _bus = BUS_NAME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let token = "expired-secret-Hn5";
+    let jira = jira_basic(3, EMAIL, token, cloud_user()).await;
+    let yesterday = jiff::Zoned::now().date().checked_sub(1.day()).unwrap();
+    add(config, &jira.uri(), "old", token, "2099-01-31");
+    // The token's recorded expiry has passed (the site still takes it).
+    let path = config.join("connections.toml");
+    let toml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        toml.replace(
+            "token_expires = 2099-01-31",
+            &format!("token_expires = {yesterday}"),
+        ),
+    )
+    .unwrap();
+
+    // No notification service on the bus: said once, on stderr; the exit code is the
+    // check's, and the run is remembered as undelivered.
+    let activatable: Vec<String> = zbus::Connection::session()
+        .await
+        .unwrap()
+        .call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus"),
+            "ListActivatableNames",
+            &(),
+        )
+        .await
+        .unwrap()
+        .body()
+        .deserialize()
+        .unwrap();
+    if !activatable
+        .iter()
+        .any(|n| n == "org.freedesktop.Notifications")
+    {
+        let out = check_notify(config).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert_eq!(
+            stderr
+                .matches("No desktop notification could be shown")
+                .count(),
+            1,
+            "{stderr}"
+        );
+        assert!(
+            text(&out.stdout).contains("Logged in as"),
+            "{}",
+            text(&out.stdout)
+        );
+    } else {
+        eprintln!("SKIPPED the missing-service half: this bus can start a notification daemon");
+    }
+
+    // A service without buttons: a plain notification, marked critical, sent at once.
+    let (_service, calls) = serve(&["body"], None).await;
+    let out = check_notify(config).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!(calls[0].summary, "old: API token has expired");
+    assert!(calls[0].body.contains(&format!("Expired on {yesterday}.")));
+    assert!(calls[0].actions.is_empty());
+    assert!(calls[0].hints.contains("U8(2)"), "{}", calls[0].hints);
+    assert!(!format!("{calls:?}").contains(token));
+}
+
+/// A `systemctl` that records its arguments, answers `show` like a running user manager,
+/// and fails when `fail` is set.
+fn fake_systemctl(dir: &Path, log: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("systemctl");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\n\
+             case \"$2\" in show) printf 'ActiveState=active\\nNextElapseUSecRealtime=Thu 2026-11-26 00:00:00 UTC\\n';; esac\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn reminders_enable_writes_units_that_verify_and_disable_removes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("cfg");
+    let xdg = dir.path().join("xdg config");
+    let no_tools = dir.path().join("empty-path");
+    std::fs::create_dir_all(&no_tools).unwrap();
+    let units = xdg.join("systemd").join("user");
+    let service = units.join("jira-connect-reminders.service");
+    let timer = units.join("jira-connect-reminders.timer");
+    let run = |path: &Path, args: &[&str]| {
+        bin(&config)
+            .args(args)
+            .env("XDG_CONFIG_HOME", &xdg)
+            .env("PATH", path)
+            .output()
+            .unwrap()
+    };
+
+    // No systemctl: the units are written all the same, and the commands to run are named.
+    let out = run(&no_tools, &["reminders", "enable"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("systemctl is not installed"), "{stdout}");
+    assert!(
+        stdout.contains("- systemctl --user daemon-reload"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("- systemctl --user enable --now jira-connect-reminders.timer"),
+        "{stdout}"
+    );
+    let exe = assert_cmd::cargo::cargo_bin("jira-connect")
+        .canonicalize()
+        .unwrap();
+    let unit = std::fs::read_to_string(&service).unwrap();
+    assert!(
+        unit.contains(&format!(
+            "\nExecStart=\"{}\" check --notify\n",
+            exe.display()
+        )),
+        "{unit}"
+    );
+    assert!(
+        unit.contains(&format!(
+            "\nEnvironment=\"JIRA_CONNECT_CONFIG_DIR={}\"\n",
+            config.display()
+        )),
+        "{unit}"
+    );
+    let timer_text = std::fs::read_to_string(&timer).unwrap();
+    assert!(timer_text.contains("\nOnCalendar=daily\n"), "{timer_text}");
+    assert!(timer_text.contains("\nPersistent=true\n"), "{timer_text}");
+
+    // systemd itself accepts them (it needs a runtime directory for --user).
+    let analyze = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output();
+    if analyze.is_ok() {
+        let runtime = dir.path().join("runtime");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let verify = std::process::Command::new("systemd-analyze")
+            .args(["--user", "verify"])
+            .arg(&timer)
+            .arg(&service)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .output()
+            .unwrap();
+        assert!(
+            verify.status.success(),
+            "systemd-analyze verify: {}{}",
+            text(&verify.stdout),
+            text(&verify.stderr)
+        );
+    } else {
+        eprintln!("SKIPPED systemd-analyze verify: systemd-analyze is not installed");
+    }
+
+    // A running user manager: reloaded and enabled, and asked for the next run.
+    let tools = dir.path().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let log = dir.path().join("systemctl.log");
+    fake_systemctl(&tools, &log);
+    let out = run(&tools, &["reminders", "enable"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Reminders are on"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&tools, &["reminders", "status"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Reminders are on"), "{stdout}");
+    assert!(
+        stdout.contains("Next run: Thu 2026-11-26 00:00:00 UTC"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Last run: never"), "{stdout}");
+
+    let out = run(&tools, &["reminders", "disable"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!service.exists() && !timer.exists());
+    assert!(text(&out.stdout).contains("Reminders are off"));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        calls.lines().collect::<Vec<_>>(),
+        [
+            "--user daemon-reload",
+            "--user enable --now jira-connect-reminders.timer",
+            "--user show jira-connect-reminders.timer --property=ActiveState --property=NextElapseUSecRealtime",
+            "--user disable --now jira-connect-reminders.timer",
+            "--user daemon-reload",
+        ]
+    );
+    let out = run(&no_tools, &["reminders", "status"]);
+    assert!(text(&out.stdout).contains("Reminders are off."));
+}
+
+/// The app's Reminders switch, with a scheduler that records what it is asked, and the
+/// connection chosen with `gui --select` selected.
+#[test]
+fn the_app_switches_reminders_in_the_background_and_selects_the_named_connection() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use jira_connect::core::secrets::MemoryStore;
+    use jira_connect::ui::App;
+    use jira_connect::ui::backend::{RemindersState, Scheduler};
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let connection = |name: &str| {
+        format!(
+            "[[connection]]\nid = \"id-{name}\"\nname = \"{name}\"\n\
+             url = \"https://{name}.atlassian.net\"\ndeployment = \"cloud\"\n\
+             auth = \"api-token\"\nlogin = \"{EMAIL}\"\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("connections.toml"),
+        format!(
+            "version = 1\ncheck_on_launch = false\n{}{}",
+            connection("acme"),
+            connection("corp")
+        ),
+    )
+    .unwrap();
+    let asked: Arc<Mutex<Vec<Option<bool>>>> = Arc::default();
+    let record = asked.clone();
+    let scheduler: Scheduler = Arc::new(move |switch: Option<bool>| {
+        record.lock().unwrap().push(switch);
+        Ok(RemindersState {
+            on: switch.unwrap_or(false),
+            note: switch.map(|_| "Reminders are on".to_string()),
+        })
+    });
+    let handle = rt.handle().clone();
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 720.0])
+        .build_eframe(move |cc| {
+            App::new(cc, handle.clone(), svc.clone(), Arc::new(|_: &str| Ok(())))
+                .with_scheduler(scheduler.clone())
+                .with_selection(Some("corp".into()))
+        });
+    let mut until = |what: &str, done: &dyn Fn(&App) -> bool| {
+        for _ in 0..2000 {
+            harness.step();
+            if done(harness.state()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("gave up waiting until {what}");
+    };
+    until("the state of reminders is known", &|app| {
+        app.reminders_on().is_some()
+    });
+    assert_eq!(harness.state().selected_name(), Some("corp"));
+    assert_eq!(harness.state().reminders_on(), Some(false));
+    harness.get_by_label("Reminders").click_accesskit();
+    for _ in 0..2000 {
+        harness.step();
+        if harness.state().reminders_on() == Some(true) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(harness.state().reminders_on(), Some(true));
+    assert_eq!(harness.state().notice(), Some("Reminders are on"));
+    assert_eq!(*asked.lock().unwrap(), [None, Some(true)]);
+}
