@@ -192,7 +192,9 @@ impl JiraClient {
         let (account, version) =
             tokio::join!(self.whoami(target, creds), self.server_version(target));
         let mut account = account?;
-        account.server_version = version;
+        // Asked without credentials, but redacted all the same: a server that saw the
+        // token in the other request must not get it stored through the version.
+        account.server_version = version.map(|v| Redact::credentials(creds).apply(&v));
         Ok(account)
     }
 

@@ -24,7 +24,7 @@ use crate::core::connection::{
     AuthKind, Connection, ConnectionId, Deployment, LastCheck, Outcome, Product, Status, today,
 };
 use crate::core::error::{Error, ErrorClass, KeyringError};
-use crate::core::jira::{Account, Credentials, JiraClient, Target};
+use crate::core::jira::{Account, Credentials, JiraClient, Redact, Target};
 use crate::core::journal::{Journal, Replacement};
 use crate::core::secrets::SecretStore;
 use crate::core::site_url::SiteUrl;
@@ -368,17 +368,13 @@ impl Connections {
                 let on_report = on_report.clone();
                 let version = versions.get(&connection.url).cloned();
                 tokio::spawn(async move {
-                    let result = this.whoami_checked(&connection).await;
-                    let version = match (version, &result) {
-                        (Some(mut version), Ok(_)) => version
-                            .wait_for(Option::is_some)
-                            .await
-                            .ok()
-                            .and_then(|v| v.clone())
-                            .flatten(),
-                        _ => None,
+                    let version = async move {
+                        let mut version = version?;
+                        let seen = version.wait_for(Option::is_some).await.ok()?;
+                        seen.clone().flatten()
                     };
-                    let (connection, check, result) = finish_check(connection, result, version);
+                    let result = this.whoami_checked(&connection, version).await;
+                    let (connection, check, result) = finish_check(connection, result);
                     let (saved_tx, saved_rx) = oneshot::channel();
                     let saved = match record.send((connection.id.clone(), check.clone(), saved_tx))
                     {
@@ -427,11 +423,14 @@ impl Connections {
     /// Checks a connection and records the outcome in its metadata. Who the token belongs
     /// to and the site's version are asked at the same time.
     pub async fn check_connection(&self, connection: Connection) -> CheckReport {
-        let (result, version) = tokio::join!(
-            self.whoami_checked(&connection),
-            self.site_version(&connection)
+        let (version_tx, version_rx) = oneshot::channel();
+        let (result, ()) = tokio::join!(
+            self.whoami_checked(&connection, async { version_rx.await.ok().flatten() }),
+            async {
+                let _ = version_tx.send(self.site_version(&connection).await);
+            }
         );
-        let (connection, check, result) = finish_check(connection, result, version);
+        let (connection, check, result) = finish_check(connection, result);
         let checks = HashMap::from([(connection.id.clone(), check.clone())]);
         let saved = record_checks(&self.config, checks)
             .await
@@ -439,23 +438,31 @@ impl Connections {
         report(connection, check, result, saved)
     }
 
-    /// Asks Jira whom a saved connection's token belongs to, within the caps, without the
-    /// version and without saving anything.
-    async fn whoami_checked(&self, connection: &Connection) -> Result<Account, Error> {
+    /// Asks Jira whom a saved connection's token belongs to, within the caps, then takes
+    /// the site's version from `version` once its places are given back (so that waiting
+    /// for the version never holds a place). Saves nothing.
+    async fn whoami_checked(
+        &self,
+        connection: &Connection,
+        version: impl std::future::Future<Output = Option<String>>,
+    ) -> Result<Account, Error> {
         let permits = self.limits.acquire(connection).await;
         // Reading the keyring and setting up the HTTP client (which loads the system's CA
         // certificates) do not depend on each other: do both at once.
         let (secret, ()) = tokio::join!(self.secret_of(connection), self.client.prepare());
+        let secret = secret?;
         let site = connection.site()?;
+        let creds = credentials(connection, &secret);
         let result = self
             .client
-            .whoami(
-                &target_of(connection, &site),
-                &credentials(connection, &secret?),
-            )
+            .whoami(&target_of(connection, &site), &creds)
             .await;
         drop(permits);
-        result
+        let mut account = result?;
+        // Asked without credentials, but redacted all the same: a server that saw the
+        // token in another request must not get it stored through its version.
+        account.server_version = version.await.map(|v| Redact::credentials(&creds).apply(&v));
+        Ok(account)
     }
 
     /// The Jira version of a saved connection's site, asked without credentials, within the
@@ -817,16 +824,11 @@ fn credentials<'a>(connection: &'a Connection, secret: &'a SecretString) -> Cred
     }
 }
 
-/// A check's result with the site's version, and what it means for the saved status.
+/// A check's result, and what it means for the saved status.
 fn finish_check(
     connection: Connection,
     result: Result<Account, Error>,
-    version: Option<String>,
 ) -> (Connection, LastCheck, Result<Account, Error>) {
-    let result = result.map(|mut account| {
-        account.server_version = version;
-        account
-    });
     let check = match &result {
         Ok(account) => valid_check(account),
         Err(err) => failed_check(err, connection.last_check.as_ref()),
