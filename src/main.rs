@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     match cli.command {
         None => jira_connect::ui::run(None),
         Some(Command::Gui { select }) => jira_connect::ui::run(select),
-        Some(_) => cli::run(cli),
+        Some(Command::Run(action)) => cli::run(action, cli.timeout),
     }
 }
 

@@ -39,8 +39,22 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// What the command line asks for: the desktop app, or one of the CLI's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[command(flatten)]
+    Run(Action),
+    /// Open the desktop app (the default when no command is given).
+    Gui {
+        /// Select this connection when the window opens.
+        #[arg(long, value_name = "NAME")]
+        select: Option<String>,
+    },
+}
+
+/// The CLI's own commands: everything but opening the window.
+#[derive(Debug, Subcommand)]
+pub enum Action {
     /// Validate a token with Jira and save the connection. The token is read from stdin
     /// when it is not a terminal, otherwise from a prompt that does not echo.
     Add(AddArgs),
@@ -119,12 +133,6 @@ pub enum Command {
     Reminders {
         #[command(subcommand)]
         action: reminders::RemindersAction,
-    },
-    /// Open the desktop app (the default when no command is given).
-    Gui {
-        /// Select this connection when the window opens.
-        #[arg(long, value_name = "NAME")]
-        select: Option<String>,
     },
 }
 
@@ -241,14 +249,12 @@ const FAILURE: u8 = 1;
 /// Exit status for usage errors.
 const USAGE: u8 = 2;
 
-/// Runs a CLI command with the platform keyring and the configured directory.
-pub fn run(cli: Cli) -> ExitCode {
-    let Some(command) = cli.command else {
-        return ExitCode::from(USAGE);
-    };
+/// Runs a CLI command with the platform keyring and the configured directory, giving up
+/// on a Jira request after `timeout` seconds.
+pub fn run(command: Action, timeout: u64) -> ExitCode {
     let printer = Printer::from_env(command.wants_json());
     let connections = match Connections::open(
-        Duration::from_secs(cli.timeout),
+        Duration::from_secs(timeout),
         Arc::new(LazyPlatformStore::new()),
     ) {
         Ok(c) => c,
@@ -281,49 +287,48 @@ pub fn run(cli: Cli) -> ExitCode {
     runtime.block_on(execute(command, Arc::new(connections), &printer))
 }
 
-impl Command {
+impl Action {
     fn wants_json(&self) -> bool {
         match self {
-            Command::Add(a) => a.json,
-            Command::List { json }
-            | Command::Check { json, .. }
-            | Command::ReplaceToken { json, .. }
-            | Command::LinkConfluence { json, .. } => *json,
-            Command::Remove { .. }
-            | Command::Token { .. }
-            | Command::Exec { .. }
-            | Command::Import { .. }
-            | Command::Reminders { .. }
-            | Command::Gui { .. } => false,
+            Action::Add(a) => a.json,
+            Action::List { json }
+            | Action::Check { json, .. }
+            | Action::ReplaceToken { json, .. }
+            | Action::LinkConfluence { json, .. } => *json,
+            Action::Remove { .. }
+            | Action::Token { .. }
+            | Action::Exec { .. }
+            | Action::Import { .. }
+            | Action::Reminders { .. } => false,
         }
     }
 }
 
-async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> ExitCode {
+async fn execute(command: Action, svc: Arc<Connections>, out: &Printer) -> ExitCode {
     let result = match command {
-        Command::Add(args) => add(args, &svc, out).await,
-        Command::List { json } => list(&svc, out, json),
-        Command::Check {
+        Action::Add(args) => add(args, &svc, out).await,
+        Action::List { json } => list(&svc, out, json),
+        Action::Check {
             names,
             json,
             notify,
         } => check(names, &svc, out, json, notify).await,
-        Command::Reminders { action } => reminders::run(action, &svc, out),
-        Command::ReplaceToken {
+        Action::Reminders { action } => reminders::run(action, &svc, out),
+        Action::ReplaceToken {
             name,
             expires,
             token_label,
             json,
         } => replace_token(&name, expires, token_label, &svc, out, json).await,
-        Command::Remove { name, yes } => remove(&name, yes, &svc, out).await,
-        Command::Token { name } => token(&name, &svc).await,
-        Command::LinkConfluence {
+        Action::Remove { name, yes } => remove(&name, yes, &svc, out).await,
+        Action::Token { name } => token(&name, &svc).await,
+        Action::LinkConfluence {
             name,
             new_name,
             json,
         } => link_confluence(&name, new_name, &svc, out, json).await,
-        Command::Exec { name, command } => exec(&name, &command, &svc).await,
-        Command::Import {
+        Action::Exec { name, command } => exec(&name, &command, &svc).await,
+        Action::Import {
             from:
                 ImportFrom::JiraCli {
                     config,
@@ -332,10 +337,6 @@ async fn execute(command: Command, svc: Arc<Connections>, out: &Printer) -> Exit
                 },
         } => import_jira_cli(config, name, remove_netrc, &svc, out).await,
         // main opens the desktop app itself; the CLI layer knows nothing of it.
-        Command::Gui { .. } => Err(Error::InvalidInput {
-            field: "command",
-            reason: "run `jira-connect gui` as its own command".into(),
-        }),
     };
     match result {
         Ok(code) => code,
@@ -555,22 +556,13 @@ async fn remove(
                     .into(),
             });
         }
-        eprint!(
+        let question = format!(
             "Remove {:?} ({}) and delete its {} from the OS keyring? [y/N] ",
             connection.name,
             connection.url,
             connection.auth.secret_name()
         );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .map_err(|e| Error::InvalidInput {
-                field: "remove",
-                reason: format!("cannot read the answer: {e}"),
-            })?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
+        if !confirm(&question) {
             out.line("Nothing removed.");
             return Ok(ExitCode::SUCCESS);
         }
@@ -706,7 +698,7 @@ async fn link_confluence(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Asks a yes/no question on the terminal.
+/// Asks a yes/no question on the terminal; anything but yes, or no answer at all, is no.
 fn confirm(question: &str) -> bool {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
