@@ -201,3 +201,103 @@ async fn every_crash_point_recovers_to_the_old_or_the_new_state() {
         }
     }
 }
+
+/// Another process's add, parked after storing its secret (as behind a slow keyring),
+/// is left alone by the recovery that every command runs first, and then finishes once.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn an_add_under_way_in_another_process_is_left_alone() {
+    use std::io::{BufRead, Read, Write};
+    use std::process::{Command, Stdio};
+    let keyring = os_keyring();
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let go = dir.path().join("go");
+    let mut adding = Reap(
+        Command::new(env!("CARGO_BIN_EXE_jira-connect"))
+            .env("JIRA_CONNECT_CONFIG_DIR", &config)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .env("JIRA_CONNECT_PARK", "add:secret-stored")
+            .env("JIRA_CONNECT_PARK_UNTIL", &go)
+            .args([
+                "add",
+                "--url",
+                &jira.uri(),
+                "--cloud",
+                "--name",
+                "acme",
+                "--email",
+                EMAIL,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdin = adding.0.stdin.take().unwrap();
+    writeln!(stdin, "{TOKEN}").unwrap();
+    drop(stdin);
+    let stderr = std::io::BufReader::new(adding.0.stderr.take().unwrap());
+    // Keeps reading stderr to the park, and hands the reader back so the pipe stays open.
+    let (mut stderr, parked, seen) = tokio::task::spawn_blocking(move || {
+        let mut stderr = stderr;
+        let mut seen = String::new();
+        loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+                return (stderr, false, seen);
+            }
+            seen.push_str(&line);
+            if line.contains("parked at add:secret-stored") {
+                return (stderr, true, seen);
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(parked, "the add did not park: {seen}");
+
+    // A second process starts while the add is under way: its recovery leaves it alone.
+    let during = listed(&config);
+    assert!(
+        during.iter().all(|c| c["name"] != "acme"),
+        "the add was finished under its feet: {during:?}"
+    );
+    let raw = std::fs::read_to_string(config.join("connections.toml")).unwrap();
+    assert!(raw.contains("[[pending]]"), "its record is kept");
+
+    std::fs::write(&go, "").unwrap();
+    let status = adding.0.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "the add finishes: {seen}{rest}");
+    let after = listed(&config);
+    let acme: Vec<_> = after.iter().filter(|c| c["name"] == "acme").collect();
+    assert_eq!(acme.len(), 1, "exactly one entry: {after:?}");
+    let raw = std::fs::read_to_string(config.join("connections.toml")).unwrap();
+    assert!(!raw.contains("[[pending]]"), "{raw}");
+    let saved = jira_connect::core::config::ConfigStore::new(&config)
+        .load()
+        .unwrap();
+    let added = saved.find("acme").unwrap().id.clone();
+    assert_eq!(keyring.get(&added).unwrap().unwrap().expose_secret(), TOKEN);
+    let removed = bin(&config)
+        .args(["remove", "acme", "--yes"])
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
+    assert!(keyring.get(&added).unwrap().is_none());
+}
+
+/// A child process, killed if the test ends before it does.
+struct Reap(std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -617,3 +617,326 @@ async fn checks_in_flight_are_capped_per_site() {
         assert!(most >= 2, "the checks ran one after another");
     }
 }
+
+/// Accepts `NEW_TOKEN` too on acme's mock Jira, so that a replacement validates.
+async fn accept_new_token(jira: &wiremock::MockServer) {
+    use wiremock::matchers::{basic_auth, method, path};
+    wiremock::Mock::given(method("GET"))
+        .and(path("/rest/api/3/myself"))
+        .and(basic_auth(EMAIL, NEW_TOKEN))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(cloud_user()))
+        .with_priority(1)
+        .mount(jira)
+        .await;
+}
+
+/// The pending records in `connections.toml`, as a fresh reader sees them.
+fn pending_in(dir: &std::path::Path) -> Vec<jira_connect::core::config::PendingOp> {
+    jira_connect::core::config::ConfigStore::new(dir)
+        .load()
+        .unwrap()
+        .pending
+        .clone()
+}
+
+#[tokio::test]
+async fn a_replace_that_failed_is_never_finished_later() {
+    let Acme {
+        jira,
+        dir,
+        secrets,
+        svc,
+        conn,
+    } = with_acme().await;
+    accept_new_token(&jira).await;
+    let before = svc.get("acme").unwrap();
+    // The staged copy is written, then the keyring locks: the swap and the cleanup fail.
+    secrets.lock_after(1);
+    let err = svc
+        .replace_token(
+            "acme",
+            SecretString::from(NEW_TOKEN),
+            None,
+            Some("x".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Keyring(_)), "{err:?}");
+    assert_eq!(secrets.len(), 2, "the staged copy could not be deleted yet");
+
+    // The next start, with the keyring unlocked again, must not finish what was reported
+    // as failed: the user may already have revoked the new token.
+    secrets.fail_on(None);
+    let next = service(dir.path(), secrets.clone());
+    assert_eq!(next.recover().unwrap(), 1);
+    assert_eq!(
+        secrets.get(&conn.id).unwrap().unwrap().expose_secret(),
+        TOKEN,
+        "the old token stays"
+    );
+    assert_eq!(secrets.len(), 1, "the staged copy is deleted");
+    assert_eq!(next.get("acme").unwrap(), before);
+    assert!(pending_in(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn an_add_that_failed_is_never_finished_later() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    // The keyring daemon writes the item and dies before it answers; deleting fails too.
+    secrets.apply_failed_sets(true);
+    secrets.lock_after(0);
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let err = svc.add(draft, SecretString::from(TOKEN)).await.unwrap_err();
+    assert!(matches!(err, Error::Keyring(_)), "{err:?}");
+    assert!(svc.list().unwrap().is_empty());
+
+    secrets.fail_on(None);
+    let next = service(dir.path(), secrets.clone());
+    next.recover().unwrap();
+    assert!(
+        next.list().unwrap().is_empty(),
+        "the failed add stays undone"
+    );
+    assert!(secrets.is_empty(), "and its secret is deleted");
+    assert!(pending_in(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_keyring_write_on_add_is_deleted_at_once() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    secrets.apply_failed_sets(true);
+    secrets.fail_on(Some(FailOn::Set));
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let err = svc.add(draft, SecretString::from(TOKEN)).await.unwrap_err();
+    assert!(matches!(err, Error::Keyring(_)), "{err:?}");
+    assert!(secrets.is_empty(), "what the failed write left is deleted");
+    assert!(pending_in(dir.path()).is_empty());
+    assert!(svc.list().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn recovery_never_restores_a_secret_for_a_connection_that_is_gone() {
+    use jira_connect::core::config::PendingOp;
+    use jira_connect::core::connection::{ConnectionId, LastCheck};
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    // A replacement interrupted after staging, of a connection no longer in the file.
+    let (gone, staging) = (ConnectionId::generate(), ConnectionId::generate());
+    secrets
+        .set(&staging, &SecretString::from(NEW_TOKEN))
+        .unwrap();
+    svc.config()
+        .update(|cfg| {
+            cfg.pending.push(PendingOp::Replace {
+                id: gone.clone(),
+                staging: staging.clone(),
+                token_expires: None,
+                token_label: None,
+                check: LastCheck {
+                    at: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+                    outcome: Outcome::Valid,
+                    message: None,
+                    account_id: None,
+                    display_name: None,
+                    email: None,
+                    server_version: None,
+                },
+                cleanup: false,
+                aborted: false,
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(svc.recover().unwrap(), 1);
+    assert!(
+        secrets.get(&gone).unwrap().is_none(),
+        "no secret re-created"
+    );
+    assert!(secrets.is_empty(), "the staged copy is deleted");
+    assert!(pending_in(dir.path()).is_empty());
+}
+
+/// A keyring over a [`MemoryStore`] whose `set` number `park_at` (counting from 0) waits,
+/// as for an unlock prompt, until the test lets it go: before it writes, or after it has
+/// written but before it answers.
+struct ParkingStore {
+    inner: Arc<MemoryStore>,
+    park_at: usize,
+    after_write: bool,
+    sets: std::sync::atomic::AtomicUsize,
+    parked: std::sync::Mutex<std::sync::mpsc::Sender<()>>,
+    resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+/// The store, a receiver told when it parks, and a sender that lets it go on.
+fn parking(
+    inner: Arc<MemoryStore>,
+    park_at: usize,
+    after_write: bool,
+) -> (
+    Arc<ParkingStore>,
+    std::sync::mpsc::Receiver<()>,
+    std::sync::mpsc::Sender<()>,
+) {
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    let (resume_tx, resume_rx) = std::sync::mpsc::channel();
+    let store = Arc::new(ParkingStore {
+        inner,
+        park_at,
+        after_write,
+        sets: Default::default(),
+        parked: std::sync::Mutex::new(parked_tx),
+        resume: std::sync::Mutex::new(resume_rx),
+    });
+    (store, parked_rx, resume_tx)
+}
+
+impl SecretStore for ParkingStore {
+    fn get(
+        &self,
+        id: &jira_connect::core::connection::ConnectionId,
+    ) -> Result<Option<SecretString>, jira_connect::core::error::KeyringError> {
+        self.inner.get(id)
+    }
+
+    fn set(
+        &self,
+        id: &jira_connect::core::connection::ConnectionId,
+        secret: &SecretString,
+    ) -> Result<(), jira_connect::core::error::KeyringError> {
+        let n = self.sets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n != self.park_at {
+            return self.inner.set(id, secret);
+        }
+        let written = if self.after_write {
+            Some(self.inner.set(id, secret))
+        } else {
+            None
+        };
+        self.parked.lock().unwrap().send(()).unwrap();
+        self.resume
+            .lock()
+            .unwrap()
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap();
+        written.unwrap_or_else(|| self.inner.set(id, secret))
+    }
+
+    fn delete(
+        &self,
+        id: &jira_connect::core::connection::ConnectionId,
+    ) -> Result<(), jira_connect::core::error::KeyringError> {
+        self.inner.delete(id)
+    }
+}
+
+/// Waits, off the async workers, until a [`ParkingStore`] has parked.
+async fn until_parked(parked: std::sync::mpsc::Receiver<()>) {
+    tokio::task::spawn_blocking(move || {
+        parked
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the operation parked in the keyring")
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_leaves_an_add_under_way_in_another_instance_alone() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = Arc::new(MemoryStore::new());
+    // The window's add has stored the secret, and the keyring is slow to answer.
+    let (store, parked, resume) = parking(keyring.clone(), 0, true);
+    let window = service_with(dir.path(), store, std::time::Duration::from_secs(10));
+    let draft = window.prepare(&cloud_input(&jira.uri())).unwrap();
+    let adding = tokio::spawn({
+        let window = window.clone();
+        async move { window.add(draft, SecretString::from(TOKEN)).await }
+    });
+    until_parked(parked).await;
+
+    // Meanwhile the CLI starts over the same config dir and recovers.
+    let cli = service(dir.path(), keyring.clone());
+    let recovered = cli.recover().unwrap();
+    assert!(
+        cli.list().unwrap().is_empty(),
+        "the add is not finished for it"
+    );
+    assert_eq!(pending_in(dir.path()).len(), 1, "its record is kept");
+    assert_eq!(recovered, 0, "nothing to recover");
+
+    resume.send(()).unwrap();
+    let (added, _) = adding.await.unwrap().unwrap();
+    let listed = cli.list().unwrap();
+    assert_eq!(listed, vec![added.clone()], "exactly one entry");
+    assert_eq!(
+        keyring.get(&added.id).unwrap().unwrap().expose_secret(),
+        TOKEN
+    );
+    assert!(pending_in(dir.path()).is_empty());
+    assert_eq!(cli.recover().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replace_under_way_in_another_instance_is_neither_recovered_nor_removed_under_it() {
+    let Acme {
+        jira,
+        dir,
+        secrets: keyring,
+        svc: _svc,
+        conn,
+    } = with_acme().await;
+    accept_new_token(&jira).await;
+    // The window's replacement waits for an unlock prompt before staging the new token.
+    let (store, parked, resume) = parking(keyring.clone(), 0, false);
+    let window = service_with(dir.path(), store, std::time::Duration::from_secs(10));
+    let replacing = tokio::spawn({
+        let window = window.clone();
+        async move {
+            window
+                .replace_token("acme", SecretString::from(NEW_TOKEN), None, None)
+                .await
+        }
+    });
+    until_parked(parked).await;
+
+    // Meanwhile the CLI recovers, then removes the connection.
+    let cli = service(dir.path(), keyring.clone());
+    let recovered = cli.recover().unwrap();
+    assert_eq!(pending_in(dir.path()).len(), 1, "its record is kept");
+    let err = cli.remove("acme").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidInput {
+                field: "connection",
+                ..
+            }
+        ),
+        "the removal is refused while the replacement runs: {err:?}"
+    );
+    assert_eq!(cli.list().unwrap().len(), 1);
+    assert_eq!(recovered, 0, "nothing to recover");
+
+    resume.send(()).unwrap();
+    let (updated, _) = replacing.await.unwrap().unwrap();
+    assert_eq!(updated.id, conn.id);
+    assert_eq!(
+        keyring.get(&conn.id).unwrap().unwrap().expose_secret(),
+        NEW_TOKEN
+    );
+    assert_eq!(keyring.len(), 1, "no staged copy and no orphan left");
+    assert!(pending_in(dir.path()).is_empty());
+
+    // Now the removal goes through and leaves nothing in the keyring.
+    cli.remove("acme").await.unwrap();
+    assert!(keyring.is_empty());
+}

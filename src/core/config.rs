@@ -42,7 +42,8 @@ pub struct ConfigFile {
     #[serde(default, rename = "connection")]
     pub connections: Vec<Connection>,
     /// Operations that touched, or were about to touch, the keyring and have not finished.
-    /// Every command finishes or rolls them back before doing anything else.
+    /// Every command finishes or rolls back those that no process is still running, before
+    /// doing anything else.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<PendingOp>,
 }
@@ -53,7 +54,12 @@ pub struct ConfigFile {
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum PendingOp {
     /// A validated connection whose secret is being stored.
-    Add { connection: Connection },
+    Add {
+        connection: Connection,
+        /// The add failed and said so: recovery deletes the secret instead of finishing.
+        #[serde(default, skip_serializing_if = "is_false")]
+        aborted: bool,
+    },
     /// A validated new secret, staged under `staging` before it replaces the old one.
     Replace {
         id: ConnectionId,
@@ -66,9 +72,18 @@ pub enum PendingOp {
         /// The swap and the metadata are done; only the staging entry is left to delete.
         #[serde(default)]
         cleanup: bool,
+        /// The replacement failed and said so: recovery deletes the staged copy and keeps
+        /// the old secret.
+        #[serde(default, skip_serializing_if = "is_false")]
+        aborted: bool,
     },
     /// A connection whose secret and metadata are being deleted.
-    Remove { id: ConnectionId },
+    Remove {
+        id: ConnectionId,
+        /// Names this removal's lock file; records written before it existed use `id`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lock: Option<ConnectionId>,
+    },
 }
 
 impl Default for ConfigFile {
@@ -89,6 +104,10 @@ fn default_true() -> bool {
 
 fn is_true(b: &bool) -> bool {
     *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl ConfigFile {
@@ -260,7 +279,7 @@ impl ConfigStore {
     }
 
     /// Creates the directory, private from the start; returns what had to be tightened.
-    fn ensure_dir(&self) -> Result<Vec<PathBuf>, Error> {
+    pub(crate) fn ensure_dir(&self) -> Result<Vec<PathBuf>, Error> {
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
@@ -675,6 +694,7 @@ mod tests {
         }
         cfg.pending.push(PendingOp::Remove {
             id: ConnectionId::generate(),
+            lock: None,
         });
         cfg.check_on_launch = false;
         cfg

@@ -12,7 +12,20 @@
 //! A replacement is staged under its own keyring entry first. Until the staged copy
 //! exists, the old secret is untouched. Once it exists, recovery can always finish the
 //! swap.
+//!
+//! An operation that fails and says so marks its record *aborted* before it tries to undo
+//! its keyring steps. That is a config write, so it works when the keyring has just locked
+//! or its daemon has died. Recovery then undoes the operation instead of finishing it:
+//! a change the user was told had failed never completes later.
+//!
+//! While it runs, each operation holds an advisory lock on its own file in the config
+//! directory (`pending-<key>.lock`, see [`OpLock`]). Recovery takes the same lock without
+//! waiting, and leaves alone every operation whose lock is held: the desktop app and the
+//! CLI may run at once, and an operation may wait long on a keyring unlock prompt. The
+//! lock goes with the process, so a crashed operation's lock is free.
 
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -35,10 +48,98 @@ impl PendingOp {
     /// The connection this operation is about.
     pub fn id(&self) -> &ConnectionId {
         match self {
-            PendingOp::Add { connection } => &connection.id,
-            PendingOp::Replace { id, .. } | PendingOp::Remove { id } => id,
+            PendingOp::Add { connection, .. } => &connection.id,
+            PendingOp::Replace { id, .. } | PendingOp::Remove { id, .. } => id,
         }
     }
+
+    /// What names this operation alone, and its lock file: the new connection's id for an
+    /// add, the staging id for a replacement, a fresh id for a removal.
+    pub fn lock_key(&self) -> &ConnectionId {
+        match self {
+            PendingOp::Add { connection, .. } => &connection.id,
+            PendingOp::Replace { staging, .. } => staging,
+            PendingOp::Remove { id, lock } => lock.as_ref().unwrap_or(id),
+        }
+    }
+}
+
+/// The advisory lock of one pending operation, held by the process running it, or by the
+/// process recovering it. Released when dropped, after its file is deleted; the OS
+/// releases it too when the process dies.
+///
+/// Each operation has a key of its own, so a lock file is never reused by a later
+/// operation. Whoever takes a lock reads the pending records again under it.
+#[derive(Debug)]
+pub struct OpLock {
+    path: PathBuf,
+    _file: File,
+}
+
+impl OpLock {
+    /// The lock file of the operation `key`, in the config directory.
+    pub fn path(config: &ConfigStore, key: &ConnectionId) -> PathBuf {
+        config
+            .dir()
+            .join(format!("pending-{}.lock", file_safe(key.as_str())))
+    }
+
+    /// Takes the lock of the operation `key` unless someone holds it: `Ok(None)` means the
+    /// operation is still running somewhere.
+    pub fn try_take(config: &ConfigStore, key: &ConnectionId) -> Result<Option<OpLock>, Error> {
+        config.ensure_dir()?;
+        let path = Self::path(config, key);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| Error::ConfigIo {
+                action: "open",
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(OpLock { path, _file: file })),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(source)) => Err(Error::ConfigIo {
+                action: "lock",
+                path,
+                source,
+            }),
+        }
+    }
+
+    /// Takes the lock of a new operation, whose key nobody else knows yet.
+    fn take(config: &ConfigStore, key: &ConnectionId) -> Result<OpLock, Error> {
+        Self::try_take(config, key)?.ok_or_else(|| Error::ConfigIo {
+            action: "lock",
+            path: Self::path(config, key),
+            source: std::io::ErrorKind::WouldBlock.into(),
+        })
+    }
+}
+
+impl Drop for OpLock {
+    fn drop(&mut self) {
+        // Deleted while still locked; the file handle, dropped next, releases the lock.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A key as a file name: ids jira-connect makes are kept as they are; anything else
+/// (a hand-edited record) is hex-encoded, so it can never name a path elsewhere.
+fn file_safe(key: &str) -> String {
+    let plain = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if plain {
+        return key.to_string();
+    }
+    let hex: String = key.bytes().take(64).map(|b| format!("{b:02x}")).collect();
+    format!("x{hex}")
 }
 
 /// What a replacement changes in the metadata.
@@ -58,13 +159,45 @@ fn apply(c: &mut Connection, token_expires: Option<Date>, label: Option<String>,
 }
 
 impl Journal {
-    fn clear_pending(&self, id: &ConnectionId) {
+    /// Drops the record of the operation `key`.
+    fn clear_pending(&self, key: &ConnectionId) {
         let cleared = self.config.update(|cfg| {
-            cfg.pending.retain(|p| p.id() != id);
+            cfg.pending.retain(|p| p.lock_key() != key);
             Ok(())
         });
         if let Err(e) = cleared {
             tracing::warn!(error = %e, "could not clear a pending operation; it is finished on the next run");
+        }
+    }
+
+    /// Marks the record of a failed operation aborted, so that recovery undoes it instead
+    /// of finishing it. Needs no keyring.
+    fn mark_aborted(&self, key: &ConnectionId) {
+        let marked = self.config.update(|cfg| {
+            for p in &mut cfg.pending {
+                if p.lock_key() == key
+                    && let PendingOp::Add { aborted, .. } | PendingOp::Replace { aborted, .. } = p
+                {
+                    *aborted = true;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = marked {
+            tracing::warn!(error = %e, "could not mark a failed operation as aborted");
+        }
+    }
+
+    /// Undoes a failed operation that wrote, or may have written, the keyring entry
+    /// `entry`: the record is marked aborted first, then the entry is deleted and the
+    /// record dropped. Whatever fails here, recovery finishes the undo.
+    fn abort(&self, key: &ConnectionId, entry: &ConnectionId) {
+        self.mark_aborted(key);
+        match self.secrets.delete(entry) {
+            Ok(()) => self.clear_pending(key),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not undo a failed change yet; it is undone on the next run")
+            }
         }
     }
 
@@ -73,7 +206,9 @@ impl Journal {
             return Err(Error::InvalidInput {
                 field: "connection",
                 reason: format!(
-                    "another change to {name:?} has not finished; run `jira-connect list` to finish it, then try again"
+                    "another change to {name:?} is still running or was interrupted; wait for \
+                     it to end, or run `jira-connect list` to finish an interrupted one, then \
+                     try again"
                 ),
             });
         }
@@ -83,42 +218,60 @@ impl Journal {
     /// Stores a validated connection's secret, then its metadata.
     pub fn add(&self, connection: Connection, secret: &SecretString) -> Result<Connection, Error> {
         let id = connection.id.clone();
+        let _lock = OpLock::take(&self.config, &id)?;
         self.config.update(|cfg| {
             let taken = cfg.find(&connection.name).is_some()
                 || cfg.pending.iter().any(
-                    |p| matches!(p, PendingOp::Add { connection: c } if c.name == connection.name),
+                    |p| matches!(p, PendingOp::Add { connection: c, .. } if c.name == connection.name),
                 );
             if taken {
                 return Err(Error::DuplicateName {
                     name: connection.name.clone(),
                 });
             }
+            if cfg.connections.iter().any(|c| c.id == id) || cfg.pending.iter().any(|p| p.id() == &id)
+            {
+                return Err(Error::InvalidInput {
+                    field: "connection",
+                    reason: "its id is in use already; try again".into(),
+                });
+            }
             cfg.pending.push(PendingOp::Add {
                 connection: connection.clone(),
+                aborted: false,
             });
             Ok(())
         })?;
         hit("add:pending-written");
 
         if let Err(e) = self.secrets.set(&id, secret) {
-            self.clear_pending(&id);
+            // A failed write may still have stored the secret.
+            self.abort(&id, &id);
             return Err(e.into());
         }
         hit("add:secret-stored");
 
         let finished = self.config.update(|cfg| {
-            cfg.pending.retain(|p| p.id() != &id);
-            cfg.connections.push(connection.clone());
-            Ok(())
-        });
-        if let Err(e) = finished {
-            // Undo what can be undone now; recovery handles the rest.
-            if self.secrets.delete(&id).is_ok() {
-                self.clear_pending(&id);
+            // Never two entries with the same id or the same name.
+            if let Some(done) = cfg.connections.iter().find(|c| c.id == id) {
+                let done = done.clone();
+                cfg.pending.retain(|p| p.lock_key() != &id);
+                return Ok(done);
             }
-            return Err(e);
+            if cfg.find(&connection.name).is_some() {
+                return Err(Error::DuplicateName {
+                    name: connection.name.clone(),
+                });
+            }
+            cfg.pending.retain(|p| p.lock_key() != &id);
+            cfg.connections.push(connection.clone());
+            Ok(connection.clone())
+        });
+        if finished.is_err() {
+            // Undo what can be undone now; recovery handles the rest.
+            self.abort(&id, &id);
         }
-        Ok(connection)
+        finished
     }
 
     /// Swaps a validated secret in for a connection's old one.
@@ -129,6 +282,7 @@ impl Journal {
         change: Replacement,
     ) -> Result<Connection, Error> {
         let staging = ConnectionId::generate();
+        let _lock = OpLock::take(&self.config, &staging)?;
         self.config.update(|cfg| {
             let c = cfg
                 .connections
@@ -145,30 +299,29 @@ impl Journal {
                 token_label: change.token_label.clone(),
                 check: change.check.clone(),
                 cleanup: false,
+                aborted: false,
             });
             Ok(())
         })?;
         hit("replace:pending-written");
 
         if let Err(e) = self.secrets.set(&staging, secret) {
-            let _ = self.secrets.delete(&staging);
-            self.clear_pending(id);
+            self.abort(&staging, &staging);
             return Err(e.into());
         }
         hit("replace:staged");
 
         if let Err(e) = self.secrets.set(id, secret) {
-            // The old secret is untouched: a keyring write replaces an item whole or not at all.
-            if self.secrets.delete(&staging).is_ok() {
-                self.clear_pending(id);
-            }
+            // The old secret is untouched: a keyring write replaces an item whole or not at
+            // all. The staged copy must never be swapped in later.
+            self.abort(&staging, &staging);
             return Err(e.into());
         }
         hit("replace:swapped");
 
-        let updated = self.finish_replacement(id, change)?;
+        let updated = self.finish_replacement(id, &staging, change)?;
         hit("replace:metadata-written");
-        self.drop_staging(id, &staging);
+        self.drop_staging(&staging);
         Ok(updated)
     }
 
@@ -176,14 +329,17 @@ impl Journal {
     fn finish_replacement(
         &self,
         id: &ConnectionId,
+        staging: &ConnectionId,
         change: Replacement,
     ) -> Result<Connection, Error> {
         self.config.update(|cfg| {
             for p in &mut cfg.pending {
                 if let PendingOp::Replace {
-                    id: pid, cleanup, ..
+                    staging: s,
+                    cleanup,
+                    ..
                 } = p
-                    && pid == id
+                    && s == staging
                 {
                     *cleanup = true;
                 }
@@ -200,11 +356,11 @@ impl Journal {
         })
     }
 
-    fn drop_staging(&self, id: &ConnectionId, staging: &ConnectionId) {
+    fn drop_staging(&self, staging: &ConnectionId) {
         match self.secrets.delete(staging) {
             Ok(()) => {
                 hit("replace:staging-deleted");
-                self.clear_pending(id);
+                self.clear_pending(staging);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not delete the staged token; retried on the next run")
@@ -214,6 +370,8 @@ impl Journal {
 
     /// Deletes a connection's secret, then its metadata.
     pub fn remove(&self, id: &ConnectionId) -> Result<Connection, Error> {
+        let key = ConnectionId::generate();
+        let _lock = OpLock::take(&self.config, &key)?;
         let connection = self.config.update(|cfg| {
             let c = cfg
                 .connections
@@ -224,98 +382,201 @@ impl Journal {
                     name: id.to_string(),
                 })?;
             Self::refuse_if_busy(&cfg.pending, id, &c.name)?;
-            cfg.pending.push(PendingOp::Remove { id: id.clone() });
+            cfg.pending.push(PendingOp::Remove {
+                id: id.clone(),
+                lock: Some(key.clone()),
+            });
             Ok(c)
         })?;
         hit("remove:pending-written");
 
         if let Err(e) = self.secrets.delete(id) {
-            self.clear_pending(id);
+            self.clear_pending(&key);
             return Err(e.into());
         }
         hit("remove:secret-deleted");
 
         self.config.update(|cfg| {
             cfg.connections.retain(|c| &c.id != id);
-            cfg.pending.retain(|p| p.id() != id);
+            cfg.pending.retain(|p| p.lock_key() != &key);
             Ok(())
         })?;
         Ok(connection)
     }
 
-    /// Finishes or rolls back every operation a crash left behind. Returns how many there
-    /// were. Touches the keyring only when there is something to recover.
+    /// Finishes or rolls back every operation a crash left behind, and undoes every one
+    /// that failed and said so. Operations still running, here or in another process, are
+    /// left alone. Returns how many were recovered. Touches the keyring only when there is
+    /// something to recover.
     pub fn recover(&self) -> Result<usize, Error> {
         let pending = self.config.load()?.pending.clone();
+        let mut recovered = 0;
         for op in &pending {
-            match op.clone() {
-                PendingOp::Add { connection } => {
-                    let stored = self.secrets.get(&connection.id)?.is_some();
-                    let id = connection.id.clone();
-                    self.config.update(|cfg| {
-                        cfg.pending.retain(|p| p.id() != &id);
-                        // The secret was validated and stored: finish the add.
-                        if stored && !cfg.connections.iter().any(|c| c.id == id) {
-                            cfg.connections.push(connection);
-                        }
-                        Ok(())
-                    })?;
-                    tracing::warn!(
-                        "finished an interrupted add ({})",
-                        if stored { "kept" } else { "rolled back" }
-                    );
-                }
-                PendingOp::Replace {
-                    id,
-                    staging,
-                    token_expires,
-                    token_label,
-                    check,
-                    cleanup,
-                } => {
-                    if !cleanup {
-                        match self.secrets.get(&staging)? {
-                            Some(new) => {
-                                // The new secret was validated and staged: finish the swap.
-                                self.secrets.set(&id, &new)?;
-                                let change = Replacement {
-                                    token_expires,
-                                    token_label,
-                                    check,
-                                };
-                                // A connection removed meanwhile has no metadata left to update.
-                                if let Err(e) = self.finish_replacement(&id, change)
-                                    && !matches!(e, Error::NotFound { .. })
-                                {
-                                    return Err(e);
-                                }
-                            }
-                            None => {
-                                // Nothing was staged, so the old secret was never touched.
-                                self.clear_pending(&id);
-                                tracing::warn!("rolled back an interrupted token replacement");
-                                continue;
-                            }
-                        }
-                    }
-                    self.secrets.delete(&staging)?;
-                    self.config.update(|cfg| {
-                        cfg.pending.retain(|p| p.id() != &id);
-                        Ok(())
-                    })?;
-                    tracing::warn!("finished an interrupted token replacement");
-                }
-                PendingOp::Remove { id } => {
+            let key = op.lock_key();
+            let Some(_lock) = OpLock::try_take(&self.config, key)? else {
+                tracing::info!("left alone a change that is still under way");
+                continue;
+            };
+            // Read again under the lock: the operation may have moved on or ended since.
+            let current = self.config.load()?.pending.clone();
+            let Some(op) = current.into_iter().find(|p| p.lock_key() == key) else {
+                continue;
+            };
+            self.recover_one(op)?;
+            recovered += 1;
+        }
+        Ok(recovered)
+    }
+
+    /// Finishes or rolls back one operation whose lock this process holds.
+    fn recover_one(&self, op: PendingOp) -> Result<(), Error> {
+        let key = op.lock_key().clone();
+        match op {
+            PendingOp::Add {
+                connection,
+                aborted,
+            } => {
+                let id = connection.id.clone();
+                let cfg = self.config.load()?;
+                let listed = cfg.connections.iter().any(|c| c.id == id);
+                // The secret was validated and stored, and nothing else took the name:
+                // finish the add, unless it failed and said so.
+                let keep = !aborted
+                    && !listed
+                    && cfg.find(&connection.name).is_none()
+                    && self.secrets.get(&id)?.is_some();
+                if !keep && !listed {
                     self.secrets.delete(&id)?;
-                    self.config.update(|cfg| {
-                        cfg.connections.retain(|c| c.id != id);
-                        cfg.pending.retain(|p| p.id() != &id);
-                        Ok(())
-                    })?;
-                    tracing::warn!("finished an interrupted removal");
                 }
+                let kept = self.config.update(|cfg| {
+                    cfg.pending.retain(|p| p.lock_key() != &key);
+                    let free = !cfg
+                        .connections
+                        .iter()
+                        .any(|c| c.id == id || c.name == connection.name);
+                    if keep && free {
+                        cfg.connections.push(connection);
+                    }
+                    Ok(keep && free)
+                })?;
+                if keep && !kept {
+                    self.secrets.delete(&id)?;
+                }
+                tracing::warn!(
+                    "finished an interrupted add ({})",
+                    if kept || listed {
+                        "kept"
+                    } else {
+                        "rolled back"
+                    }
+                );
+            }
+            PendingOp::Replace {
+                id,
+                staging,
+                token_expires,
+                token_label,
+                check,
+                cleanup,
+                aborted,
+            } => {
+                if aborted {
+                    // The user was told the replacement failed: keep the old secret.
+                    self.secrets.delete(&staging)?;
+                    self.clear_recovered(&key)?;
+                    tracing::warn!("rolled back a token replacement that had failed");
+                    return Ok(());
+                }
+                if !cleanup {
+                    let Some(new) = self.secrets.get(&staging)? else {
+                        // Nothing was staged, so the old secret was never touched.
+                        self.clear_recovered(&key)?;
+                        tracing::warn!("rolled back an interrupted token replacement");
+                        return Ok(());
+                    };
+                    let exists = self.config.load()?.connections.iter().any(|c| c.id == id);
+                    if exists {
+                        // The new secret was validated and staged: finish the swap.
+                        self.secrets.set(&id, &new)?;
+                        let change = Replacement {
+                            token_expires,
+                            token_label,
+                            check,
+                        };
+                        self.finish_replacement(&id, &staging, change)?;
+                    } else {
+                        tracing::warn!(
+                            "dropped an interrupted token replacement for a connection that is gone"
+                        );
+                    }
+                }
+                self.secrets.delete(&staging)?;
+                self.clear_recovered(&key)?;
+                tracing::warn!("finished an interrupted token replacement");
+            }
+            PendingOp::Remove { id, .. } => {
+                self.secrets.delete(&id)?;
+                self.config.update(|cfg| {
+                    cfg.connections.retain(|c| c.id != id);
+                    cfg.pending.retain(|p| p.lock_key() != &key);
+                    Ok(())
+                })?;
+                tracing::warn!("finished an interrupted removal");
             }
         }
-        Ok(pending.len())
+        Ok(())
+    }
+
+    fn clear_recovered(&self, key: &ConnectionId) -> Result<(), Error> {
+        self.config.update(|cfg| {
+            cfg.pending.retain(|p| p.lock_key() != key);
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(text: &str) -> ConnectionId {
+        serde_json::from_value(serde_json::Value::String(text.into())).unwrap()
+    }
+
+    #[test]
+    fn a_lock_file_stays_in_the_config_dir_whatever_a_record_says() {
+        let config = ConfigStore::new("cfg");
+        let long = "x".repeat(500);
+        for text in ["../../etc/passwd", "a/b", "a\\b", "", "..", &long, "ü"] {
+            let path = OpLock::path(&config, &key(text));
+            assert_eq!(path.parent(), Some(config.dir()), "{text:?}");
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(name.len() < 200, "{text:?}: {name}");
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+                "{text:?}: {name}"
+            );
+        }
+        let id = ConnectionId::generate();
+        assert_eq!(
+            OpLock::path(&config, &id),
+            config.dir().join(format!("pending-{id}.lock"))
+        );
+    }
+
+    #[test]
+    fn a_held_lock_is_not_taken_twice_and_its_file_goes_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ConfigStore::new(dir.path());
+        let id = ConnectionId::generate();
+        let held = OpLock::try_take(&config, &id).unwrap().expect("free");
+        assert!(OpLock::try_take(&config, &id).unwrap().is_none(), "held");
+        drop(held);
+        assert!(!OpLock::path(&config, &id).exists(), "its file is deleted");
+        assert!(
+            OpLock::try_take(&config, &id).unwrap().is_some(),
+            "free again"
+        );
     }
 }

@@ -169,6 +169,10 @@ pub enum FailOn {
 pub struct MemoryStore {
     entries: Mutex<HashMap<String, SecretString>>,
     fail: Mutex<Option<FailOn>>,
+    /// How many more calls succeed before every call fails; `None` for no limit.
+    locks_after: Mutex<Option<usize>>,
+    /// A failing `set` stores the secret all the same.
+    failed_sets_apply: Mutex<bool>,
 }
 
 impl MemoryStore {
@@ -176,9 +180,28 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// Makes every later call of this kind fail as a locked keyring would.
+    /// Makes every later call of this kind fail as a locked keyring would. `None` also
+    /// undoes [`MemoryStore::lock_after`].
     pub fn fail_on(&self, op: Option<FailOn>) {
         *self.fail.lock().unwrap_or_else(|e| e.into_inner()) = op;
+        if op.is_none() {
+            *self.locks_after.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
+
+    /// Lets the next `calls` calls of any kind succeed, then fails every call as a keyring
+    /// that has just locked (or whose daemon has died) would, until `fail_on(None)`.
+    pub fn lock_after(&self, calls: usize) {
+        *self.locks_after.lock().unwrap_or_else(|e| e.into_inner()) = Some(calls);
+    }
+
+    /// Makes a failing `set` store the secret all the same, as when the keyring daemon
+    /// writes the item and dies before it answers.
+    pub fn apply_failed_sets(&self, on: bool) {
+        *self
+            .failed_sets_apply
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = on;
     }
 
     /// How many secrets are stored.
@@ -191,7 +214,18 @@ impl MemoryStore {
     }
 
     fn check(&self, op: FailOn) -> Result<(), KeyringError> {
-        if *self.fail.lock().unwrap_or_else(|e| e.into_inner()) == Some(op) {
+        let locked = {
+            let mut left = self.locks_after.lock().unwrap_or_else(|e| e.into_inner());
+            match left.as_mut() {
+                Some(0) => true,
+                Some(n) => {
+                    *n -= 1;
+                    false
+                }
+                None => false,
+            }
+        };
+        if locked || *self.fail.lock().unwrap_or_else(|e| e.into_inner()) == Some(op) {
             return Err(KeyringError::Locked {
                 detail: "simulated failure".into(),
             });
@@ -208,10 +242,17 @@ impl SecretStore for MemoryStore {
     }
 
     fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError> {
-        self.check(FailOn::Set)?;
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.insert(id.as_str().to_string(), secret.clone());
-        Ok(())
+        let result = self.check(FailOn::Set);
+        if result.is_ok()
+            || *self
+                .failed_sets_apply
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+        {
+            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries.insert(id.as_str().to_string(), secret.clone());
+        }
+        result
     }
 
     fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError> {
@@ -284,5 +325,15 @@ mod tests {
             .set(&ConnectionId::generate(), &SecretString::from("x"))
             .unwrap_err();
         assert!(err.to_string().contains("locked"), "{err}");
+
+        store.fail_on(None);
+        let (a, b) = (ConnectionId::generate(), ConnectionId::generate());
+        store.lock_after(1);
+        store.set(&a, &SecretString::from("a")).unwrap();
+        assert!(store.get(&a).is_err(), "locked after one call");
+        store.apply_failed_sets(true);
+        assert!(store.set(&b, &SecretString::from("b")).is_err());
+        store.fail_on(None);
+        assert_eq!(store.get(&b).unwrap().unwrap().expose_secret(), "b");
     }
 }
