@@ -349,16 +349,7 @@ impl ConfigStore {
 
     fn lock(&self) -> Result<File, Error> {
         let path = self.lock_path();
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| Error::ConfigIo {
-                action: "open",
-                path: path.clone(),
-                source,
-            })?;
+        let file = open_lock_file(&path)?;
         file.lock().map_err(|source| Error::ConfigIo {
             action: "lock",
             path,
@@ -379,6 +370,20 @@ impl ConfigStore {
         crate::core::atomic::replace(&path, &bytes, 0o600)?;
         Ok(bytes)
     }
+}
+
+/// Opens (creating it if needed) a file that exists only to be locked.
+pub(crate) fn open_lock_file(path: &Path) -> Result<File, Error> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|source| Error::ConfigIo {
+            action: "open",
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 const HEADER: &str =

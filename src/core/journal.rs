@@ -24,7 +24,7 @@
 //! CLI may run at once, and an operation may wait long on a keyring unlock prompt. The
 //! lock goes with the process, so a crashed operation's lock is free.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -89,16 +89,7 @@ impl OpLock {
     pub fn try_take(config: &ConfigStore, key: &ConnectionId) -> Result<Option<OpLock>, Error> {
         config.ensure_dir()?;
         let path = Self::path(config, key);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| Error::ConfigIo {
-                action: "open",
-                path: path.clone(),
-                source,
-            })?;
+        let file = crate::core::config::open_lock_file(&path)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(OpLock { path, _file: file })),
             Err(TryLockError::WouldBlock) => Ok(None),
