@@ -12,7 +12,13 @@ export RUSTC_BOOTSTRAP=1
 for target in ${FUZZ_TARGETS:-site_url classify netrc}; do
   mkdir -p "fuzz/corpus/$target"
   log=$(mktemp)
-  cargo fuzz run "$target" -- -max_total_time="$seconds" -print_final_stats=1 2>&1 | tee "$log" | tail -n 3
+  if ! cargo fuzz run "$target" -- -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 40 "$log"
+    echo "fuzz $target: failed (see above)"
+    rm -f "$log"
+    exit 1
+  fi
+  tail -n 3 "$log"
   runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' || echo 0)
   crashes=$(ls fuzz/artifacts/"$target" 2>/dev/null | wc -l)
   echo "fuzz $target: $runs runs in ${seconds}s, $crashes crash artifacts"
