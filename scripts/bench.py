@@ -483,6 +483,10 @@ def write_report(results, path):
     p(f"- Machine: {m['cpu']}, {m['memory']}; {m['os']}")
     p(f"- Build: release (`lto = \"thin\"`), {m['rust']}, commit {m['commit']}")
     p(f"- Load average when the run started: {m['load']}")
+    runs = results.get("section_runs", {})
+    if len(set(runs.values())) > 1:
+        p("- Sections re-run on their own (`BENCH_ONLY`): " + "; ".join(
+            f"{name}: {when}, commit {commit}" for name, (when, commit) in runs.items()))
     p("")
 
     p("## 1. Check latency: `jira-connect check NAME`")
@@ -714,12 +718,23 @@ def main():
     out_dir = os.path.join(ROOT, "target/bench")
     os.makedirs(out_dir, exist_ok=True)
     python = sys.argv[1] if len(sys.argv) > 1 else sys.executable
-    results = {"date": datetime.datetime.now(datetime.timezone.utc)
-               .strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
+    # BENCH_ONLY=check,far re-runs those sections and keeps the others from the last full
+    # run (target/bench/results.json); the report says which run each section comes from.
+    only = [x for x in os.environ.get("BENCH_ONLY", "").split(",") if x]
+    results = {}
+    if only:
+        with open(os.path.join(out_dir, "results.json")) as f:
+            results = json.load(f)
+        results.setdefault("section_runs", {})
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    results.update({"date": now, "machine": machine()})
+    sections = {"check": lambda d: bench_check(d, python), "far": bench_far,
+                "window": bench_window}
     with tempfile.TemporaryDirectory() as scratch:
-        results["check"] = bench_check(scratch, python)
-        results["far"] = bench_far(scratch)
-        results["window"] = bench_window(scratch)
+        for name, run_section in sections.items():
+            if not only or name in only:
+                results[name] = run_section(scratch)
+                results.setdefault("section_runs", {})[name] = (now, results["machine"]["commit"])
         results["config_bytes"] = config_bytes(os.path.join(out_dir, "cargo-bench.log"))
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=2)

@@ -8,7 +8,8 @@
 # target/bench). Nothing touches your own keyring or config: a private gnome-keyring runs
 # on its own D-Bus session, and every config lives in a temporary directory.
 #
-# Usage: scripts/bench.sh          (BENCH_CHECK_ROUNDS, BENCH_WINDOW_ROUNDS: rounds to run)
+# Usage: scripts/bench.sh          (BENCH_CHECK_ROUNDS, BENCH_FAR_ROUNDS, BENCH_WINDOW_ROUNDS:
+#                                   rounds to run; BENCH_ONLY=check,far,window: those sections)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +39,10 @@ fi
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo build --locked --release --bin jira-connect --example bare_window --example mock_jira
-cargo bench --locked --bench config --bench check_all 2>&1 | tee target/bench/cargo-bench.log
+# BENCH_ONLY=check,far|window re-runs only those process-level sections (see bench.py).
+if [ -z "${BENCH_ONLY:-}" ]; then
+  cargo bench --locked --bench config --bench check_all 2>&1 | tee target/bench/cargo-bench.log
+fi
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
