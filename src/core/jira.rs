@@ -12,7 +12,7 @@
 //!   [`classify_for`], which removes control characters, redacts the secret in every form
 //!   it was sent in (see [`Redact`]) and caps each field's length (see [`MAX_NAME_CHARS`]).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -100,7 +100,7 @@ impl<'a> Target<'a> {
 /// Clones share one HTTP client and so one connection pool.
 #[derive(Clone)]
 pub struct JiraClient {
-    http: Arc<OnceLock<reqwest::Client>>,
+    http: Arc<tokio::sync::OnceCell<reqwest::Client>>,
     timeout: Duration,
     /// The API gateway's base URL, without a trailing slash.
     gateway: String,
@@ -152,24 +152,30 @@ impl JiraClient {
         })
     }
 
-    /// The HTTP client, built on first use.
-    fn http(&self) -> Result<reqwest::Client, Error> {
-        if let Some(http) = self.http.get() {
-            return Ok(http.clone());
-        }
-        let built = builder(self.timeout).build().map_err(setup_error)?;
-        Ok(self.http.get_or_init(|| built).clone())
+    /// The HTTP client, built once, on first use, off the async workers: building it loads
+    /// the system's CA certificates, which takes milliseconds of blocking file IO. Callers
+    /// that come while it is being built wait for that one build instead of starting their
+    /// own.
+    async fn http(&self) -> Result<reqwest::Client, Error> {
+        let timeout = self.timeout;
+        self.http
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || builder(timeout).build().map_err(setup_error))
+                    .await
+                    .map_err(|e| Error::Network {
+                        host: "-".into(),
+                        detail: format!("setting up the HTTP client stopped: {e}"),
+                    })?
+            })
+            .await
+            .cloned()
     }
 
-    /// Builds the HTTP client now, off the async workers, so that the first request does
-    /// not wait for it. Meant to run alongside other set-up, such as the keyring read of a
-    /// check; a failure here is reported again by the request itself.
+    /// Builds the HTTP client now, so that the first request does not wait for it. Meant to
+    /// run alongside other set-up, such as the keyring read of a check; a failure here is
+    /// reported again by the request itself.
     pub async fn prepare(&self) {
-        if self.http.get().is_some() {
-            return;
-        }
-        let this = self.clone();
-        let _ = tokio::task::spawn_blocking(move || this.http()).await;
+        let _ = self.http().await;
     }
 
     /// The API gateway's base URL.
@@ -205,7 +211,7 @@ impl JiraClient {
         target: &Target<'_>,
         creds: &Credentials<'_>,
     ) -> Result<Account, Error> {
-        let http = self.http_for(target)?;
+        let http = self.http_for(target).await?;
         let cloud = target.deployment == Deployment::Cloud;
         if cloud && target.scoped {
             return self.validate_via_gateway(&http, target, creds).await;
@@ -237,7 +243,7 @@ impl JiraClient {
         if target.product != Product::Jira {
             return None;
         }
-        let http = self.http_for(target).ok()?;
+        let http = self.http_for(target).await.ok()?;
         let v = target.deployment.api_version();
         let path = format!("/rest/api/{v}/serverInfo");
         match self.get(&http, target.site, &path, None).await {
@@ -255,14 +261,14 @@ impl JiraClient {
 
     /// The HTTP client for a target: the shared one, or one that trusts exactly the
     /// connection's own CA.
-    fn http_for(&self, target: &Target<'_>) -> Result<reqwest::Client, Error> {
+    async fn http_for(&self, target: &Target<'_>) -> Result<reqwest::Client, Error> {
         match target.ca_cert {
             // Cloud sites use the public trust store; a company CA is for Server/DC.
             Some(pem) if target.deployment == Deployment::DataCenter => builder(self.timeout)
                 .tls_certs_only(parse_ca(pem)?)
                 .build()
                 .map_err(setup_error),
-            _ => self.http(),
+            _ => self.http().await,
         }
     }
 
@@ -277,7 +283,8 @@ impl JiraClient {
             detail,
         };
         let request = self
-            .http()?
+            .http()
+            .await?
             .get(&url)
             .header(header::ACCEPT, "application/json");
         let resp = self.receive(request, url, site).await?;
