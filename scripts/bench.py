@@ -579,8 +579,8 @@ def write_report(results, path):
       "the caps is the number of 100 ms waves the caps allow: "
       "max(⌈(⌈n / 20⌉ + 1) / 4⌉, ⌈(n + 20) / 32⌉) × 0.1 s.")
     p("")
-    p("**Why these caps.** Per site (scheme, host and port) at most 4 checks are in flight, "
-      "so a Jira never sees more than 4 concurrent requests from jira-connect: fewer than a "
+    p("**Why these caps.** Per site (scheme, host and port) at most 4 requests are in "
+      "flight (its checks and its one serverInfo), so a Jira never sees more than 4 concurrent requests from jira-connect: fewer than a "
       "browser opens to one host (6) for a single Jira page, which itself fires dozens of "
       "REST calls, and far from Atlassian Cloud's per-account rate limits or limits a Data "
       "Center admin sets. A failed login is still never retried. In all, at most 32 are in "

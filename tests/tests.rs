@@ -8,6 +8,7 @@ mod gui;
 mod jira_http;
 mod keyring_os;
 mod leaks;
+#[cfg(target_os = "linux")]
 mod reminders;
 mod service_flows;
 mod tls;

@@ -302,6 +302,9 @@ impl ConfigStore {
     /// or file that another user owns, or that others can still write to, is refused: who
     /// can write there can swap the file under us.
     fn tighten_permissions(&self) -> Result<Vec<PathBuf>, Error> {
+        #[cfg(not(unix))]
+        return Ok(Vec::new());
+        #[cfg(unix)]
         let mut tightened = Vec::new();
         #[cfg(unix)]
         for (path, mode) in [(self.dir.clone(), 0o700), (self.path(), 0o600)] {
@@ -344,6 +347,7 @@ impl ConfigStore {
                 ),
             }
         }
+        #[cfg(unix)]
         Ok(tightened)
     }
 

@@ -104,6 +104,7 @@ pub fn current_exe() -> Result<PathBuf, Error> {
     Ok(exe.canonicalize().unwrap_or(exe))
 }
 
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 /// The config directory to pass on, when `JIRA_CONNECT_CONFIG_DIR` chose one.
 fn config_dir_override() -> Option<PathBuf> {
     std::env::var_os(crate::core::config::CONFIG_DIR_ENV)
@@ -199,6 +200,7 @@ pub fn systemd_user_dir() -> Result<PathBuf, Error> {
     Ok(base.join("systemd").join("user"))
 }
 
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|source| Error::ConfigIo {
@@ -211,6 +213,7 @@ fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
     crate::core::atomic::replace(path, contents.as_bytes(), 0o644)
 }
 
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn remove_file(path: &Path, removed: &mut Vec<PathBuf>) -> Result<(), Error> {
     match std::fs::remove_file(path) {
         Ok(()) => {
@@ -479,7 +482,7 @@ mod platform {
             path: dir.clone(),
             source,
         })?;
-        crate::core::config::replace_private(&path, &bytes)?;
+        crate::core::atomic::replace(&path, &bytes, 0o644)?;
         let path_text = path.to_string_lossy().to_string();
         let result = run(
             "schtasks",

@@ -520,7 +520,7 @@ impl Backend {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use std::process::Command;
 
@@ -532,7 +532,6 @@ mod tests {
         command
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_launcher_counts_only_when_it_starts_and_does_not_fail() {
         // None installed, or each one failing: an error that says why.
