@@ -12,7 +12,9 @@ export RUSTC_BOOTSTRAP=1
 for target in ${FUZZ_TARGETS:-site_url classify netrc}; do
   mkdir -p "fuzz/corpus/$target"
   log=$(mktemp)
-  if ! cargo fuzz run "$target" -- -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+  # FUZZ_ARGS passes more libFuzzer options, e.g. FUZZ_ARGS=-max_len=512.
+  # shellcheck disable=SC2086
+  if ! cargo fuzz run "$target" -- -max_total_time="$seconds" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "fuzz $target: failed (see above)"
     rm -f "$log"
