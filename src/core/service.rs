@@ -801,8 +801,6 @@ where
     }
 }
 
-/// The report of a check: the connection as saved, or, when it could not be saved (or was
-/// removed meanwhile), as checked.
 /// How a saved connection is asked: where, as which product, and with what.
 fn target_of<'a>(connection: &'a Connection, site: &'a SiteUrl) -> Target<'a> {
     Target {
@@ -836,6 +834,8 @@ fn finish_check(
     (connection, check, result)
 }
 
+/// The report of a check: the connection as saved, or, when it could not be saved (or was
+/// removed meanwhile), as checked.
 fn report(
     connection: Connection,
     check: LastCheck,
