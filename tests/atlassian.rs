@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jira_connect::core::Error;
 use jira_connect::core::connection::{Deployment, Product, Status, today};
 use jira_connect::core::secrets::{MemoryStore, SecretStore};
-use jira_connect::core::service::NewConnection;
+use jira_connect::core::service::{Cancel, NewConnection, NewToken};
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::matchers::{bearer_token, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -47,7 +47,10 @@ async fn a_scoped_token_is_validated_and_checked_through_the_gateway() {
             ..cloud(&site.uri())
         })
         .unwrap();
-    let (conn, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (conn, account) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
     assert_eq!(account.display_name, "Mia Krystof");
     assert!(conn.scoped);
     assert_eq!(conn.cloud_id.as_deref(), Some(CLOUD_ID));
@@ -89,7 +92,7 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
 
     let draft = svc.prepare(&cloud(&site.uri())).unwrap();
     let err = svc
-        .add(draft, SecretString::from(TOKEN))
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
         .expect_err("the site refuses it");
     assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
@@ -106,7 +109,10 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
             ..cloud(&site.uri())
         })
         .unwrap();
-    let (conn, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (conn, account) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
     assert!(account.scoped);
     assert!(
         conn.scoped,
@@ -123,7 +129,7 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
         })
         .unwrap();
     let err = svc
-        .add(draft, SecretString::from(NEW_TOKEN))
+        .add(draft, SecretString::from(NEW_TOKEN), &Cancel::new())
         .await
         .expect_err("refused everywhere");
     assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
@@ -172,7 +178,10 @@ async fn cloud_page_urls_on_a_custom_domain_become_the_sites_root() {
             })
             .unwrap();
         assert_eq!(draft.site.as_str(), site.uri(), "{pasted}");
-        let (conn, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+        let (conn, account) = svc
+            .add(draft, SecretString::from(TOKEN), &Cancel::new())
+            .await
+            .unwrap();
         assert_eq!(conn.url, site.uri());
         assert_eq!(account.display_name, "Mia Krystof");
     }
@@ -207,7 +216,10 @@ async fn confluence_cloud_is_validated_at_wiki_user_current() {
         })
         .unwrap();
     assert_eq!(draft.name, "127-0-0-1-confluence");
-    let (conn, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (conn, account) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
     assert_eq!(conn.product, Product::Confluence);
     assert_eq!(account.account_id, "5b10a2844c20165700ede21g");
     assert_eq!(account.email.as_deref(), Some(EMAIL));
@@ -221,7 +233,7 @@ async fn confluence_cloud_is_validated_at_wiki_user_current() {
         })
         .unwrap();
     let err = svc
-        .add(draft, SecretString::from(NEW_TOKEN))
+        .add(draft, SecretString::from(NEW_TOKEN), &Cancel::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
@@ -259,7 +271,10 @@ async fn confluence_data_center_takes_a_pat_and_anonymous_is_a_rejection() {
         ..Default::default()
     };
     let draft = svc.prepare(&input).unwrap();
-    let (conn, account) = svc.add(draft, SecretString::from(PAT)).await.unwrap();
+    let (conn, account) = svc
+        .add(draft, SecretString::from(PAT), &Cancel::new())
+        .await
+        .unwrap();
     assert_eq!(account.display_name, "Mia Krystof");
     assert_eq!(conn.login.as_deref(), Some("mia"), "username filled in");
     assert!(
@@ -276,7 +291,7 @@ async fn confluence_data_center_takes_a_pat_and_anonymous_is_a_rejection() {
         })
         .unwrap();
     let err = svc
-        .add(draft, SecretString::from("not-a-valid-pat"))
+        .add(draft, SecretString::from("not-a-valid-pat"), &Cancel::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
@@ -296,9 +311,15 @@ async fn replacing_a_linked_token_replaces_it_for_jira_and_confluence() {
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
     let draft = svc.prepare(&cloud(&site.uri())).unwrap();
-    let (jira, _) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (jira, _) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
 
-    let (wiki, account) = svc.link_confluence("acme", None).await.unwrap();
+    let (wiki, account) = svc
+        .link_confluence("acme", None, &Cancel::new())
+        .await
+        .unwrap();
     assert_eq!(wiki.name, "acme-confluence");
     assert_eq!(wiki.product, Product::Confluence);
     assert_eq!(wiki.linked.as_ref(), Some(&jira.id));
@@ -312,7 +333,11 @@ async fn replacing_a_linked_token_replaces_it_for_jira_and_confluence() {
     // A new token that Confluence refuses changes nothing for either.
     mount_user(&site, "/rest/api/3/myself", EMAIL, NEW_TOKEN, cloud_user()).await;
     let err = svc
-        .replace_token("acme", SecretString::from(NEW_TOKEN), None, None)
+        .replace_token(
+            "acme",
+            NewToken::new(SecretString::from(NEW_TOKEN)),
+            &Cancel::new(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::LinkedRejected { .. }), "{err:?}");
@@ -324,9 +349,17 @@ async fn replacing_a_linked_token_replaces_it_for_jira_and_confluence() {
     // Once both accept it, both get it, with the new expiry date.
     mount_confluence_cloud(&site, NEW_TOKEN).await;
     let expires = today().checked_add(jiff::Span::new().days(90)).unwrap();
-    svc.replace_token("acme", SecretString::from(NEW_TOKEN), Some(expires), None)
-        .await
-        .unwrap();
+    svc.replace_token(
+        "acme",
+        NewToken {
+            secret: SecretString::from(NEW_TOKEN),
+            expires: Some(expires),
+            label: None,
+        },
+        &Cancel::new(),
+    )
+    .await
+    .unwrap();
     for c in svc.list().unwrap() {
         assert_eq!(
             secrets.get(&c.id).unwrap().unwrap().expose_secret(),
@@ -339,9 +372,13 @@ async fn replacing_a_linked_token_replaces_it_for_jira_and_confluence() {
 
     // Replacing from the Confluence side works the same way.
     mount_user(&site, "/rest/api/3/myself", EMAIL, TOKEN, cloud_user()).await;
-    svc.replace_token("acme-confluence", SecretString::from(TOKEN), None, None)
-        .await
-        .unwrap();
+    svc.replace_token(
+        "acme-confluence",
+        NewToken::new(SecretString::from(TOKEN)),
+        &Cancel::new(),
+    )
+    .await
+    .unwrap();
     for c in svc.list().unwrap() {
         assert_eq!(secrets.get(&c.id).unwrap().unwrap().expose_secret(), TOKEN);
     }
@@ -365,9 +402,11 @@ async fn confluence_linked_to_a_scoped_jira_goes_through_the_gateway_too() {
             ..cloud(&site.uri())
         })
         .unwrap();
-    svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    svc.add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
     let (wiki, _) = svc
-        .link_confluence("acme", Some("docs".into()))
+        .link_confluence("acme", Some("docs".into()), &Cancel::new())
         .await
         .unwrap();
     assert!(wiki.scoped);
@@ -395,8 +434,13 @@ async fn only_jira_cloud_links_confluence_and_scoped_needs_cloud() {
             ..Default::default()
         })
         .unwrap();
-    svc.add(draft, SecretString::from(PAT)).await.unwrap();
-    let err = svc.link_confluence("corp", None).await.unwrap_err();
+    svc.add(draft, SecretString::from(PAT), &Cancel::new())
+        .await
+        .unwrap();
+    let err = svc
+        .link_confluence("corp", None, &Cancel::new())
+        .await
+        .unwrap_err();
     assert!(
         err.to_string().contains("not a Jira Cloud connection"),
         "{err}"

@@ -15,7 +15,7 @@ use jira_connect::core::error::KeyringError;
 use jira_connect::core::import::Sources;
 use jira_connect::core::jira::JiraClient;
 use jira_connect::core::secrets::{KeyringStore, SecretStore};
-use jira_connect::core::service::{Connections, NewConnection};
+use jira_connect::core::service::{Cancel, Connections, NewConnection};
 use jira_connect::ui::App;
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::MockServer;
@@ -119,7 +119,7 @@ fn saved(rt: &tokio::runtime::Runtime, svc: &Arc<Connections>, jira: &MockServer
             ..Default::default()
         })
         .unwrap();
-    rt.block_on(svc.add(draft, SecretString::from(TOKEN)))
+    rt.block_on(svc.add(draft, SecretString::from(TOKEN), &Cancel::new()))
         .unwrap();
 }
 

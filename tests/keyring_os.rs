@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jira_connect::core::connection::ConnectionId;
 use jira_connect::core::secrets::{SERVICE, SecretStore};
-use jira_connect::core::service::NewConnection;
+use jira_connect::core::service::{Cancel, NewConnection};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
@@ -61,7 +61,10 @@ async fn service_flow_through_the_os_keyring() {
             ..Default::default()
         })
         .unwrap();
-    let (conn, _) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (conn, _) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
     assert_eq!(svc.token("acme").await.unwrap().expose_secret(), TOKEN);
     let report = svc.check("acme").await.unwrap();
     assert!(report.result.is_ok(), "{:?}", report.result);

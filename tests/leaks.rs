@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use jira_connect::core::connection::Deployment;
 use jira_connect::core::secrets::MemoryStore;
-use jira_connect::core::service::NewConnection;
+use jira_connect::core::service::{Cancel, NewConnection, NewToken};
 use secrecy::SecretString;
 
 use crate::common::*;
@@ -78,18 +78,22 @@ fn in_process_flows_leak_no_secret() {
             let draft = svc.prepare(&input).unwrap();
             let secret = SecretString::from(TOKEN);
             debug_text += &format!("{draft:?} {secret:?} {input:?}");
-            let (conn, account) = svc.add(draft, secret).await.unwrap();
+            let (conn, account) = svc.add(draft, secret, &Cancel::new()).await.unwrap();
             debug_text += &format!("{conn:?} {account:?}");
             let report = svc.check("acme").await.unwrap();
             debug_text += &format!("{report:?}");
             let err = svc
-                .replace_token("acme", SecretString::from(NEW_TOKEN), None, None)
+                .replace_token(
+                    "acme",
+                    NewToken::new(SecretString::from(NEW_TOKEN)),
+                    &Cancel::new(),
+                )
                 .await
                 .unwrap_err();
             debug_text += &format!("{err:?} {err}");
             let bad_secret = SecretString::from(format!("{NEW_TOKEN}\r\nX-Injected: 1"));
             let err = svc
-                .replace_token("acme", bad_secret, None, None)
+                .replace_token("acme", NewToken::new(bad_secret), &Cancel::new())
                 .await
                 .unwrap_err();
             debug_text += &format!("{err:?} {err}");
@@ -312,7 +316,10 @@ async fn server_text_is_redacted_cleaned_and_capped_before_it_is_saved() {
             ..Default::default()
         })
         .unwrap();
-    let (_, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (_, account) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
     assert_eq!(account.display_name, "]0;owned[2JMia [redacted]");
     assert_eq!(
         account.server_version.as_deref(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment, Outcome, Status, today};
 use jira_connect::core::secrets::{FailOn, MemoryStore, SecretStore};
-use jira_connect::core::service::NewConnection;
+use jira_connect::core::service::{Cancel, NewConnection, NewToken};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
@@ -37,7 +37,10 @@ async fn with_acme() -> Acme {
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
     let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
-    let (conn, _) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (conn, _) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
     Acme {
         jira,
         dir,
@@ -55,7 +58,10 @@ async fn add_validates_then_stores_secret_and_metadata() {
     let svc = service(dir.path(), secrets.clone());
 
     let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
-    let (conn, account) = svc.add(draft, SecretString::from(TOKEN)).await.unwrap();
+    let (conn, account) = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap();
 
     assert_eq!(account.display_name, "Mia Krystof");
     assert_eq!(conn.auth, AuthKind::ApiToken);
@@ -81,7 +87,7 @@ async fn wrong_token_saves_nothing() {
     let svc = service(dir.path(), secrets.clone());
     let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
     let err = svc
-        .add(draft, SecretString::from("wrong"))
+        .add(draft, SecretString::from("wrong"), &Cancel::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
@@ -97,7 +103,10 @@ async fn keyring_failure_on_add_leaves_no_metadata() {
     secrets.fail_on(Some(FailOn::Set));
     let svc = service(dir.path(), secrets.clone());
     let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
-    let err = svc.add(draft, SecretString::from(TOKEN)).await.unwrap_err();
+    let err = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Keyring(_)), "{err:?}");
     assert!(
         err.to_string().contains("Unlock your login keyring"),
@@ -117,7 +126,7 @@ async fn config_failure_on_add_removes_the_stored_secret() {
     let draft = svc.prepare(&cloud_input(&jira.uri()));
     // prepare does not read the config; add does.
     let err = svc
-        .add(draft.unwrap(), SecretString::from(TOKEN))
+        .add(draft.unwrap(), SecretString::from(TOKEN), &Cancel::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ConfigCorrupt { .. }), "{err:?}");
@@ -138,6 +147,7 @@ async fn duplicate_names_are_refused_and_the_first_is_untouched() {
         .add(
             svc.prepare(&cloud_input(&jira.uri())).unwrap(),
             SecretString::from(TOKEN),
+            &Cancel::new(),
         )
         .await
         .unwrap();
@@ -145,6 +155,7 @@ async fn duplicate_names_are_refused_and_the_first_is_untouched() {
         .add(
             svc.prepare(&cloud_input(&jira.uri())).unwrap(),
             SecretString::from(NEW_TOKEN),
+            &Cancel::new(),
         )
         .await
         .unwrap_err();
@@ -171,7 +182,10 @@ async fn data_center_pat_fills_the_username_from_jira() {
     assert_eq!(draft.deployment, Deployment::DataCenter);
     assert_eq!(draft.auth, AuthKind::Pat);
     assert_eq!(draft.name, "127-0-0-1");
-    let (conn, _) = svc.add(draft, SecretString::from(PAT)).await.unwrap();
+    let (conn, _) = svc
+        .add(draft, SecretString::from(PAT), &Cancel::new())
+        .await
+        .unwrap();
     assert_eq!(conn.login.as_deref(), Some("mia"));
     assert_eq!(conn.url, jira.uri());
 }
@@ -232,9 +246,13 @@ async fn check_many_reports_each_connection() {
     for name in ["one", "two", "three"] {
         let mut input = cloud_input(&good.uri());
         input.name = Some(name.into());
-        svc.add(svc.prepare(&input).unwrap(), SecretString::from(TOKEN))
-            .await
-            .unwrap();
+        svc.add(
+            svc.prepare(&input).unwrap(),
+            SecretString::from(TOKEN),
+            &Cancel::new(),
+        )
+        .await
+        .unwrap();
     }
     let gone = svc.get("two").unwrap();
     secrets.delete(&gone.id).unwrap();
@@ -268,9 +286,13 @@ async fn check_all_asks_each_site_for_its_version_once() {
         for i in 0..5 {
             let mut input = cloud_input(&site.uri());
             input.name = Some(format!("site{s}-{i}"));
-            svc.add(svc.prepare(&input).unwrap(), SecretString::from(TOKEN))
-                .await
-                .unwrap();
+            svc.add(
+                svc.prepare(&input).unwrap(),
+                SecretString::from(TOKEN),
+                &Cancel::new(),
+            )
+            .await
+            .unwrap();
         }
         // What adding asked is not what this test counts.
         site.reset().await;
@@ -318,7 +340,11 @@ async fn replace_keeps_the_old_token_until_the_new_one_works() {
 
     // A bad new token: refused, and the old one stays.
     let err = svc
-        .replace_token("acme", SecretString::from("not-it"), None, None)
+        .replace_token(
+            "acme",
+            NewToken::new(SecretString::from("not-it")),
+            &Cancel::new(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
@@ -345,9 +371,12 @@ async fn replace_keeps_the_old_token_until_the_new_one_works() {
     let (updated, _) = svc
         .replace_token(
             "acme",
-            SecretString::from(NEW_TOKEN),
-            Some(expires),
-            Some("rotated".into()),
+            NewToken {
+                secret: SecretString::from(NEW_TOKEN),
+                expires: Some(expires),
+                label: Some("rotated".into()),
+            },
+            &Cancel::new(),
         )
         .await
         .unwrap();
@@ -372,7 +401,15 @@ async fn replace_with_a_locked_keyring_keeps_everything() {
     let before = svc.get("acme").unwrap();
     secrets.fail_on(Some(FailOn::Set));
     let err = svc
-        .replace_token("acme", SecretString::from(TOKEN), None, Some("x".into()))
+        .replace_token(
+            "acme",
+            NewToken {
+                secret: SecretString::from(TOKEN),
+                expires: None,
+                label: Some("x".into()),
+            },
+            &Cancel::new(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Keyring(_)), "{err:?}");
@@ -393,6 +430,7 @@ async fn remove_deletes_secret_and_metadata() {
     svc.add(
         svc.prepare(&cloud_input(&jira.uri())).unwrap(),
         SecretString::from(TOKEN),
+        &Cancel::new(),
     )
     .await
     .unwrap();
@@ -413,6 +451,7 @@ async fn remove_with_a_locked_keyring_changes_nothing() {
     svc.add(
         svc.prepare(&cloud_input(&jira.uri())).unwrap(),
         SecretString::from(TOKEN),
+        &Cancel::new(),
     )
     .await
     .unwrap();
@@ -655,9 +694,12 @@ async fn a_replace_that_failed_is_never_finished_later() {
     let err = svc
         .replace_token(
             "acme",
-            SecretString::from(NEW_TOKEN),
-            None,
-            Some("x".into()),
+            NewToken {
+                secret: SecretString::from(NEW_TOKEN),
+                expires: None,
+                label: Some("x".into()),
+            },
+            &Cancel::new(),
         )
         .await
         .unwrap_err();
@@ -689,7 +731,10 @@ async fn an_add_that_failed_is_never_finished_later() {
     secrets.apply_failed_sets(true);
     secrets.lock_after(0);
     let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
-    let err = svc.add(draft, SecretString::from(TOKEN)).await.unwrap_err();
+    let err = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Keyring(_)), "{err:?}");
     assert!(svc.list().unwrap().is_empty());
 
@@ -713,7 +758,10 @@ async fn a_failed_keyring_write_on_add_is_deleted_at_once() {
     secrets.apply_failed_sets(true);
     secrets.fail_on(Some(FailOn::Set));
     let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
-    let err = svc.add(draft, SecretString::from(TOKEN)).await.unwrap_err();
+    let err = svc
+        .add(draft, SecretString::from(TOKEN), &Cancel::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Keyring(_)), "{err:?}");
     assert!(secrets.is_empty(), "what the failed write left is deleted");
     assert!(pending_in(dir.path()).is_empty());
@@ -859,7 +907,11 @@ async fn recovery_leaves_an_add_under_way_in_another_instance_alone() {
     let draft = window.prepare(&cloud_input(&jira.uri())).unwrap();
     let adding = tokio::spawn({
         let window = window.clone();
-        async move { window.add(draft, SecretString::from(TOKEN)).await }
+        async move {
+            window
+                .add(draft, SecretString::from(TOKEN), &Cancel::new())
+                .await
+        }
     });
     until_parked(parked).await;
 
@@ -902,7 +954,11 @@ async fn a_replace_under_way_in_another_instance_is_neither_recovered_nor_remove
         let window = window.clone();
         async move {
             window
-                .replace_token("acme", SecretString::from(NEW_TOKEN), None, None)
+                .replace_token(
+                    "acme",
+                    NewToken::new(SecretString::from(NEW_TOKEN)),
+                    &Cancel::new(),
+                )
                 .await
         }
     });
@@ -939,4 +995,132 @@ async fn a_replace_under_way_in_another_instance_is_neither_recovered_nor_remove
     // Now the removal goes through and leaves nothing in the keyring.
     cli.remove("acme").await.unwrap();
     assert!(keyring.is_empty());
+}
+
+/// A Jira whose `/myself` answers `TOKEN` and `NEW_TOKEN` only after a minute, so that the
+/// test can cancel while the service is still asking.
+async fn stalled_jira() -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    let jira = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("GET"))
+        .and(path("/rest/api/3/myself"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(cloud_user())
+                .set_delay(std::time::Duration::from_secs(60)),
+        )
+        .mount(&jira)
+        .await;
+    jira
+}
+
+/// Waits until `jira` has received a request for `/myself`.
+async fn until_asked(jira: &wiremock::MockServer) {
+    loop {
+        let asked = jira.received_requests().await.unwrap_or_default();
+        if asked.iter().any(|r| r.url.path().ends_with("/myself")) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn cancelling_an_add_while_jira_is_asked_saves_nothing() {
+    let jira = stalled_jira().await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let cancel = Cancel::new();
+    let adding = tokio::spawn({
+        let (svc, cancel) = (svc.clone(), cancel.clone());
+        async move { svc.add(draft, SecretString::from(TOKEN), &cancel).await }
+    });
+    until_asked(&jira).await;
+    cancel.cancel();
+    let err = adding.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert!(svc.list().unwrap().is_empty());
+    assert!(secrets.is_empty());
+    assert!(pending_in(dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn cancelling_a_replace_while_jira_is_asked_keeps_the_old_token() {
+    let Acme {
+        jira,
+        svc,
+        dir: _dir,
+        ..
+    } = with_acme().await;
+    jira.reset().await;
+    let stalled = stalled_jira().await;
+    // Point the saved connection at the stalled Jira: only the answer is slow.
+    svc.config()
+        .update(|cfg| {
+            cfg.connections[0].url = stalled.uri();
+            Ok(())
+        })
+        .unwrap();
+    let before = svc.get("acme").unwrap();
+    let cancel = Cancel::new();
+    let replacing = tokio::spawn({
+        let (svc, cancel) = (svc.clone(), cancel.clone());
+        async move {
+            let new = NewToken {
+                secret: SecretString::from(NEW_TOKEN),
+                expires: None,
+                label: Some("new".into()),
+            };
+            svc.replace_token("acme", new, &cancel).await
+        }
+    });
+    until_asked(&stalled).await;
+    cancel.cancel();
+    let err = replacing.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert_eq!(svc.token("acme").await.unwrap().expose_secret(), TOKEN);
+    assert_eq!(svc.get("acme").unwrap(), before);
+}
+
+#[tokio::test]
+async fn a_cancel_that_came_first_stops_an_add_before_jira_is_asked() {
+    let jira = stalled_jira().await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let err = svc
+        .add(draft, SecretString::from(TOKEN), &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert!(svc.list().unwrap().is_empty());
+    assert!(jira.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_replacement_that_expired_already_is_refused_before_jira_is_asked() {
+    let Acme {
+        jira,
+        svc,
+        dir: _dir,
+        ..
+    } = with_acme().await;
+    let asked = jira.received_requests().await.unwrap().len();
+    let new = NewToken {
+        secret: SecretString::from(NEW_TOKEN),
+        expires: Some(jiff::civil::date(2020, 1, 1)),
+        label: None,
+    };
+    let err = svc
+        .replace_token("acme", new, &Cancel::new())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("in the past"), "{err}");
+    assert_eq!(jira.received_requests().await.unwrap().len(), asked);
+    assert_eq!(svc.token("acme").await.unwrap().expose_secret(), TOKEN);
 }

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection, Deployment, Product, today};
 use crate::core::secrets::LazyPlatformStore;
-use crate::core::service::{Connections, Imported, NewConnection};
+use crate::core::service::{Cancel, Connections, Imported, NewConnection, NewToken};
 use output::Printer;
 
 /// Set up, keep healthy and retire connections to Jira Cloud and Jira Server/Data Center.
@@ -394,7 +394,7 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
         draft.site
     );
     let secret = read_secret(&prompt)?;
-    let (connection, account) = svc.add(draft, secret).await?;
+    let (connection, account) = svc.add(draft, secret, &Cancel::new()).await?;
     if args.json {
         out.json(&output::connection_json(&connection, today()));
     } else {
@@ -509,7 +509,15 @@ async fn replace_token(
     let prompt = format!("New {} for {}: ", existing.auth.secret_name(), existing.url);
     let secret = read_secret(&prompt)?;
     let (connection, account) = svc
-        .replace_token(name, secret, expires, token_label)
+        .replace_token(
+            name,
+            NewToken {
+                secret,
+                expires,
+                label: token_label,
+            },
+            &Cancel::new(),
+        )
         .await?;
     if json {
         out.json(&output::connection_json(&connection, today()));
@@ -681,7 +689,7 @@ async fn link_confluence(
     out: &Printer,
     json: bool,
 ) -> Result<ExitCode, Error> {
-    let (connection, account) = svc.link_confluence(name, new_name).await?;
+    let (connection, account) = svc.link_confluence(name, new_name, &Cancel::new()).await?;
     if json {
         out.json(&output::connection_json(&connection, today()));
     } else {

@@ -115,9 +115,56 @@ impl Draft {
     }
 }
 
+/// A new token for a saved connection, with what the user knows about it.
+#[derive(Debug)]
+pub struct NewToken {
+    pub secret: SecretString,
+    /// When the new token expires; must not be in the past.
+    pub expires: Option<Date>,
+    /// The label it has on the token page; the old label is dropped when absent.
+    pub label: Option<String>,
+}
+
+impl NewToken {
+    /// A token with no recorded expiry or label.
+    pub fn new(secret: SecretString) -> Self {
+        NewToken {
+            secret,
+            expires: None,
+            label: None,
+        }
+    }
+}
+
+/// Stops an [`Connections::add`], [`Connections::replace_token`] or
+/// [`Connections::link_confluence`] while it is still asking Jira.
+///
+/// The service honours it only around the validation. Once the secret starts going into
+/// the keyring the change runs to its end, so a cancel never leaves half a connection, and
+/// the caller has no rule to follow. A change that was cancelled returns
+/// [`Error::Cancelled`] and has changed nothing.
+pub type Cancel = tokio_util::sync::CancellationToken;
+
+/// Runs `validation` unless `cancel` fires first; also refuses to start or to go on past
+/// it once `cancel` has fired, so that nothing is stored after the user cancelled.
+async fn unless_cancelled<T>(
+    cancel: &Cancel,
+    validation: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let result = tokio::select! {
+        biased;
+        () = cancel.cancelled() => Err(Error::Cancelled),
+        result = validation => result,
+    };
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    result
+}
+
 /// A replacement secret that every connection sharing it has accepted.
 #[derive(Debug, Clone)]
-pub struct Accepted {
+struct Accepted {
     /// Who the token belongs to, as the connection being replaced reports it.
     pub account: Account,
     /// The linked connections that accepted it too, with what each reported.
@@ -249,8 +296,17 @@ impl Connections {
         prepare(new)
     }
 
-    /// Validates a draft's credentials with Jira without saving anything.
-    pub async fn test(&self, draft: &Draft, secret: &SecretString) -> Result<Account, Error> {
+    /// Validates a draft's credentials with Jira and saves nothing: the dialog's Test.
+    pub async fn test(
+        &self,
+        draft: &Draft,
+        secret: &SecretString,
+        cancel: &Cancel,
+    ) -> Result<Account, Error> {
+        unless_cancelled(cancel, self.validate_draft(draft, secret)).await
+    }
+
+    async fn validate_draft(&self, draft: &Draft, secret: &SecretString) -> Result<Account, Error> {
         validate_secret(secret, draft.auth)?;
         let creds = Credentials {
             auth: draft.auth,
@@ -266,15 +322,17 @@ impl Connections {
         self.client.cloud_id(site).await
     }
 
-    /// Validates, stores the secret in the keyring, then saves the metadata.
+    /// Validates with Jira, stores the secret in the keyring, then saves the metadata.
+    /// `cancel` stops it only while Jira is being asked.
     pub async fn add(
         &self,
         draft: Draft,
         secret: SecretString,
+        cancel: &Cancel,
     ) -> Result<(Connection, Account), Error> {
         self.check_name_free(&draft.name)?;
-        let account = self.test(&draft, &secret).await?;
-        self.save_validated(draft, secret, account).await
+        let account = unless_cancelled(cancel, self.validate_draft(&draft, &secret)).await?;
+        self.save(draft, secret, account).await
     }
 
     /// Refuses a name that a saved connection already has. Checked before asking Jira, to
@@ -286,11 +344,9 @@ impl Connections {
         }
     }
 
-    /// Stores a secret that [`Connections::test`] has just accepted, then the metadata.
-    ///
-    /// Callers that let the user cancel must cancel only the validation, never this step.
-    /// A crash in the middle is finished or rolled back by [`Connections::recover`].
-    pub async fn save_validated(
+    /// Stores a secret that Jira has just accepted, then the metadata. A crash in the
+    /// middle is finished or rolled back by [`Connections::recover`].
+    async fn save(
         &self,
         draft: Draft,
         secret: SecretString,
@@ -502,10 +558,12 @@ impl Connections {
 
     /// Connects Confluence on a Jira Cloud connection's site with the same token, and links
     /// the two so that replacing the token replaces both.
+    /// `cancel` stops it only while Confluence is being asked.
     pub async fn link_confluence(
         &self,
         jira_name: &str,
         name: Option<String>,
+        cancel: &Cancel,
     ) -> Result<(Connection, Account), Error> {
         let jira = self.get(jira_name)?;
         if jira.product != Product::Jira || jira.deployment != Deployment::Cloud {
@@ -541,8 +599,8 @@ impl Connections {
             linked: Some(jira.id.clone()),
         };
         let secret = self.secret_of(&jira).await?;
-        let account = self.test(&draft, &secret).await?;
-        self.save_validated(draft, secret, account).await
+        let account = unless_cancelled(cancel, self.validate_draft(&draft, &secret)).await?;
+        self.save(draft, secret, account).await
     }
 
     async fn secret_of(&self, connection: &Connection) -> Result<SecretString, Error> {
@@ -555,28 +613,27 @@ impl Connections {
             })
     }
 
-    /// Validates a new secret, and only then swaps it in for the old one.
-    ///
-    /// A new expiry date, when given, must not be in the past.
+    /// Validates a new token with Jira, for the connection and for every connection linked
+    /// to it, and only then swaps it in for the old one. `cancel` stops it only while Jira
+    /// is being asked; the old token stays in the keyring until the new one is accepted.
     pub async fn replace_token(
         &self,
         name: &str,
-        secret: SecretString,
-        token_expires: Option<Date>,
-        token_label: Option<String>,
+        new: NewToken,
+        cancel: &Cancel,
     ) -> Result<(Connection, Account), Error> {
         let connection = self.get(name)?;
-        if let Some(expires) = token_expires {
+        if let Some(expires) = new.expires {
             validate_new_expiry(expires)?;
         }
-        let accepted = self.test_replacement(&connection, &secret).await?;
-        self.swap_validated(connection, secret, token_expires, token_label, accepted)
-            .await
+        let accepted =
+            unless_cancelled(cancel, self.validate_replacement(&connection, &new.secret)).await?;
+        self.swap(connection, new, accepted).await
     }
 
     /// Validates a new secret for a saved connection, and for every connection linked to
     /// it, without changing anything.
-    pub async fn test_replacement(
+    async fn validate_replacement(
         &self,
         connection: &Connection,
         secret: &SecretString,
@@ -598,27 +655,29 @@ impl Connections {
         Ok(Accepted { account, linked })
     }
 
-    /// Swaps in a secret that [`Connections::test_replacement`] has just accepted, for the
-    /// connection and then for each linked one. Not to be cancelled half-way, like
-    /// [`Connections::save_validated`].
+    /// Swaps in a secret that every connection sharing it has accepted, for the connection
+    /// and then for each linked one.
     ///
     /// Each swap is crash-safe on its own. Should a linked swap fail, the connections that
     /// were swapped keep the new token and the others the old one; both tokens work until
     /// the user revokes the old one, and the error names the connection to retry.
-    pub async fn swap_validated(
+    async fn swap(
         &self,
         connection: Connection,
-        secret: SecretString,
-        token_expires: Option<Date>,
-        token_label: Option<String>,
+        new: NewToken,
         accepted: Accepted,
     ) -> Result<(Connection, Account), Error> {
-        let label = token_label
+        let NewToken {
+            secret,
+            expires,
+            label,
+        } = new;
+        let label = label
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty());
         let Accepted { account, linked } = accepted;
         let change = |found: &Account| Replacement {
-            token_expires,
+            token_expires: expires,
             token_label: label.clone(),
             check: valid_check(found),
         };
@@ -692,7 +751,7 @@ impl Connections {
             blocking(move || Ok::<_, Error>(import::find_token(&config, &host, &sources))).await?
         };
         let (secret, source) = found.ok_or_else(|| import::no_token(&host, &draft.site))?;
-        let (connection, account) = self.add(draft, secret).await?;
+        let (connection, account) = self.add(draft, secret, &Cancel::new()).await?;
         Ok(Imported {
             connection,
             account,

@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::import::{Found, Sources, TokenSource};
-use crate::core::service::{Connections, Draft};
+use crate::core::service::{Connections, Draft, NewToken};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler};
 use crate::ui::caret::CaretBlink;
@@ -48,8 +48,7 @@ pub enum Command {
     },
     Replace {
         id: ConnectionId,
-        secret: SecretString,
-        expires: Option<Date>,
+        new: NewToken,
     },
     Remove(ConnectionId),
     CancelPending,
@@ -662,16 +661,12 @@ impl App {
                     });
                 }
             }
-            Command::Replace {
-                id,
-                secret,
-                expires,
-            } => {
-                let Some(connection) = self.row(&id).map(|r| r.connection.clone()) else {
+            Command::Replace { id, new } => {
+                let Some(name) = self.row(&id).map(|r| r.connection.name.clone()) else {
                     return;
                 };
                 let request = self.request();
-                let cancel = self.backend.replace(request, connection, secret, expires);
+                let cancel = self.backend.replace(request, name, new);
                 if let Some(Dialog::Replace(d)) = &mut self.dialog {
                     d.pending = Some(Pending {
                         request,

@@ -7,17 +7,15 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
 
-use jiff::civil::Date;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
-use tokio::sync::oneshot;
 
 use crate::core::Error;
 use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
 use crate::core::import::{self, Found, Sources};
 use crate::core::jira::{Account, read_ca_file};
-use crate::core::service::{CheckReport, Connections, Draft, Imported};
+use crate::core::service::{Cancel, CheckReport, Connections, Draft, Imported, NewToken};
 use crate::core::site_url::SiteUrl;
 
 /// A result coming back from the backend.
@@ -203,29 +201,6 @@ pub fn system_clipboard() -> ClipboardReader {
     })
 }
 
-/// Stops a validation that has not finished yet. Storing is never interrupted.
-#[derive(Debug)]
-pub struct Cancel(Option<oneshot::Sender<()>>);
-
-impl Cancel {
-    pub fn cancel(&mut self) {
-        if let Some(tx) = self.0.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-/// Runs a validation until it finishes or the user cancels it.
-async fn cancellable<T>(
-    validation: impl std::future::Future<Output = Result<T, Error>>,
-    cancelled: oneshot::Receiver<()>,
-) -> Result<T, Error> {
-    tokio::select! {
-        result = validation => result,
-        _ = cancelled => Err(Error::Cancelled),
-    }
-}
-
 /// Reads the CA certificate file named in the dialog, off the UI thread.
 async fn with_ca(mut draft: Draft, ca_file: Option<PathBuf>) -> Result<Draft, Error> {
     if let Some(path) = ca_file {
@@ -330,16 +305,17 @@ impl Backend {
     ) -> Cancel {
         let svc = self.svc.clone();
         let send = self.sender();
-        let (cancel, cancelled) = oneshot::channel();
+        let cancel = Cancel::new();
+        let token = cancel.clone();
         self.runtime.spawn(async move {
             let result = async {
                 let draft = with_ca(draft, ca_file).await?;
-                cancellable(svc.test(&draft, &secret), cancelled).await
+                svc.test(&draft, &secret, &token).await
             }
             .await;
             send(Event::Tested { request, result });
         });
-        Cancel(Some(cancel))
+        cancel
     }
 
     /// Validates, then stores. Cancelling stops the validation only.
@@ -352,48 +328,31 @@ impl Backend {
     ) -> Cancel {
         let svc = self.svc.clone();
         let send = self.sender();
-        let (cancel, cancelled) = oneshot::channel();
+        let cancel = Cancel::new();
+        let token = cancel.clone();
         self.runtime.spawn(async move {
-            let validated = async {
+            let result = async {
                 let draft = with_ca(draft, ca_file).await?;
-                svc.check_name_free(&draft.name)?;
-                let account = cancellable(svc.test(&draft, &secret), cancelled).await?;
-                Ok::<_, Error>((draft, account))
-            };
-            let result = match validated.await {
-                Ok((draft, account)) => svc.save_validated(draft, secret, account).await,
-                Err(e) => Err(e),
-            };
+                svc.add(draft, secret, &token).await
+            }
+            .await;
             send(Event::Saved { request, result });
         });
-        Cancel(Some(cancel))
+        cancel
     }
 
-    /// Validates a new secret for a saved connection, then swaps it in. Cancelling stops
-    /// the validation only; the old secret is untouched until the new one is accepted.
-    pub fn replace(
-        &self,
-        request: u64,
-        connection: Connection,
-        secret: SecretString,
-        expires: Option<Date>,
-    ) -> Cancel {
+    /// Validates a new token for a saved connection, then swaps it in. Cancelling stops
+    /// the validation only; the old token is untouched until the new one is accepted.
+    pub fn replace(&self, request: u64, name: String, new: NewToken) -> Cancel {
         let svc = self.svc.clone();
         let send = self.sender();
-        let (cancel, cancelled) = oneshot::channel();
+        let cancel = Cancel::new();
+        let token = cancel.clone();
         self.runtime.spawn(async move {
-            let validated =
-                cancellable(svc.test_replacement(&connection, &secret), cancelled).await;
-            let result = match validated {
-                Ok(accepted) => {
-                    svc.swap_validated(connection, secret, expires, None, accepted)
-                        .await
-                }
-                Err(e) => Err(e),
-            };
+            let result = svc.replace_token(&name, new, &token).await;
             send(Event::Replaced { request, result });
         });
-        Cancel(Some(cancel))
+        cancel
     }
 
     /// Deletes the secret and then the metadata.
@@ -468,7 +427,7 @@ impl Backend {
         let svc = self.svc.clone();
         let send = self.sender();
         self.runtime.spawn(async move {
-            let result = svc.link_confluence(&jira.name, None).await;
+            let result = svc.link_confluence(&jira.name, None, &Cancel::new()).await;
             send(Event::Linked {
                 jira: jira.id,
                 result,

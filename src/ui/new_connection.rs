@@ -8,10 +8,10 @@ use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
 use crate::core::jira::Account;
+use crate::core::service::Cancel;
 use crate::core::service::{NewConnection, default_name, prepare, validate_secret};
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
-use crate::ui::backend::Cancel;
 use crate::ui::widgets::{
     GAP, SecretInput, button_row, field_message, form_label, palette, parse_expiry,
 };
@@ -288,7 +288,7 @@ impl NewConnectionDialog {
 
     /// Stops a validation in flight.
     pub fn cancel_pending(&mut self) {
-        if let Some(mut p) = self.pending.take() {
+        if let Some(p) = self.pending.take() {
             p.cancel.cancel();
             self.secret.give_back();
         }

@@ -6,7 +6,7 @@ use egui::{Key, RichText, Ui};
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection};
 use crate::core::jira::Account;
-use crate::core::service::validate_secret;
+use crate::core::service::{NewToken, validate_secret};
 use crate::ui::Command;
 use crate::ui::new_connection::{Field, Pending, field_for};
 use crate::ui::widgets::{
@@ -60,18 +60,15 @@ impl ReplaceTokenDialog {
             self.error = Some((Field::Secret, e.sentence()));
             return None;
         }
-        if let Some(d) = expires
-            && d < crate::core::connection::today()
-        {
-            self.error = Some((Field::Expires, format!("{d} is in the past")));
-            return None;
-        }
         self.error = None;
         let secret = self.secret.take();
         Some(Command::Replace {
             id: self.connection.id.clone(),
-            secret,
-            expires,
+            new: NewToken {
+                secret,
+                expires,
+                label: None,
+            },
         })
     }
 
@@ -94,7 +91,7 @@ impl ReplaceTokenDialog {
     }
 
     pub fn cancel_pending(&mut self) {
-        if let Some(mut p) = self.pending.take() {
+        if let Some(p) = self.pending.take() {
             p.cancel.cancel();
             self.secret.give_back();
         }
