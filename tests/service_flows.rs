@@ -234,7 +234,7 @@ async fn check_without_a_secret_is_secret_missing() {
     let report = svc.check("acme").await.unwrap();
     assert_eq!(report.status, Status::SecretMissing);
     let msg = report.result.unwrap_err().to_string();
-    assert!(msg.contains("jira-connect replace-token acme"), "{msg}");
+    assert!(msg.contains("replace it with a new one"), "{msg}");
 }
 
 #[tokio::test]
@@ -494,7 +494,7 @@ fn prepare_refuses_bad_input_before_any_request() {
                 url: "http://jira.corp.example".into(),
                 ..Default::default()
             },
-            "--allow-http",
+            "allow plain HTTP",
         ),
         (
             NewConnection {
@@ -973,7 +973,7 @@ async fn a_replace_under_way_in_another_instance_is_neither_recovered_nor_remove
         matches!(
             err,
             Error::InvalidInput {
-                field: "connection",
+                field: jira_connect::core::error::InputField::Connection,
                 ..
             }
         ),

@@ -186,7 +186,26 @@ async fn an_unknown_ca_is_refused_and_the_fix_is_named() {
     assert!(matches!(err, Error::Tls { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("unknown certificate authority"), "{msg}");
-    assert!(msg.contains("--ca-cert"), "{msg}");
+    assert!(
+        msg.contains("give the connection its CA certificate"),
+        "{msg}"
+    );
+}
+
+/// The CLI names its own fix under the core's message: the flag that gives the CA.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_names_its_ca_flag_when_the_ca_is_unknown() {
+    let jira = tls_jira().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::cli::bin(&dir.path().join("config"))
+        .args(["add", "--url", &jira.url, "--name", "corp", "--data-center"])
+        .write_stdin(format!("{PAT}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = crate::cli::text(&out.stderr);
+    assert!(stderr.contains("unknown certificate authority"), "{stderr}");
+    assert!(stderr.contains("--ca-cert PATH"), "{stderr}");
 }
 
 #[tokio::test]

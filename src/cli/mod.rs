@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection, Deployment, Product, today};
+use crate::core::error::InputField;
 use crate::core::secrets::LazyPlatformStore;
 use crate::core::service::{Cancel, Connections, Imported, NewConnection, NewToken};
 use output::Printer;
@@ -558,7 +559,7 @@ async fn remove(
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::InvalidInput {
-                field: "remove",
+                field: InputField::Confirmation,
                 reason: "standard input is not a terminal, so jira-connect cannot ask; \
                          pass --yes to remove without asking"
                     .into(),
@@ -627,7 +628,7 @@ async fn import_jira_cli(
     let path = config
         .or_else(import::default_config_path)
         .ok_or_else(|| Error::InvalidInput {
-            field: "jira-cli config",
+            field: InputField::JiraCliConfig,
             reason: "no home directory; pass --config".into(),
         })?;
     let cli = import::read_config(&path)?;
@@ -721,7 +722,7 @@ async fn exec(name: &str, command: &[String], svc: &Connections) -> Result<ExitC
     let connection = svc.get(name)?;
     let secret = svc.token(name).await?;
     let (program, args) = command.split_first().ok_or_else(|| Error::InvalidInput {
-        field: "command",
+        field: InputField::Command,
         reason: "give the command to run after --".into(),
     })?;
     let mut child = std::process::Command::new(program);
@@ -813,9 +814,10 @@ fn read_secret(prompt: &str) -> Result<SecretString, Error> {
     let stdin = std::io::stdin();
     let line = if stdin.is_terminal() {
         Zeroizing::new(
-            rpassword::prompt_password(prompt).map_err(|e| Error::InvalidInput {
-                field: "token",
-                reason: format!("cannot read it from the terminal: {e}"),
+            rpassword::prompt_password(prompt).map_err(|source| Error::Input {
+                what: "token",
+                from: "the terminal",
+                source,
             })?,
         )
     } else {
@@ -823,9 +825,10 @@ fn read_secret(prompt: &str) -> Result<SecretString, Error> {
         stdin
             .lock()
             .read_line(&mut line)
-            .map_err(|e| Error::InvalidInput {
-                field: "token",
-                reason: format!("cannot read it from standard input: {e}"),
+            .map_err(|source| Error::Input {
+                what: "token",
+                from: "standard input",
+                source,
             })?;
         line
     };

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::core::Error;
 use crate::core::connection::{Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status};
-use crate::core::error::KeyringError;
+use crate::core::error::{InputField, KeyringError};
 use crate::core::service::CheckReport;
 
 /// Where each line goes. With `--json`, stdout holds exactly one JSON document and every
@@ -151,6 +151,9 @@ impl Printer {
             self.json(&json!({"error": {"kind": err.kind(), "message": err.to_string()}}));
         }
         self.mark(Stream::Stderr, RED, "X", &err.sentence());
+        if let Some(step) = cli_step(err) {
+            self.emit(Stream::Stderr, &format!("  - {step}"));
+        }
         if matches!(
             err,
             Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. }
@@ -300,6 +303,26 @@ fn status_color(status: Status) -> &'static str {
 
 /// The next steps after a failed check: for each kind of failure, a step that can fix
 /// that kind. The error's own sentence already says what happened.
+/// The CLI's own next step for an error whose message states only the fact: the flag or
+/// the command that fixes it from here. `None` when the message says all there is.
+fn cli_step(err: &Error) -> Option<String> {
+    Some(match err {
+        Error::InsecureHttp { .. } => "To accept that risk, pass --allow-http".into(),
+        Error::DuplicateName { .. } => "Choose another name with --name NAME".into(),
+        Error::NotFound { .. } => "See the saved connections with: jira-connect list".into(),
+        Error::Tls { .. } => "Give the site's CA certificate with --ca-cert PATH".into(),
+        Error::Timeout { .. } => "Or allow more time with --timeout SECONDS".into(),
+        Error::SecretMissing { name } => format!("Run: jira-connect replace-token {name}"),
+        Error::InvalidInput {
+            field: InputField::Auth,
+            ..
+        } => "Use --auth api-token on Jira Cloud; --auth pat or --auth password on Server/Data \
+              Center"
+            .into(),
+        _ => return None,
+    })
+}
+
 fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
     let name = &c.name;
     let check_again = format!("Then run: jira-connect check {name}");
@@ -348,9 +371,12 @@ fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
             "Check the system clock, and whether a proxy on your network intercepts TLS".into(),
             check_again,
         ],
+        Error::Timeout { .. } => vec![
+            format!("Retry with: jira-connect check {name}"),
+            format!("Or allow more time: jira-connect check {name} --timeout 60"),
+        ],
         Error::Dns { .. }
         | Error::ConnectionRefused { .. }
-        | Error::Timeout { .. }
         | Error::Network { .. }
         | Error::ServerError { .. } => {
             vec![format!("Retry with: jira-connect check {name}")]
@@ -453,6 +479,51 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn the_cli_adds_the_flag_that_fixes_an_input_error() {
+        let cases = [
+            (
+                Error::InsecureHttp {
+                    url: "http://j.example".into(),
+                    host: "j.example".into(),
+                },
+                "--allow-http",
+            ),
+            (Error::DuplicateName { name: "a".into() }, "--name"),
+            (Error::NotFound { name: "a".into() }, "jira-connect list"),
+            (
+                Error::Tls {
+                    host: "j".into(),
+                    detail: "d".into(),
+                },
+                "--ca-cert",
+            ),
+            (
+                Error::Timeout {
+                    host: "j".into(),
+                    after: Duration::from_secs(1),
+                },
+                "--timeout",
+            ),
+            (
+                Error::SecretMissing { name: "a".into() },
+                "jira-connect replace-token a",
+            ),
+            (
+                Error::InvalidInput {
+                    field: InputField::Auth,
+                    reason: "r".into(),
+                },
+                "--auth pat",
+            ),
+        ];
+        for (err, want) in cases {
+            let step = cli_step(&err).unwrap_or_default();
+            assert!(step.contains(want), "{err:?}: {step}");
+        }
+        assert_eq!(cli_step(&Error::Cancelled), None);
+    }
 
     fn connection(deployment: &str) -> Connection {
         toml::from_str(&format!(

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::connection::{Connection, ConnectionId, LastCheck, toml_date};
 use crate::core::error::Error;
+use crate::core::error::InputField;
 use crate::core::reminders::Reminders;
 use jiff::civil::Date;
 
@@ -154,7 +155,7 @@ impl ConfigStore {
         }
         let dirs = directories::ProjectDirs::from("", "", "jira-connect").ok_or_else(|| {
             Error::InvalidInput {
-                field: "config directory",
+                field: InputField::ConfigDirectory,
                 reason: format!(
                     "no home directory found; set {CONFIG_DIR_ENV} to a directory for jira-connect's settings"
                 ),

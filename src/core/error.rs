@@ -1,11 +1,76 @@
 //! The error taxonomy: every way setting up or checking a connection can fail.
 //!
 //! Each variant's message says what happened and what to do next, in words a Jira user
-//! understands. Messages never contain a secret: variants hold URLs, hosts, names and
-//! status codes, never a token or an `Authorization` header.
+//! understands, and in terms of the task rather than of one front end: no command-line flag
+//! and no button. Each front end adds its own next step where it has one (a flag in the
+//! CLI, a field or a button in the app). Messages never contain a secret: variants hold
+//! URLs, hosts, names and status codes, never a token or an `Authorization` header.
+//!
+//! Causes from the operating system travel as `#[source]`. Causes that may carry text from
+//! a server or bytes of a secret (transport and keyring failures) are reduced to a
+//! redacted `detail` instead.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::core::connection::AuthKind;
+
+/// What an [`Error::InvalidInput`] is about, so that each front end can point at it: the
+/// app marks the field, the CLI names its flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputField {
+    /// The connection's name.
+    Name,
+    /// The email address of an Atlassian account (Cloud).
+    Email,
+    /// The Jira username (Server/Data Center).
+    Username,
+    /// The token or password itself.
+    Secret(AuthKind),
+    /// How to log in: API token, personal access token or password.
+    Auth,
+    /// Whether a Cloud API token has scopes.
+    Scoped,
+    /// When the token expires.
+    Expires,
+    /// The CA certificate of a site behind a company's own PKI.
+    CaCertificate,
+    /// A saved connection as a whole.
+    Connection,
+    /// jira-cli's config file, when importing from it.
+    JiraCliConfig,
+    /// Where jira-connect keeps its settings.
+    ConfigDirectory,
+    /// The address of Atlassian's API gateway, from the environment.
+    ApiGateway,
+    /// The command to hand the token to.
+    Command,
+    /// The user's yes or no.
+    Confirmation,
+}
+
+impl fmt::Display for InputField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InputField::Name => "name",
+            InputField::Email => "email",
+            InputField::Username => "username",
+            InputField::Secret(auth) => auth.secret_name(),
+            InputField::Auth => "login method",
+            InputField::Scoped => "scoped token",
+            InputField::Expires => "expires",
+            InputField::CaCertificate => "CA certificate",
+            InputField::Connection => "connection",
+            InputField::JiraCliConfig => "jira-cli config",
+            InputField::ConfigDirectory => "config directory",
+            InputField::ApiGateway => "JIRA_CONNECT_API_GATEWAY",
+            InputField::Command => "command",
+            InputField::Confirmation => "confirmation",
+        })
+    }
+}
 
 /// Everything that can go wrong, grouped by what the user has to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -20,24 +85,45 @@ pub enum Error {
     /// insecure HTTP explicitly.
     #[error(
         "{url} uses plain http://, which would send your token unencrypted to {host}. \
-         Use https://, or pass --allow-http if you accept that risk"
+         Use https://, or allow plain HTTP for this connection if you accept that risk"
     )]
     InsecureHttp { url: String, host: String },
 
     /// A field the user filled in is not acceptable. Fix the field.
     #[error("{field}: {reason}")]
-    InvalidInput { field: &'static str, reason: String },
+    InvalidInput { field: InputField, reason: String },
 
     /// A connection with this name exists already. Choose another name, or remove the old one.
     #[error(
-        "a connection named {name:?} already exists; choose another name with --name, \
-         or remove the old one first"
+        "a connection named {name:?} already exists; choose another name, or remove the old \
+         one first"
     )]
     DuplicateName { name: String },
 
-    /// No saved connection has this name. See `jira-connect list`.
-    #[error("no connection named {name:?}; run `jira-connect list` to see the saved ones")]
+    /// No saved connection has this name. Pick one of the saved connections.
+    #[error("no connection named {name:?} is saved")]
     NotFound { name: String },
+
+    /// Reading what the user typed or piped in failed. Nothing was changed; give the input
+    /// again.
+    #[error("cannot read the {what} from {from}: {source}")]
+    Input {
+        what: &'static str,
+        /// "the terminal" or "standard input".
+        from: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A background task stopped before it finished: it panicked, or the program is
+    /// shutting down. A change it was making is finished or rolled back at the next start;
+    /// try again.
+    #[error("{task} stopped before it finished; try again")]
+    Interrupted {
+        task: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
 
     // ----- what Jira answered ----------------------------------------------------------
     /// Jira refused the login: the user name or token is wrong, or the token has
@@ -132,8 +218,8 @@ pub enum Error {
     /// The secure connection failed, usually because the certificate is not trusted.
     #[error(
         "cannot set up a secure (TLS) connection to {host}: {detail}. If your company uses \
-         its own certificate authority, give the connection its CA certificate (--ca-cert PATH, \
-         or the CA certificate field) or install it in the system's trust store"
+         its own certificate authority, give the connection its CA certificate, or install it \
+         in the system's trust store"
     )]
     Tls { host: String, detail: String },
 
@@ -147,7 +233,7 @@ pub enum Error {
 
     /// No answer in time.
     #[error(
-        "{host} did not answer within {} s; check your network, VPN and proxy, or raise --timeout",
+        "{host} did not answer within {} s; check your network, VPN and proxy",
         .after.as_secs()
     )]
     Timeout { host: String, after: Duration },
@@ -162,10 +248,7 @@ pub enum Error {
     Keyring(#[from] KeyringError),
 
     /// The connection exists but its secret is not in the keyring.
-    #[error(
-        "the token of {name:?} is missing from the OS keyring; store a new one with \
-         `jira-connect replace-token {name}`"
-    )]
+    #[error("the token of {name:?} is missing from the OS keyring; replace it with a new one")]
     SecretMissing { name: String },
 
     /// The config file does not parse. It is never overwritten.
@@ -289,6 +372,8 @@ impl Error {
             Error::InvalidInput { .. } => "invalid-input",
             Error::DuplicateName { .. } => "duplicate-name",
             Error::NotFound { .. } => "not-found",
+            Error::Input { .. } => "input",
+            Error::Interrupted { .. } => "interrupted",
             Error::BadCredentials { .. } => "bad-credentials",
             Error::Captcha { .. } => "captcha",
             Error::Forbidden { .. } => "forbidden",
@@ -450,6 +535,39 @@ mod tests {
         assert_eq!(moved.class(), ErrorClass::Error);
         assert!(Error::NotFound { name: "n".into() }.is_usage());
         assert!(!dns.is_usage());
+    }
+
+    /// Core states the fact; a flag or a button is each front end's to add.
+    #[test]
+    fn messages_name_no_front_end() {
+        let errors = [
+            Error::InsecureHttp {
+                url: "http://jira.example".into(),
+                host: "jira.example".into(),
+            },
+            Error::DuplicateName {
+                name: "acme".into(),
+            },
+            Error::NotFound {
+                name: "acme".into(),
+            },
+            Error::Tls {
+                host: "jira.example".into(),
+                detail: "unknown certificate authority".into(),
+            },
+            Error::Timeout {
+                host: "jira.example".into(),
+                after: Duration::from_secs(30),
+            },
+            Error::SecretMissing {
+                name: "acme".into(),
+            },
+        ];
+        for err in errors {
+            let text = err.to_string();
+            assert!(!text.contains("--"), "names a flag: {text}");
+            assert!(!text.contains("jira-connect "), "names a command: {text}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::core::connection::{AuthKind, Deployment};
 use crate::core::error::Error;
+use crate::core::error::InputField;
 use crate::core::netrc;
 use crate::core::service::NewConnection;
 use crate::core::site_url::SiteUrl;
@@ -39,7 +40,7 @@ pub fn netrc_path() -> Option<PathBuf> {
 
 fn invalid(reason: String) -> Error {
     Error::InvalidInput {
-        field: "jira-cli config",
+        field: InputField::JiraCliConfig,
         reason,
     }
 }
@@ -220,12 +221,12 @@ pub fn find_token(
 }
 
 /// The error for an import that found no token.
-pub fn no_token(host: &str, site: &SiteUrl) -> Error {
+pub fn no_token(host: &str, site: &SiteUrl, auth: AuthKind) -> Error {
     Error::InvalidInput {
-        field: "token",
+        field: InputField::Secret(auth),
         reason: format!(
             "no token for {host} in JIRA_API_TOKEN, ~/.netrc or jira-cli's keyring entry; add \
-             the connection with `jira-connect add --url {site}`"
+             the connection to {site} with its token instead"
         ),
     }
 }

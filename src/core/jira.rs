@@ -24,6 +24,7 @@ use crate::core::connection::{
     AuthKind, Deployment, Product, gateway_base, login_kind, product_token_page,
 };
 use crate::core::error::Error;
+use crate::core::error::InputField;
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 
 /// The most this client reads of any response body.
@@ -127,7 +128,7 @@ impl JiraClient {
                 let gateway = SiteUrl::parse(&url, true)?;
                 if !is_loopback_host(gateway.host()) {
                     return Err(Error::InvalidInput {
-                        field: "JIRA_CONNECT_API_GATEWAY",
+                        field: InputField::ApiGateway,
                         reason: format!(
                             "{gateway} is not on this machine; the variable only accepts a \
                              loopback address (localhost, 127.0.0.1, [::1]), for tests. Unset \
@@ -459,7 +460,7 @@ pub const MAX_CA_FILE: u64 = 1024 * 1024;
 /// Parses a PEM bundle of CA certificates.
 pub fn parse_ca(pem: &str) -> Result<Vec<reqwest::Certificate>, Error> {
     let invalid = |reason: String| Error::InvalidInput {
-        field: "CA certificate",
+        field: InputField::CaCertificate,
         reason,
     };
     if !pem.contains("-----BEGIN CERTIFICATE-----") {
@@ -478,7 +479,7 @@ pub fn parse_ca(pem: &str) -> Result<Vec<reqwest::Certificate>, Error> {
 /// Reads and checks a CA certificate file (PEM) for a Server/DC site behind its own PKI.
 pub fn read_ca_file(path: &std::path::Path) -> Result<String, Error> {
     let invalid = |reason: String| Error::InvalidInput {
-        field: "CA certificate",
+        field: InputField::CaCertificate,
         reason,
     };
     let meta = std::fs::metadata(path)

@@ -34,6 +34,7 @@ use secrecy::SecretString;
 use crate::core::config::{ConfigStore, PendingOp};
 use crate::core::connection::{Connection, ConnectionId, LastCheck, today};
 use crate::core::error::Error;
+use crate::core::error::InputField;
 use crate::core::failpoint::hit;
 use crate::core::secrets::SecretStore;
 
@@ -195,11 +196,11 @@ impl Journal {
     fn refuse_if_busy(pending: &[PendingOp], id: &ConnectionId, name: &str) -> Result<(), Error> {
         if pending.iter().any(|p| p.id() == id) {
             return Err(Error::InvalidInput {
-                field: "connection",
+                field: InputField::Connection,
                 reason: format!(
                     "another change to {name:?} is still running or was interrupted; wait for \
-                     it to end, or run `jira-connect list` to finish an interrupted one, then \
-                     try again"
+                     it to end, or start jira-connect again, which finishes an interrupted \
+                     one, then try again"
                 ),
             });
         }
@@ -223,7 +224,7 @@ impl Journal {
             if cfg.connections.iter().any(|c| c.id == id) || cfg.pending.iter().any(|p| p.id() == &id)
             {
                 return Err(Error::InvalidInput {
-                    field: "connection",
+                    field: InputField::Connection,
                     reason: "its id is in use already; try again".into(),
                 });
             }

@@ -23,7 +23,8 @@ use crate::core::config::{ConfigFile, ConfigStore};
 use crate::core::connection::{
     AuthKind, Connection, ConnectionId, Deployment, LastCheck, Outcome, Product, Status, today,
 };
-use crate::core::error::{Error, ErrorClass, KeyringError};
+use crate::core::error::InputField;
+use crate::core::error::{Error, ErrorClass};
 use crate::core::jira::{Account, Credentials, JiraClient, Redact, Target};
 use crate::core::journal::{Journal, Replacement};
 use crate::core::secrets::SecretStore;
@@ -568,7 +569,7 @@ impl Connections {
         let jira = self.get(jira_name)?;
         if jira.product != Product::Jira || jira.deployment != Deployment::Cloud {
             return Err(Error::InvalidInput {
-                field: "connection",
+                field: InputField::Connection,
                 reason: format!(
                     "{jira_name:?} is not a Jira Cloud connection; only Jira Cloud shares its \
                      token with Confluence"
@@ -750,7 +751,8 @@ impl Connections {
             let (config, host, sources) = (config.clone(), host.clone(), sources.clone());
             blocking(move || Ok::<_, Error>(import::find_token(&config, &host, &sources))).await?
         };
-        let (secret, source) = found.ok_or_else(|| import::no_token(&host, &draft.site))?;
+        let (secret, source) =
+            found.ok_or_else(|| import::no_token(&host, &draft.site, draft.auth))?;
         let (connection, account) = self.add(draft, secret, &Cancel::new()).await?;
         Ok(Imported {
             connection,
@@ -778,7 +780,7 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
     check_auth_fits(deployment, auth)?;
     if new.scoped && deployment != Deployment::Cloud {
         return Err(Error::InvalidInput {
-            field: "scoped",
+            field: InputField::Scoped,
             reason: "scoped API tokens exist only on Atlassian Cloud; on Server/Data Center \
                      use a personal access token"
                 .into(),
@@ -854,9 +856,10 @@ where
 {
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result.map_err(Into::into),
-        Err(join) => Err(Error::Keyring(KeyringError::Failed {
-            detail: format!("the storage task stopped: {join}"),
-        })),
+        Err(source) => Err(Error::Interrupted {
+            task: "saving to the keyring and the config file",
+            source,
+        }),
     }
 }
 
@@ -1000,14 +1003,13 @@ fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> 
     match (deployment, auth) {
         (Deployment::Cloud, AuthKind::ApiToken) => Ok(()),
         (Deployment::Cloud, _) => Err(Error::InvalidInput {
-            field: "auth",
-            reason: "Jira Cloud accepts API tokens only; use --auth api-token with your email"
-                .into(),
+            field: InputField::Auth,
+            reason: "Jira Cloud accepts API tokens only, with your email".into(),
         }),
         (Deployment::DataCenter, AuthKind::ApiToken) => Err(Error::InvalidInput {
-            field: "auth",
-            reason: "Jira Server/Data Center uses a personal access token (--auth pat) or a \
-                     password (--auth password); API tokens are for Jira Cloud"
+            field: InputField::Auth,
+            reason: "Jira Server/Data Center uses a personal access token or a password; API \
+                     tokens are for Jira Cloud"
                 .into(),
         }),
         (Deployment::DataCenter, _) => Ok(()),
@@ -1017,7 +1019,7 @@ fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> 
 /// Names are short and safe to type in a shell: letters, digits and `-_.`.
 pub fn validate_name(name: &str) -> Result<(), Error> {
     let invalid = |reason: String| Error::InvalidInput {
-        field: "name",
+        field: InputField::Name,
         reason,
     };
     if name.is_empty() {
@@ -1044,17 +1046,17 @@ fn validate_login(
 ) -> Result<(), Error> {
     match (deployment, auth, login) {
         (Deployment::Cloud, _, None) => Err(Error::InvalidInput {
-            field: "email",
+            field: InputField::Email,
             reason: "Jira Cloud needs the email address of your Atlassian account".into(),
         }),
         (Deployment::Cloud, _, Some(email)) if !looks_like_email(email) => {
             Err(Error::InvalidInput {
-                field: "email",
+                field: InputField::Email,
                 reason: format!("{email:?} is not an email address"),
             })
         }
         (Deployment::DataCenter, AuthKind::Password, None) => Err(Error::InvalidInput {
-            field: "username",
+            field: InputField::Username,
             reason: "password login needs your Jira username".into(),
         }),
         _ => Ok(()),
@@ -1078,11 +1080,7 @@ fn looks_like_email(text: &str) -> bool {
 /// The secret must be non-empty, at most [`MAX_SECRET_LEN`] bytes, and have no control
 /// characters: a CR or LF inside would otherwise end up in an HTTP header.
 pub fn validate_secret(secret: &SecretString, auth: AuthKind) -> Result<(), Error> {
-    let field = match auth {
-        AuthKind::ApiToken => "API token",
-        AuthKind::Password => "password",
-        AuthKind::Pat => "personal access token",
-    };
+    let field = InputField::Secret(auth);
     let text = secret.expose_secret();
     let reason = if text.is_empty() {
         Some(format!("enter the {}", auth.secret_name()))
@@ -1102,7 +1100,7 @@ pub fn validate_secret(secret: &SecretString, auth: AuthKind) -> Result<(), Erro
 fn validate_new_expiry(expires: Date) -> Result<(), Error> {
     if expires < today() {
         return Err(Error::InvalidInput {
-            field: "expires",
+            field: InputField::Expires,
             reason: format!("{expires} is in the past; enter the date the new token expires"),
         });
     }

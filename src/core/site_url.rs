@@ -327,7 +327,7 @@ mod tests {
     fn plain_http_needs_loopback_or_explicit_permission() {
         let err = SiteUrl::parse("http://jira.corp.example", false).unwrap_err();
         assert!(matches!(err, Error::InsecureHttp { .. }), "{err}");
-        assert!(err.to_string().contains("--allow-http"));
+        assert!(err.to_string().contains("allow plain HTTP"), "{err}");
         let ok = SiteUrl::parse("http://jira.corp.example", true).unwrap();
         assert!(ok.is_insecure());
         assert!(
@@ -451,6 +451,11 @@ mod tests {
             port in proptest::option::of(1u16..),
             path in "(/[a-zA-Z0-9._~%-]{0,8}){0,5}/?",
         ) {
+            // "xn--" starts a punycode label, which must then decode: refusing one that
+            // does not is right, so such hosts are not URL-shaped in the sense tested here.
+            proptest::prop_assume!(
+                !host.split('.').any(|l| l.to_ascii_lowercase().starts_with("xn--"))
+            );
             let port = port.map(|p| format!(":{p}")).unwrap_or_default();
             let input = format!("{scheme}{host}{port}{path}");
             let once = SiteUrl::parse(&input, true);

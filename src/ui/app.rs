@@ -23,7 +23,7 @@ use crate::ui::netrc::NetrcDialog;
 use crate::ui::new_connection::{NewConnectionDialog, Pending};
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
-use crate::ui::widgets::{self, GAP, palette};
+use crate::ui::widgets::{self, GAP, error_text, palette};
 use crate::ui::{connection_list, details};
 
 /// Something the user asked for, applied after the frame is drawn.
@@ -384,7 +384,7 @@ impl App {
             }
             Event::Loaded(Err(e)) => {
                 self.loaded = true;
-                self.load_error = Some(e.sentence());
+                self.load_error = Some(error_text(&e));
             }
             Event::Checked(report) => {
                 if let Some(row) = self
@@ -465,9 +465,9 @@ impl App {
                 Err(e) => {
                     if let Some(Dialog::Remove(d)) = &mut self.dialog {
                         d.pending = false;
-                        d.error = Some(e.sentence());
+                        d.error = Some(error_text(&e));
                     } else {
-                        self.notify(ctx, e.sentence(), true);
+                        self.notify(ctx, error_text(&e), true);
                     }
                 }
             },
@@ -487,10 +487,10 @@ impl App {
                         false,
                     );
                 }
-                Err(e) => self.notify(ctx, e.sentence(), true),
+                Err(e) => self.notify(ctx, error_text(&e), true),
             },
             Event::BrowserFailed { url } => self.offer_link(url),
-            Event::SettingSaved(Err(e)) => self.notify(ctx, e.sentence(), true),
+            Event::SettingSaved(Err(e)) => self.notify(ctx, error_text(&e), true),
             Event::SettingSaved(Ok(())) => {}
             Event::Reminders(result) => {
                 self.reminders_pending = false;
@@ -501,7 +501,7 @@ impl App {
                             self.notify(ctx, note, false);
                         }
                     }
-                    Err(e) => self.notify(ctx, e.sentence(), true),
+                    Err(e) => self.notify(ctx, error_text(&e), true),
                 }
             }
             Event::CloudDetected { site, cloud_id } => {
@@ -529,7 +529,7 @@ impl App {
                             false,
                         );
                     }
-                    Err(e) => self.notify(ctx, e.sentence(), true),
+                    Err(e) => self.notify(ctx, error_text(&e), true),
                 }
             }
             Event::JiraCliFound(found) => {
@@ -567,7 +567,7 @@ impl App {
                 Err(e) => {
                     if let Some(offer) = &mut self.import_offer {
                         offer.importing = false;
-                        offer.error = Some(e.sentence());
+                        offer.error = Some(error_text(&e));
                     }
                 }
             },
@@ -592,7 +592,7 @@ impl App {
                 Err(e) => {
                     if let Some(Dialog::Netrc(d)) = &mut self.dialog {
                         d.pending = false;
-                        d.error = Some(e.sentence());
+                        d.error = Some(error_text(&e));
                     }
                 }
             },

@@ -206,9 +206,9 @@ async fn with_ca(mut draft: Draft, ca_file: Option<PathBuf>) -> Result<Draft, Er
     if let Some(path) = ca_file {
         let pem = tokio::task::spawn_blocking(move || read_ca_file(&path))
             .await
-            .map_err(|e| Error::InvalidInput {
-                field: "CA certificate",
-                reason: format!("reading it stopped: {e}"),
+            .map_err(|source| Error::Interrupted {
+                task: "reading the CA certificate",
+                source,
             })??;
         draft.ca_cert = Some(pem);
     }

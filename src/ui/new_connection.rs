@@ -7,11 +7,13 @@ use crate::core::Error;
 use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
+use crate::core::error::InputField;
 use crate::core::jira::Account;
 use crate::core::service::Cancel;
 use crate::core::service::{NewConnection, default_name, prepare, validate_secret};
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
+use crate::ui::widgets::error_text;
 use crate::ui::widgets::{
     GAP, SecretInput, button_row, field_message, form_label, palette, parse_expiry,
 };
@@ -46,12 +48,12 @@ pub fn field_for(err: &Error) -> Field {
         | Error::Malformed { .. }
         | Error::ResponseTooLarge { .. } => Field::Url,
         Error::DuplicateName { .. } => Field::Name,
-        Error::InvalidInput { field, .. } => match *field {
-            "name" => Field::Name,
-            "email" | "username" => Field::Login,
-            "expires" => Field::Expires,
-            "CA certificate" => Field::Ca,
-            "API token" | "password" | "personal access token" | "auth" => Field::Secret,
+        Error::InvalidInput { field, .. } => match field {
+            InputField::Name => Field::Name,
+            InputField::Email | InputField::Username => Field::Login,
+            InputField::Expires => Field::Expires,
+            InputField::CaCertificate => Field::Ca,
+            InputField::Secret(_) | InputField::Auth => Field::Secret,
             _ => Field::General,
         },
         Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. } => {
@@ -238,7 +240,7 @@ impl NewConnectionDialog {
         let mut draft = match prepare(&input) {
             Ok(d) => d,
             Err(e) => {
-                self.result = Some(Err((field_for(&e), e.sentence())));
+                self.result = Some(Err((field_for(&e), error_text(&e))));
                 return None;
             }
         };
@@ -246,7 +248,7 @@ impl NewConnectionDialog {
             draft.cloud_id = self.detected_cloud_id().map(str::to_string);
         }
         if let Err(e) = validate_secret(&self.secret.peek(), draft.auth) {
-            self.result = Some(Err((Field::Secret, e.sentence())));
+            self.result = Some(Err((Field::Secret, error_text(&e))));
             return None;
         }
         self.result = None;
@@ -274,7 +276,7 @@ impl NewConnectionDialog {
     /// A validation finished.
     pub fn on_tested(&mut self, result: Result<Account, Error>) {
         self.pending = None;
-        self.result = Some(result.map_err(|e| (field_for(&e), e.sentence())));
+        self.result = Some(result.map_err(|e| (field_for(&e), error_text(&e))));
     }
 
     /// A save failed: show why, and give the secret back to the field.
@@ -282,7 +284,7 @@ impl NewConnectionDialog {
         self.pending = None;
         self.secret.give_back();
         if !matches!(err, Error::Cancelled) {
-            self.result = Some(Err((field_for(&err), err.sentence())));
+            self.result = Some(Err((field_for(&err), error_text(&err))));
         }
     }
 

@@ -9,6 +9,7 @@ use crate::core::jira::Account;
 use crate::core::service::{NewToken, validate_secret};
 use crate::ui::Command;
 use crate::ui::new_connection::{Field, Pending, field_for};
+use crate::ui::widgets::error_text;
 use crate::ui::widgets::{
     GAP, SecretInput, button_row, field_message, form_label, palette, parse_expiry,
 };
@@ -57,7 +58,7 @@ impl ReplaceTokenDialog {
             }
         };
         if let Err(e) = validate_secret(&self.secret.peek(), self.connection.auth) {
-            self.error = Some((Field::Secret, e.sentence()));
+            self.error = Some((Field::Secret, error_text(&e)));
             return None;
         }
         self.error = None;
@@ -84,7 +85,7 @@ impl ReplaceTokenDialog {
             Err(err) => {
                 self.secret.give_back();
                 if !matches!(err, Error::Cancelled) {
-                    self.error = Some((field_for(&err), err.sentence()));
+                    self.error = Some((field_for(&err), error_text(&err)));
                 }
             }
         }

@@ -6,6 +6,7 @@ use jiff::civil::Date;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
+use crate::core::Error;
 use crate::core::connection::Status;
 
 /// Space between form rows and between sections.
@@ -293,9 +294,42 @@ pub fn avatar(ui: &mut Ui, name: &str, diameter: f32) {
     );
 }
 
+/// An error as the app shows it: the core's sentence, then the app's own next step where
+/// the sentence leaves one to the front end.
+pub fn error_text(err: &Error) -> String {
+    let step = match err {
+        Error::InsecureHttp { .. } => {
+            Some("Tick \u{201c}Allow plain http://\u{201d} to accept that risk.")
+        }
+        Error::Tls { .. } => Some("On Server/Data Center, choose its file under CA certificate."),
+        Error::SecretMissing { .. } => Some("Use Replace token to store a new one."),
+        _ => None,
+    };
+    let sentence = err.sentence();
+    match step {
+        Some(step) => format!("{sentence}. {step}"),
+        None => sentence,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_app_adds_its_own_step_and_never_a_flag() {
+        let insecure = Error::InsecureHttp {
+            url: "http://j.example".into(),
+            host: "j.example".into(),
+        };
+        let text = error_text(&insecure);
+        assert!(text.contains("Allow plain http://"), "{text}");
+        assert!(!text.contains("--"), "{text}");
+        let missing = error_text(&Error::SecretMissing { name: "a".into() });
+        assert!(missing.contains("Replace token"), "{missing}");
+        let cancelled = error_text(&Error::Cancelled);
+        assert_eq!(cancelled, Error::Cancelled.sentence());
+    }
 
     #[test]
     fn initials_take_two_words() {
