@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use jira_connect::core::Error;
 use jira_connect::core::connection::{Deployment, Product, Status, today};
+use jira_connect::core::draft::{NewConnection, prepare};
 use jira_connect::core::secrets::{MemoryStore, SecretStore};
-use jira_connect::core::service::{Cancel, NewConnection, NewToken};
+use jira_connect::core::service::{Cancel, NewToken};
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::matchers::{bearer_token, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -41,12 +42,11 @@ async fn a_scoped_token_is_validated_and_checked_through_the_gateway() {
     let secrets = Arc::new(MemoryStore::new());
     let svc = service_via(dir.path(), secrets.clone(), &gateway.uri());
 
-    let draft = svc
-        .prepare(&NewConnection {
-            scoped: true,
-            ..cloud(&site.uri())
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        scoped: true,
+        ..cloud(&site.uri())
+    })
+    .unwrap();
     let (conn, account) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -90,7 +90,7 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
     let dir = tempfile::tempdir().unwrap();
     let svc = service_via(dir.path(), Arc::new(MemoryStore::new()), &gateway.uri());
 
-    let draft = svc.prepare(&cloud(&site.uri())).unwrap();
+    let draft = prepare(&cloud(&site.uri())).unwrap();
     let err = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -103,12 +103,11 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
     );
     assert!(svc.list().unwrap().is_empty());
 
-    let draft = svc
-        .prepare(&NewConnection {
-            gateway_fallback: true,
-            ..cloud(&site.uri())
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        gateway_fallback: true,
+        ..cloud(&site.uri())
+    })
+    .unwrap();
     let (conn, account) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -121,13 +120,12 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
     assert_eq!(conn.cloud_id.as_deref(), Some(CLOUD_ID));
 
     // A token the gateway refuses too is reported as the site's refusal.
-    let draft = svc
-        .prepare(&NewConnection {
-            name: Some("other".into()),
-            gateway_fallback: true,
-            ..cloud(&site.uri())
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        name: Some("other".into()),
+        gateway_fallback: true,
+        ..cloud(&site.uri())
+    })
+    .unwrap();
     let err = svc
         .add(draft, SecretString::from(NEW_TOKEN), &Cancel::new())
         .await
@@ -171,12 +169,11 @@ async fn cloud_page_urls_on_a_custom_domain_become_the_sites_root() {
         let url = jira_connect::core::site_url::SiteUrl::parse(&pasted, false).unwrap();
         assert_eq!(svc.detect_cloud(&url).await.unwrap(), CLOUD_ID, "{pasted}");
         // Cloud by the probe or by the user: the base is scheme + host + port.
-        let draft = svc
-            .prepare(&NewConnection {
-                name: Some(format!("acme{i}")),
-                ..cloud(&pasted)
-            })
-            .unwrap();
+        let draft = prepare(&NewConnection {
+            name: Some(format!("acme{i}")),
+            ..cloud(&pasted)
+        })
+        .unwrap();
         assert_eq!(draft.site.as_str(), site.uri(), "{pasted}");
         let (conn, account) = svc
             .add(draft, SecretString::from(TOKEN), &Cancel::new())
@@ -192,7 +189,7 @@ async fn cloud_page_urls_on_a_custom_domain_become_the_sites_root() {
     );
 
     // Server/Data Center keeps its context path.
-    let dc = jira_connect::core::service::prepare(&NewConnection {
+    let dc = prepare(&NewConnection {
         url: "https://jira.corp.example/jira/browse/ABC-1".into(),
         deployment: Some(Deployment::DataCenter),
         login: Some("mia".into()),
@@ -208,13 +205,12 @@ async fn confluence_cloud_is_validated_at_wiki_user_current() {
     mount_confluence_cloud(&site, TOKEN).await;
     let dir = tempfile::tempdir().unwrap();
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
-    let draft = svc
-        .prepare(&NewConnection {
-            name: None,
-            product: Product::Confluence,
-            ..cloud(&site.uri())
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        name: None,
+        product: Product::Confluence,
+        ..cloud(&site.uri())
+    })
+    .unwrap();
     assert_eq!(draft.name, "127-0-0-1-confluence");
     let (conn, account) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
@@ -225,13 +221,12 @@ async fn confluence_cloud_is_validated_at_wiki_user_current() {
     assert_eq!(account.email.as_deref(), Some(EMAIL));
     assert_eq!(conn.product_name(), "Confluence Cloud");
 
-    let draft = svc
-        .prepare(&NewConnection {
-            name: Some("wrong".into()),
-            product: Product::Confluence,
-            ..cloud(&site.uri())
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        name: Some("wrong".into()),
+        product: Product::Confluence,
+        ..cloud(&site.uri())
+    })
+    .unwrap();
     let err = svc
         .add(draft, SecretString::from(NEW_TOKEN), &Cancel::new())
         .await
@@ -270,7 +265,7 @@ async fn confluence_data_center_takes_a_pat_and_anonymous_is_a_rejection() {
         product: Product::Confluence,
         ..Default::default()
     };
-    let draft = svc.prepare(&input).unwrap();
+    let draft = prepare(&input).unwrap();
     let (conn, account) = svc
         .add(draft, SecretString::from(PAT), &Cancel::new())
         .await
@@ -284,12 +279,11 @@ async fn confluence_data_center_takes_a_pat_and_anonymous_is_a_rejection() {
         conn.token_page()
     );
 
-    let draft = svc
-        .prepare(&NewConnection {
-            name: Some("anon".into()),
-            ..input
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        name: Some("anon".into()),
+        ..input
+    })
+    .unwrap();
     let err = svc
         .add(draft, SecretString::from("not-a-valid-pat"), &Cancel::new())
         .await
@@ -310,7 +304,7 @@ async fn replacing_a_linked_token_replaces_it_for_jira_and_confluence() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
-    let draft = svc.prepare(&cloud(&site.uri())).unwrap();
+    let draft = prepare(&cloud(&site.uri())).unwrap();
     let (jira, _) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -396,12 +390,11 @@ async fn confluence_linked_to_a_scoped_jira_goes_through_the_gateway_too() {
     let (site, gateway) = scoped_site_and_gateway().await;
     let dir = tempfile::tempdir().unwrap();
     let svc = service_via(dir.path(), Arc::new(MemoryStore::new()), &gateway.uri());
-    let draft = svc
-        .prepare(&NewConnection {
-            scoped: true,
-            ..cloud(&site.uri())
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        scoped: true,
+        ..cloud(&site.uri())
+    })
+    .unwrap();
     svc.add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
         .unwrap();
@@ -427,13 +420,12 @@ async fn only_jira_cloud_links_confluence_and_scoped_needs_cloud() {
     let dc = jira_bearer(PAT).await;
     let dir = tempfile::tempdir().unwrap();
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
-    let draft = svc
-        .prepare(&NewConnection {
-            url: dc.uri(),
-            name: Some("corp".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        url: dc.uri(),
+        name: Some("corp".into()),
+        ..Default::default()
+    })
+    .unwrap();
     svc.add(draft, SecretString::from(PAT), &Cancel::new())
         .await
         .unwrap();
@@ -446,12 +438,11 @@ async fn only_jira_cloud_links_confluence_and_scoped_needs_cloud() {
         "{err}"
     );
 
-    let err = svc
-        .prepare(&NewConnection {
-            url: dc.uri(),
-            scoped: true,
-            ..Default::default()
-        })
-        .unwrap_err();
+    let err = prepare(&NewConnection {
+        url: dc.uri(),
+        scoped: true,
+        ..Default::default()
+    })
+    .unwrap_err();
     assert!(err.to_string().contains("only on Atlassian Cloud"), "{err}");
 }

@@ -11,11 +11,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jira_connect::core::config::ConfigStore;
 use jira_connect::core::connection::{ConnectionId, Deployment, Product, Status, today};
+use jira_connect::core::draft::{NewConnection, prepare};
 use jira_connect::core::error::KeyringError;
 use jira_connect::core::import::Sources;
 use jira_connect::core::jira::JiraClient;
 use jira_connect::core::secrets::{KeyringStore, SecretStore};
-use jira_connect::core::service::{Cancel, Connections, NewConnection};
+use jira_connect::core::service::{Cancel, Connections};
 use jira_connect::ui::App;
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::MockServer;
@@ -110,15 +111,14 @@ fn gui(setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServ
 
 /// Saves a Cloud connection through the service (not the UI), for tests that start with one.
 fn saved(rt: &tokio::runtime::Runtime, svc: &Arc<Connections>, jira: &MockServer, name: &str) {
-    let draft = svc
-        .prepare(&NewConnection {
-            url: jira.uri(),
-            name: Some(name.into()),
-            deployment: Some(Deployment::Cloud),
-            login: Some(EMAIL.into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        url: jira.uri(),
+        name: Some(name.into()),
+        deployment: Some(Deployment::Cloud),
+        login: Some(EMAIL.into()),
+        ..Default::default()
+    })
+    .unwrap();
     rt.block_on(svc.add(draft, SecretString::from(TOKEN), &Cancel::new()))
         .unwrap();
 }

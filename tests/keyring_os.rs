@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jira_connect::core::connection::ConnectionId;
+use jira_connect::core::draft::{NewConnection, prepare};
 use jira_connect::core::secrets::{SERVICE, SecretStore};
-use jira_connect::core::service::{Cancel, NewConnection};
+use jira_connect::core::service::Cancel;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
@@ -52,15 +53,14 @@ async fn service_flow_through_the_os_keyring() {
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     let dir = tempfile::tempdir().unwrap();
     let svc = service_with(dir.path(), store.clone(), Duration::from_secs(10));
-    let draft = svc
-        .prepare(&NewConnection {
-            url: jira.uri(),
-            name: Some("acme".into()),
-            deployment: Some(jira_connect::core::connection::Deployment::Cloud),
-            login: Some(EMAIL.into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        url: jira.uri(),
+        name: Some("acme".into()),
+        deployment: Some(jira_connect::core::connection::Deployment::Cloud),
+        login: Some(EMAIL.into()),
+        ..Default::default()
+    })
+    .unwrap();
     let (conn, _) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use jira_connect::core::connection::Deployment;
+use jira_connect::core::draft::{NewConnection, prepare};
 use jira_connect::core::secrets::MemoryStore;
-use jira_connect::core::service::{Cancel, NewConnection, NewToken};
+use jira_connect::core::service::{Cancel, NewToken};
 use secrecy::SecretString;
 
 use crate::common::*;
@@ -75,7 +76,7 @@ fn in_process_flows_leak_no_secret() {
                 login: Some(EMAIL.into()),
                 ..Default::default()
             };
-            let draft = svc.prepare(&input).unwrap();
+            let draft = prepare(&input).unwrap();
             let secret = SecretString::from(TOKEN);
             debug_text += &format!("{draft:?} {secret:?} {input:?}");
             let (conn, account) = svc.add(draft, secret, &Cancel::new()).await.unwrap();
@@ -307,15 +308,14 @@ async fn server_text_is_redacted_cleaned_and_capped_before_it_is_saved() {
 
     let dir = tempfile::tempdir().unwrap();
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
-    let draft = svc
-        .prepare(&NewConnection {
-            url: jira.uri(),
-            name: Some("acme".into()),
-            deployment: Some(Deployment::Cloud),
-            login: Some(EMAIL.into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        url: jira.uri(),
+        name: Some("acme".into()),
+        deployment: Some(Deployment::Cloud),
+        login: Some(EMAIL.into()),
+        ..Default::default()
+    })
+    .unwrap();
     let (_, account) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment, Outcome, Status, today};
+use jira_connect::core::draft::{NewConnection, prepare};
 use jira_connect::core::secrets::{FailOn, MemoryStore, SecretStore};
-use jira_connect::core::service::{Cancel, NewConnection, NewToken};
+use jira_connect::core::service::{Cancel, NewToken};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
@@ -36,7 +37,7 @@ async fn with_acme() -> Acme {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let (conn, _) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -57,7 +58,7 @@ async fn add_validates_then_stores_secret_and_metadata() {
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
 
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let (conn, account) = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -85,7 +86,7 @@ async fn wrong_token_saves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let err = svc
         .add(draft, SecretString::from("wrong"), &Cancel::new())
         .await
@@ -102,7 +103,7 @@ async fn keyring_failure_on_add_leaves_no_metadata() {
     let secrets = Arc::new(MemoryStore::new());
     secrets.fail_on(Some(FailOn::Set));
     let svc = service(dir.path(), secrets.clone());
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let err = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -123,7 +124,7 @@ async fn config_failure_on_add_removes_the_stored_secret() {
     let svc = service(dir.path(), secrets.clone());
     // An unreadable config: the add must fail after the keyring step and undo it.
     std::fs::write(dir.path().join("connections.toml"), "version = [").unwrap();
-    let draft = svc.prepare(&cloud_input(&jira.uri()));
+    let draft = prepare(&cloud_input(&jira.uri()));
     // prepare does not read the config; add does.
     let err = svc
         .add(draft.unwrap(), SecretString::from(TOKEN), &Cancel::new())
@@ -145,7 +146,7 @@ async fn duplicate_names_are_refused_and_the_first_is_untouched() {
     let svc = service(dir.path(), secrets.clone());
     let (first, _) = svc
         .add(
-            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            prepare(&cloud_input(&jira.uri())).unwrap(),
             SecretString::from(TOKEN),
             &Cancel::new(),
         )
@@ -153,7 +154,7 @@ async fn duplicate_names_are_refused_and_the_first_is_untouched() {
         .unwrap();
     let err = svc
         .add(
-            svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+            prepare(&cloud_input(&jira.uri())).unwrap(),
             SecretString::from(NEW_TOKEN),
             &Cancel::new(),
         )
@@ -173,12 +174,11 @@ async fn data_center_pat_fills_the_username_from_jira() {
     let jira = jira_bearer(PAT).await;
     let dir = tempfile::tempdir().unwrap();
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
-    let draft = svc
-        .prepare(&NewConnection {
-            url: format!("{}/browse/ABC-1", jira.uri()),
-            ..Default::default()
-        })
-        .unwrap();
+    let draft = prepare(&NewConnection {
+        url: format!("{}/browse/ABC-1", jira.uri()),
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(draft.deployment, Deployment::DataCenter);
     assert_eq!(draft.auth, AuthKind::Pat);
     assert_eq!(draft.name, "127-0-0-1");
@@ -247,7 +247,7 @@ async fn check_many_reports_each_connection() {
         let mut input = cloud_input(&good.uri());
         input.name = Some(name.into());
         svc.add(
-            svc.prepare(&input).unwrap(),
+            prepare(&input).unwrap(),
             SecretString::from(TOKEN),
             &Cancel::new(),
         )
@@ -287,7 +287,7 @@ async fn check_all_asks_each_site_for_its_version_once() {
             let mut input = cloud_input(&site.uri());
             input.name = Some(format!("site{s}-{i}"));
             svc.add(
-                svc.prepare(&input).unwrap(),
+                prepare(&input).unwrap(),
                 SecretString::from(TOKEN),
                 &Cancel::new(),
             )
@@ -428,7 +428,7 @@ async fn remove_deletes_secret_and_metadata() {
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
     svc.add(
-        svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+        prepare(&cloud_input(&jira.uri())).unwrap(),
         SecretString::from(TOKEN),
         &Cancel::new(),
     )
@@ -449,7 +449,7 @@ async fn remove_with_a_locked_keyring_changes_nothing() {
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
     svc.add(
-        svc.prepare(&cloud_input(&jira.uri())).unwrap(),
+        prepare(&cloud_input(&jira.uri())).unwrap(),
         SecretString::from(TOKEN),
         &Cancel::new(),
     )
@@ -463,8 +463,6 @@ async fn remove_with_a_locked_keyring_changes_nothing() {
 
 #[test]
 fn prepare_refuses_bad_input_before_any_request() {
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
     let cases: &[(NewConnection, &str)] = &[
         (
             NewConnection {
@@ -516,7 +514,7 @@ fn prepare_refuses_bad_input_before_any_request() {
         ),
     ];
     for (input, want) in cases {
-        let err = svc.prepare(input).unwrap_err().to_string();
+        let err = prepare(input).unwrap_err().to_string();
         assert!(err.contains(want), "{input:?}: {err}");
     }
 }
@@ -730,7 +728,7 @@ async fn an_add_that_failed_is_never_finished_later() {
     // The keyring daemon writes the item and dies before it answers; deleting fails too.
     secrets.apply_failed_sets(true);
     secrets.lock_after(0);
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let err = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -757,7 +755,7 @@ async fn a_failed_keyring_write_on_add_is_deleted_at_once() {
     let svc = service(dir.path(), secrets.clone());
     secrets.apply_failed_sets(true);
     secrets.fail_on(Some(FailOn::Set));
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let err = svc
         .add(draft, SecretString::from(TOKEN), &Cancel::new())
         .await
@@ -904,7 +902,7 @@ async fn recovery_leaves_an_add_under_way_in_another_instance_alone() {
     // The window's add has stored the secret, and the keyring is slow to answer.
     let (store, parked, resume) = parking(keyring.clone(), 0, true);
     let window = service_with(dir.path(), store, std::time::Duration::from_secs(10));
-    let draft = window.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let adding = tokio::spawn({
         let window = window.clone();
         async move {
@@ -1031,7 +1029,7 @@ async fn cancelling_an_add_while_jira_is_asked_saves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let cancel = Cancel::new();
     let adding = tokio::spawn({
         let (svc, cancel) = (svc.clone(), cancel.clone());
@@ -1090,7 +1088,7 @@ async fn a_cancel_that_came_first_stops_an_add_before_jira_is_asked() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
     let svc = service(dir.path(), secrets.clone());
-    let draft = svc.prepare(&cloud_input(&jira.uri())).unwrap();
+    let draft = prepare(&cloud_input(&jira.uri())).unwrap();
     let cancel = Cancel::new();
     cancel.cancel();
     let err = svc

@@ -18,9 +18,10 @@ use zeroize::Zeroizing;
 
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection, Deployment, Product, today};
+use crate::core::draft::{NewConnection, prepare};
 use crate::core::error::InputField;
 use crate::core::secrets::LazyPlatformStore;
-use crate::core::service::{Cancel, Connections, Imported, NewConnection, NewToken};
+use crate::core::service::{Cancel, Connections, Imported, NewToken};
 use output::Printer;
 
 /// Set up, keep healthy and retire connections to Jira Cloud and Jira Server/Data Center.
@@ -380,7 +381,7 @@ async fn add(args: AddArgs, svc: &Connections, out: &Printer) -> Result<ExitCode
         scoped: args.scoped,
         gateway_fallback: args.try_scoped,
     };
-    let mut draft = svc.prepare(&new)?;
+    let mut draft = prepare(&new)?;
     draft.cloud_id = cloud_id;
     if draft.site.is_insecure() && !crate::core::site_url::is_loopback_host(draft.site.host()) {
         out.caution(&format!(

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::core::connection::{AuthKind, Deployment};
+use crate::core::draft::NewConnection;
 use crate::core::error::Error;
 use crate::core::error::InputField;
 use crate::core::netrc;
-use crate::core::service::NewConnection;
 use crate::core::site_url::SiteUrl;
 
 /// The fields of jira-cli's config that describe the connection.

@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod config;
 pub mod connection;
+pub mod draft;
 pub mod error;
 pub mod failpoint;
 pub mod import;

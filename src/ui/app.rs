@@ -13,8 +13,9 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
+use crate::core::draft::Draft;
 use crate::core::import::{Found, Sources, TokenSource};
-use crate::core::service::{Connections, Draft, NewToken};
+use crate::core::service::{Connections, NewToken};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler};
 use crate::ui::caret::CaretBlink;

@@ -13,9 +13,10 @@ use tokio::runtime::Handle;
 use crate::core::Error;
 use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
+use crate::core::draft::Draft;
 use crate::core::import::{self, Found, Sources};
 use crate::core::jira::{Account, read_ca_file};
-use crate::core::service::{Cancel, CheckReport, Connections, Draft, Imported, NewToken};
+use crate::core::service::{Cancel, CheckReport, Connections, Imported, NewToken};
 use crate::core::site_url::SiteUrl;
 
 /// A result coming back from the backend.

@@ -7,10 +7,10 @@ use crate::core::Error;
 use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
+use crate::core::draft::{NewConnection, default_name, prepare, validate_secret};
 use crate::core::error::InputField;
 use crate::core::jira::Account;
 use crate::core::service::Cancel;
-use crate::core::service::{NewConnection, default_name, prepare, validate_secret};
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::widgets::error_text;

@@ -5,8 +5,9 @@ use egui::{Key, RichText, Ui};
 
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection};
+use crate::core::draft::validate_secret;
 use crate::core::jira::Account;
-use crate::core::service::{NewToken, validate_secret};
+use crate::core::service::NewToken;
 use crate::ui::Command;
 use crate::ui::new_connection::{Field, Pending, field_for};
 use crate::ui::widgets::error_text;

@@ -1,0 +1,306 @@
+//! What the user enters for a new connection, checked without any network, keyring or disk
+//! access: [`NewConnection`] in, [`Draft`] out, or the field that needs fixing.
+
+use jiff::civil::Date;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::core::connection::{AuthKind, ConnectionId, Deployment, Product, today};
+use crate::core::error::Error;
+use crate::core::error::InputField;
+use crate::core::jira::Target;
+use crate::core::site_url::SiteUrl;
+
+/// The longest secret accepted, in bytes.
+pub const MAX_SECRET_LEN: usize = 8 * 1024;
+/// The longest connection name accepted, in characters.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// What the user entered for a new connection.
+#[derive(Debug, Clone, Default)]
+pub struct NewConnection {
+    pub url: String,
+    /// Defaults to the first DNS label of the host.
+    pub name: Option<String>,
+    /// Inferred from the host when absent.
+    pub deployment: Option<Deployment>,
+    /// Defaults to `api-token` on Cloud and `pat` on Server/DC.
+    pub auth: Option<AuthKind>,
+    /// Email on Cloud, username on Server/DC.
+    pub login: Option<String>,
+    pub token_label: Option<String>,
+    pub token_expires: Option<Date>,
+    pub allow_http: bool,
+    /// A CA certificate (PEM) for a site behind a company PKI.
+    pub ca_cert: Option<String>,
+    /// Jira (the default) or Confluence.
+    pub product: Product,
+    /// A Cloud API token with scopes, which works only through the API gateway.
+    pub scoped: bool,
+    /// The user allows one retry through the API gateway when the site refuses a classic
+    /// Cloud token.
+    pub gateway_fallback: bool,
+}
+
+/// A new connection whose fields have been checked, ready to validate with Jira.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub site: SiteUrl,
+    pub name: String,
+    pub deployment: Deployment,
+    pub auth: AuthKind,
+    pub login: Option<String>,
+    pub token_label: Option<String>,
+    pub token_expires: Option<Date>,
+    pub allow_http: bool,
+    pub ca_cert: Option<String>,
+    pub product: Product,
+    pub scoped: bool,
+    pub gateway_fallback: bool,
+    /// The site's cloud id, when already known.
+    pub cloud_id: Option<String>,
+    /// The connection whose token this one shares.
+    pub linked: Option<ConnectionId>,
+}
+
+impl Draft {
+    pub(crate) fn target(&self) -> Target<'_> {
+        Target {
+            site: &self.site,
+            deployment: self.deployment,
+            product: self.product,
+            ca_cert: self.ca_cert.as_deref(),
+            scoped: self.scoped,
+            cloud_id: self.cloud_id.as_deref(),
+            gateway_fallback: self.gateway_fallback,
+        }
+    }
+}
+
+/// Checks what the user entered, without any network, keyring or disk access.
+pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
+    let site = SiteUrl::parse(&new.url, new.allow_http)?;
+    let deployment = new.deployment.unwrap_or_else(|| Deployment::infer(&site));
+    let site = site.for_deployment(deployment);
+    let auth = new.auth.unwrap_or(deployment.default_auth());
+    check_auth_fits(deployment, auth)?;
+    if new.scoped && deployment != Deployment::Cloud {
+        return Err(Error::InvalidInput {
+            field: InputField::Scoped,
+            reason: "scoped API tokens exist only on Atlassian Cloud; on Server/Data Center \
+                     use a personal access token"
+                .into(),
+        });
+    }
+    let name = match new.name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => default_name(&site, new.product),
+    };
+    validate_name(&name)?;
+    let login = new
+        .login
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    validate_login(deployment, auth, login.as_deref())?;
+    if let Some(expires) = new.token_expires {
+        validate_new_expiry(expires)?;
+    }
+    let token_label = new
+        .token_label
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
+    Ok(Draft {
+        site,
+        name,
+        deployment,
+        auth,
+        login,
+        token_label,
+        token_expires: new.token_expires,
+        allow_http: new.allow_http,
+        ca_cert: match new.ca_cert.as_deref().map(str::trim) {
+            Some(pem) if !pem.is_empty() => {
+                crate::core::jira::parse_ca(pem)?;
+                Some(pem.to_string())
+            }
+            _ => None,
+        },
+        product: new.product,
+        scoped: new.scoped,
+        gateway_fallback: new.gateway_fallback && deployment == Deployment::Cloud && !new.scoped,
+        cloud_id: None,
+        linked: None,
+    })
+}
+
+/// The name a new connection gets when the user gives none: the site's, with
+/// `-confluence` for Confluence so that it never collides with Jira on the same site.
+pub fn default_name(site: &SiteUrl, product: Product) -> String {
+    match product {
+        Product::Jira => site.default_name(),
+        Product::Confluence => format!("{}-confluence", site.default_name()),
+    }
+}
+
+fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> {
+    match (deployment, auth) {
+        (Deployment::Cloud, AuthKind::ApiToken) => Ok(()),
+        (Deployment::Cloud, _) => Err(Error::InvalidInput {
+            field: InputField::Auth,
+            reason: "Jira Cloud accepts API tokens only, with your email".into(),
+        }),
+        (Deployment::DataCenter, AuthKind::ApiToken) => Err(Error::InvalidInput {
+            field: InputField::Auth,
+            reason: "Jira Server/Data Center uses a personal access token or a password; API \
+                     tokens are for Jira Cloud"
+                .into(),
+        }),
+        (Deployment::DataCenter, _) => Ok(()),
+    }
+}
+
+/// Names are short and safe to type in a shell: letters, digits and `-_.`.
+pub fn validate_name(name: &str) -> Result<(), Error> {
+    let invalid = |reason: String| Error::InvalidInput {
+        field: InputField::Name,
+        reason,
+    };
+    if name.is_empty() {
+        return Err(invalid("enter a name for the connection".into()));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(invalid(format!("use at most {MAX_NAME_LEN} characters")));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(invalid(format!(
+            "{bad:?} is not allowed; use letters, digits, '-', '_' and '.'"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_login(
+    deployment: Deployment,
+    auth: AuthKind,
+    login: Option<&str>,
+) -> Result<(), Error> {
+    match (deployment, auth, login) {
+        (Deployment::Cloud, _, None) => Err(Error::InvalidInput {
+            field: InputField::Email,
+            reason: "Jira Cloud needs the email address of your Atlassian account".into(),
+        }),
+        (Deployment::Cloud, _, Some(email)) if !looks_like_email(email) => {
+            Err(Error::InvalidInput {
+                field: InputField::Email,
+                reason: format!("{email:?} is not an email address"),
+            })
+        }
+        (Deployment::DataCenter, AuthKind::Password, None) => Err(Error::InvalidInput {
+            field: InputField::Username,
+            reason: "password login needs your Jira username".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.chars().any(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    }
+}
+
+/// The secret must be non-empty, at most [`MAX_SECRET_LEN`] bytes, and have no control
+/// characters: a CR or LF inside would otherwise end up in an HTTP header.
+pub fn validate_secret(secret: &SecretString, auth: AuthKind) -> Result<(), Error> {
+    let field = InputField::Secret(auth);
+    let text = secret.expose_secret();
+    let reason = if text.is_empty() {
+        Some(format!("enter the {}", auth.secret_name()))
+    } else if text.len() > MAX_SECRET_LEN {
+        Some(format!("it is longer than {MAX_SECRET_LEN} bytes"))
+    } else if text.chars().any(char::is_control) {
+        Some("it contains a line break or another control character".to_string())
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(Error::InvalidInput { field, reason }),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn validate_new_expiry(expires: Date) -> Result<(), Error> {
+    if expires < today() {
+        return Err(Error::InvalidInput {
+            field: InputField::Expires,
+            reason: format!("{expires} is in the past; enter the date the new token expires"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shell_safe() {
+        for ok in ["acme", "acme-prod", "a_b.c", "ÄÖ"] {
+            validate_name(ok).unwrap();
+        }
+        for bad in ["", "a b", "a/b", "a;rm", &"x".repeat(65)] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_with_line_breaks_are_refused_without_echo() {
+        let err = validate_secret(&SecretString::from("abc\r\nX-Evil: 1"), AuthKind::Pat)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line break"), "{err}");
+        assert!(!err.contains("abc"), "{err}");
+        assert!(validate_secret(&SecretString::from(""), AuthKind::ApiToken).is_err());
+        assert!(validate_secret(&SecretString::from("x".repeat(9000)), AuthKind::Pat).is_err());
+        validate_secret(
+            &SecretString::from("ATATT3xFfGF0-good_token=="),
+            AuthKind::ApiToken,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn email_shape() {
+        assert!(looks_like_email("mia@example.com"));
+        for bad in [
+            "mia",
+            "mia@",
+            "@example.com",
+            "mia@example",
+            "mi a@example.com",
+        ] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn auth_must_fit_the_deployment() {
+        assert!(check_auth_fits(Deployment::Cloud, AuthKind::Pat).is_err());
+        assert!(check_auth_fits(Deployment::DataCenter, AuthKind::ApiToken).is_err());
+        check_auth_fits(Deployment::DataCenter, AuthKind::Password).unwrap();
+    }
+}

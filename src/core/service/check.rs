@@ -1,0 +1,364 @@
+//! Checks: one connection, or many at once within [`MAX_CHECKS_PER_SITE`] per site and
+//! [`MAX_CONCURRENT_CHECKS`] in all, each site's version asked once per run, and the
+//! results written to `connections.toml` in batches.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+
+use crate::core::config::ConfigStore;
+use crate::core::connection::{
+    Connection, ConnectionId, LastCheck, Outcome, Product, Status, today,
+};
+use crate::core::error::{Error, ErrorClass};
+use crate::core::jira::{Account, Redact};
+
+use super::{Connections, blocking, credentials, target_of};
+
+/// How many requests run at once against one Jira site (one scheme, host and port).
+///
+/// A check is one GET of `/myself`; the site's `/serverInfo` is asked once per run, as a
+/// request of its own that waits for a place like a check does. So a site never sees more
+/// than this many requests in flight from jira-connect: fewer than a browser
+/// opens to one host (6) for a single Jira page, which itself fires dozens of REST calls.
+/// Checking everything at once stays far from Atlassian Cloud's per-account rate limits
+/// and from the limits a Data Center admin may set, and a login that fails is still never
+/// retried.
+pub const MAX_CHECKS_PER_SITE: usize = 4;
+
+/// How many checks run at once in all, across sites.
+///
+/// Each check in flight holds a socket (and a TLS session on https), a task reading the
+/// keyring, and a place in the queue of the one Secret Service daemon. 32 keeps sockets far
+/// below the usual limit of 1,024 open files that the desktop app shares with its window,
+/// and keeps the keyring daemon responsive to other programs, while 8 sites at the
+/// per-site cap are served at once: 200 connections over 20 sites answering in 100 ms take
+/// about (200 + 20) / 32 × 0.1 s ≈ 0.7 s instead of 20 s one after another.
+pub const MAX_CONCURRENT_CHECKS: usize = 32;
+
+/// The result of checking one connection.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The connection as saved after the check.
+    pub connection: Connection,
+    pub status: Status,
+    pub result: Result<Account, Error>,
+}
+
+/// The caps on checks in flight: [`MAX_CHECKS_PER_SITE`] per site and
+/// [`MAX_CONCURRENT_CHECKS`] in all, shared by every check this service runs.
+pub(super) struct CheckLimits {
+    global: Arc<Semaphore>,
+    sites: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl CheckLimits {
+    pub(super) fn new() -> Self {
+        CheckLimits {
+            global: Arc::new(Semaphore::new(MAX_CONCURRENT_CHECKS)),
+            sites: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for a place at the connection's site, then for one in all. In that order, so
+    /// that a check queued behind a busy site never holds a global place others could use.
+    async fn acquire(
+        &self,
+        connection: &Connection,
+    ) -> (Option<OwnedSemaphorePermit>, Option<OwnedSemaphorePermit>) {
+        let site = {
+            let mut sites = self.sites.lock().unwrap_or_else(|e| e.into_inner());
+            sites
+                .entry(site_key(&connection.url))
+                .or_insert_with(|| Arc::new(Semaphore::new(MAX_CHECKS_PER_SITE)))
+                .clone()
+        };
+        let site = site.acquire_owned().await.ok();
+        let global = self.global.clone().acquire_owned().await.ok();
+        (site, global)
+    }
+}
+
+/// What the per-site cap counts as one site: scheme, host and port.
+fn site_key(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(url) => url.origin().ascii_serialization(),
+        Err(_) => url.to_string(),
+    }
+}
+
+/// A check result waiting to be written to `connections.toml`, with where to send the
+/// connection as saved.
+type PendingRecord = (ConnectionId, LastCheck, oneshot::Sender<Option<Connection>>);
+
+impl Connections {
+    /// Checks one saved connection with Jira and records the result.
+    pub async fn check(&self, name: &str) -> Result<CheckReport, Error> {
+        let connection = self.get(name)?;
+        Ok(self.check_connection(connection).await)
+    }
+
+    /// Checks several connections concurrently, within [`MAX_CHECKS_PER_SITE`] and
+    /// [`MAX_CONCURRENT_CHECKS`]. The reports come back in the order of `connections`.
+    pub async fn check_many(self: &Arc<Self>, connections: Vec<Connection>) -> Vec<CheckReport> {
+        let slots: Arc<Mutex<Vec<Option<CheckReport>>>> =
+            Arc::new(Mutex::new((0..connections.len()).map(|_| None).collect()));
+        let filled = slots.clone();
+        self.check_each(connections, move |i, report| {
+            filled.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+        })
+        .await;
+        let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *slots).into_iter().flatten().collect()
+    }
+
+    /// Checks several connections like [`Connections::check_many`], handing each report
+    /// with its index to `on_report` as soon as its result is saved. Returns when all are.
+    ///
+    /// Results are saved in batches: while one write of `connections.toml` is under way,
+    /// the results that come in meanwhile wait and go into the next write together. Each
+    /// write is a whole, atomic update under the file lock, so stopping half-way leaves the
+    /// results saved so far and a valid file, and checking 1,000 connections costs a few
+    /// dozen writes instead of 1,000.
+    pub async fn check_each(
+        self: &Arc<Self>,
+        connections: Vec<Connection>,
+        on_report: impl Fn(usize, CheckReport) + Send + Sync + 'static,
+    ) {
+        let (record, pending) = mpsc::unbounded_channel::<PendingRecord>();
+        let writer = tokio::spawn(record_batches(self.config.clone(), pending));
+        let on_report = Arc::new(on_report);
+        let versions = self.site_versions(&connections);
+        let tasks: Vec<_> = connections
+            .into_iter()
+            .enumerate()
+            .map(|(i, connection)| {
+                let this = self.clone();
+                let record = record.clone();
+                let on_report = on_report.clone();
+                let version = versions.get(&connection.url).cloned();
+                tokio::spawn(async move {
+                    let version = async move {
+                        let mut version = version?;
+                        let seen = version.wait_for(Option::is_some).await.ok()?;
+                        seen.clone().flatten()
+                    };
+                    let result = this.whoami_checked(&connection, version).await;
+                    let (connection, check, result) = finish_check(connection, result);
+                    let (saved_tx, saved_rx) = oneshot::channel();
+                    let saved = match record.send((connection.id.clone(), check.clone(), saved_tx))
+                    {
+                        Ok(()) => saved_rx.await.ok().flatten(),
+                        Err(_) => None,
+                    };
+                    on_report(i, report(connection, check, result, saved));
+                })
+            })
+            .collect();
+        drop(record);
+        for task in tasks {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "a check task failed");
+            }
+        }
+        if let Err(e) = writer.await {
+            tracing::error!(error = %e, "the task saving check results failed");
+        }
+    }
+
+    /// Starts one `serverInfo` request for each Jira site among `connections`: the version
+    /// belongs to the site, so a run asks each site once, however many of its connections
+    /// it checks. Each request waits for its places like a check (so the per-site and
+    /// global caps count it), and is queued ahead of its site's checks, so that it runs
+    /// alongside the first of them.
+    fn site_versions(
+        self: &Arc<Self>,
+        connections: &[Connection],
+    ) -> HashMap<String, watch::Receiver<Option<Option<String>>>> {
+        let mut versions = HashMap::new();
+        for connection in connections.iter().filter(|c| c.product == Product::Jira) {
+            if versions.contains_key(&connection.url) {
+                continue;
+            }
+            let (tx, rx) = watch::channel(None);
+            versions.insert(connection.url.clone(), rx);
+            let (this, connection) = (self.clone(), connection.clone());
+            tokio::spawn(async move {
+                let _ = tx.send(Some(this.site_version(&connection).await));
+            });
+        }
+        versions
+    }
+
+    /// Checks a connection and records the outcome in its metadata. Who the token belongs
+    /// to and the site's version are asked at the same time.
+    pub async fn check_connection(&self, connection: Connection) -> CheckReport {
+        let (version_tx, version_rx) = oneshot::channel();
+        let (result, ()) = tokio::join!(
+            self.whoami_checked(&connection, async { version_rx.await.ok().flatten() }),
+            async {
+                let _ = version_tx.send(self.site_version(&connection).await);
+            }
+        );
+        let (connection, check, result) = finish_check(connection, result);
+        let checks = HashMap::from([(connection.id.clone(), check.clone())]);
+        let saved = record_checks(&self.config, checks)
+            .await
+            .remove(&connection.id);
+        report(connection, check, result, saved)
+    }
+
+    /// Asks Jira whom a saved connection's token belongs to, within the caps, then takes
+    /// the site's version from `version` once its places are given back (so that waiting
+    /// for the version never holds a place). Saves nothing.
+    async fn whoami_checked(
+        &self,
+        connection: &Connection,
+        version: impl std::future::Future<Output = Option<String>>,
+    ) -> Result<Account, Error> {
+        let permits = self.limits.acquire(connection).await;
+        // Reading the keyring and setting up the HTTP client (which loads the system's CA
+        // certificates) do not depend on each other: do both at once.
+        let (secret, ()) = tokio::join!(self.secret_of(connection), self.client.prepare());
+        let secret = secret?;
+        let site = connection.site()?;
+        let creds = credentials(connection, &secret);
+        let result = self
+            .client
+            .whoami(&target_of(connection, &site), &creds)
+            .await;
+        drop(permits);
+        let mut account = result?;
+        // Asked without credentials, but redacted all the same: a server that saw the
+        // token in another request must not get it stored through its version.
+        account.server_version = version.await.map(|v| Redact::credentials(&creds).apply(&v));
+        Ok(account)
+    }
+
+    /// The Jira version of a saved connection's site, asked without credentials, within the
+    /// caps.
+    async fn site_version(&self, connection: &Connection) -> Option<String> {
+        let site = connection.site().ok()?;
+        let _permits = self.limits.acquire(connection).await;
+        self.client
+            .server_version(&target_of(connection, &site))
+            .await
+    }
+}
+
+/// A check's result, and what it means for the saved status.
+fn finish_check(
+    connection: Connection,
+    result: Result<Account, Error>,
+) -> (Connection, LastCheck, Result<Account, Error>) {
+    let check = match &result {
+        Ok(account) => valid_check(account),
+        Err(err) => failed_check(err, connection.last_check.as_ref()),
+    };
+    (connection, check, result)
+}
+
+/// The report of a check: the connection as saved, or, when it could not be saved (or was
+/// removed meanwhile), as checked.
+fn report(
+    connection: Connection,
+    check: LastCheck,
+    result: Result<Account, Error>,
+    saved: Option<Connection>,
+) -> CheckReport {
+    let connection = saved.unwrap_or(Connection {
+        last_check: Some(check),
+        ..connection
+    });
+    let status = connection.status(today());
+    CheckReport {
+        connection,
+        status,
+        result,
+    }
+}
+
+/// Writes check results as they come, each write taking every result that arrived while
+/// the previous one was under way, and answers each with the connection as saved.
+async fn record_batches(config: ConfigStore, mut pending: mpsc::UnboundedReceiver<PendingRecord>) {
+    while let Some(first) = pending.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = pending.try_recv() {
+            batch.push(more);
+        }
+        let checks = batch
+            .iter()
+            .map(|(id, check, _)| (id.clone(), check.clone()))
+            .collect();
+        let mut saved = record_checks(&config, checks).await;
+        for (id, _, reply) in batch {
+            let _ = reply.send(saved.remove(&id));
+        }
+    }
+}
+
+/// Records check results in one write of `connections.toml`, and returns the connections
+/// as saved. A connection removed meanwhile is skipped; a failed write is logged here and
+/// leaves nothing saved.
+async fn record_checks(
+    config: &ConfigStore,
+    checks: HashMap<ConnectionId, LastCheck>,
+) -> HashMap<ConnectionId, Connection> {
+    let results = checks.len();
+    let config = config.clone();
+    let saved = blocking(move || {
+        config.update(|cfg| {
+            let mut saved = HashMap::with_capacity(checks.len());
+            for c in &mut cfg.connections {
+                if let Some(check) = checks.get(&c.id) {
+                    c.last_check = Some(check.clone());
+                    saved.insert(c.id.clone(), c.clone());
+                }
+            }
+            Ok(saved)
+        })
+    })
+    .await;
+    saved.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, results, "could not record check results");
+        HashMap::new()
+    })
+}
+
+/// Now, to the second: what `connections.toml` stores.
+fn now() -> Timestamp {
+    Timestamp::from_second(Timestamp::now().as_second()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+pub(super) fn valid_check(account: &Account) -> LastCheck {
+    LastCheck {
+        at: now(),
+        outcome: Outcome::Valid,
+        message: None,
+        account_id: Some(account.account_id.clone()),
+        display_name: Some(account.display_name.clone()),
+        email: account.email.clone(),
+        server_version: account.server_version.clone(),
+    }
+}
+
+/// A failed check keeps the account found earlier, so the user still sees whose token it is.
+fn failed_check(err: &Error, previous: Option<&LastCheck>) -> LastCheck {
+    let outcome = match err.class() {
+        ErrorClass::Rejected => Outcome::Rejected,
+        ErrorClass::Unreachable => Outcome::Unreachable,
+        ErrorClass::SecretMissing => Outcome::SecretMissing,
+        ErrorClass::Error => Outcome::Error,
+    };
+    LastCheck {
+        at: now(),
+        outcome,
+        message: Some(err.to_string()),
+        account_id: previous.and_then(|p| p.account_id.clone()),
+        display_name: previous.and_then(|p| p.display_name.clone()),
+        email: previous.and_then(|p| p.email.clone()),
+        server_version: previous.and_then(|p| p.server_version.clone()),
+    }
+}
