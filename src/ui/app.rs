@@ -14,17 +14,20 @@ use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::draft::Draft;
-use crate::core::import::{Found, Sources, TokenSource};
+use crate::core::import::{Sources, TokenSource};
 use crate::core::service::{Connections, NewToken};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler};
 use crate::ui::caret::CaretBlink;
 use crate::ui::first_frame::FirstFrame;
+use crate::ui::form::{Pending, SecretForm, error_text};
+use crate::ui::import_card::{ImportOffer, import_card};
 use crate::ui::netrc::NetrcDialog;
-use crate::ui::new_connection::{NewConnectionDialog, Pending};
+use crate::ui::new_connection::NewConnectionDialog;
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
-use crate::ui::widgets::{self, GAP, error_text, palette};
+use crate::ui::style::setup_style;
+use crate::ui::widgets::{self, GAP, palette};
 use crate::ui::{connection_list, details};
 
 /// Something the user asked for, applied after the frame is drawn.
@@ -89,13 +92,6 @@ impl Dialog {
             Dialog::Remove(_) | Dialog::Netrc(_) => {}
         }
     }
-}
-
-/// jira-cli's connection, offered for import on a first launch.
-struct ImportOffer {
-    found: Found,
-    importing: bool,
-    error: Option<String>,
 }
 
 struct Notice {
@@ -970,85 +966,4 @@ impl eframe::App for App {
             self.apply(command, &ctx);
         }
     }
-}
-
-/// The first-launch offer to import jira-cli's connection.
-fn import_card(ui: &mut Ui, offer: &ImportOffer, commands: &mut Vec<Command>) {
-    let p = palette(ui);
-    let cfg = &offer.found.config;
-    egui::Frame::group(ui.style())
-        .inner_margin(14)
-        .corner_radius(8)
-        .show(ui, |ui| {
-            ui.set_max_width(460.0);
-            ui.vertical_centered(|ui| {
-                ui.label(RichText::new("Found a jira-cli connection").strong());
-                let who = cfg
-                    .login
-                    .as_deref()
-                    .map(|l| format!(" as {l}"))
-                    .unwrap_or_default();
-                ui.label(RichText::new(format!("{}{who}", cfg.server)).color(p.muted));
-                ui.label(
-                    RichText::new(format!("in {}", offer.found.path.display()))
-                        .small()
-                        .color(p.muted),
-                );
-                ui.add_space(GAP);
-                ui.add(
-                    egui::Label::new(
-                        "jira-connect checks its token with Jira and moves it into the OS \
-                         keyring.",
-                    )
-                    .wrap(),
-                );
-                if let Some(err) = &offer.error {
-                    ui.add_space(GAP);
-                    ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
-                }
-                ui.add_space(GAP);
-                if offer.importing {
-                    ui.spinner();
-                } else {
-                    let import = egui::Button::new(RichText::new("Import from jira-cli").strong())
-                        .min_size(egui::vec2(180.0, 30.0));
-                    if ui.add(import).clicked() {
-                        commands.push(Command::ImportJiraCli);
-                    }
-                    if ui.link("Not now").clicked() {
-                        commands.push(Command::DismissImport);
-                    }
-                }
-            });
-        });
-}
-
-/// Spacing and type sizes for the whole app, in both themes.
-fn setup_style(ctx: &egui::Context) {
-    use egui::{FontFamily, FontId, TextStyle};
-    ctx.all_styles_mut(|style| {
-        style.spacing.item_spacing = egui::vec2(8.0, 6.0);
-        style.spacing.button_padding = egui::vec2(10.0, 5.0);
-        style.spacing.interact_size.y = 24.0;
-        style.text_styles = [
-            (
-                TextStyle::Heading,
-                FontId::new(20.0, FontFamily::Proportional),
-            ),
-            (TextStyle::Body, FontId::new(14.0, FontFamily::Proportional)),
-            (
-                TextStyle::Button,
-                FontId::new(14.0, FontFamily::Proportional),
-            ),
-            (
-                TextStyle::Small,
-                FontId::new(12.0, FontFamily::Proportional),
-            ),
-            (
-                TextStyle::Monospace,
-                FontId::new(13.0, FontFamily::Monospace),
-            ),
-        ]
-        .into();
-    });
 }

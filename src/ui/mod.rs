@@ -12,10 +12,13 @@ pub mod caret;
 pub mod connection_list;
 pub mod details;
 pub mod first_frame;
+pub mod form;
+pub mod import_card;
 pub mod netrc;
 pub mod new_connection;
 pub mod remove;
 pub mod replace_token;
+pub mod style;
 pub mod widgets;
 
 use std::process::ExitCode;

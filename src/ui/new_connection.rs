@@ -8,67 +8,14 @@ use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
 use crate::core::draft::{NewConnection, default_name, prepare, validate_secret};
-use crate::core::error::InputField;
 use crate::core::jira::Account;
-use crate::core::service::Cancel;
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
-use crate::ui::widgets::error_text;
-use crate::ui::widgets::{
-    GAP, SecretInput, button_row, field_message, form_label, palette, parse_expiry,
+use crate::ui::form::{
+    Field, Pending, SecretForm, SecretInput, error_text, field_for, field_message, form_label,
+    parse_expiry,
 };
-
-/// Which field an error belongs next to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Url,
-    Name,
-    Login,
-    Secret,
-    Expires,
-    Ca,
-    General,
-}
-
-/// Where an error is shown in a form.
-pub fn field_for(err: &Error) -> Field {
-    match err {
-        Error::InvalidUrl { .. }
-        | Error::InsecureHttp { .. }
-        | Error::NotJira { .. }
-        | Error::LoginPage { .. }
-        | Error::Moved { .. }
-        | Error::Dns { .. }
-        | Error::ConnectionRefused { .. }
-        | Error::Tls { .. }
-        | Error::Timeout { .. }
-        | Error::Network { .. }
-        | Error::ServerError { .. }
-        | Error::UnexpectedStatus { .. }
-        | Error::Malformed { .. }
-        | Error::ResponseTooLarge { .. } => Field::Url,
-        Error::DuplicateName { .. } => Field::Name,
-        Error::InvalidInput { field, .. } => match field {
-            InputField::Name => Field::Name,
-            InputField::Email | InputField::Username => Field::Login,
-            InputField::Expires => Field::Expires,
-            InputField::CaCertificate => Field::Ca,
-            InputField::Secret(_) | InputField::Auth => Field::Secret,
-            _ => Field::General,
-        },
-        Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. } => {
-            Field::Secret
-        }
-        _ => Field::General,
-    }
-}
-
-/// A validation or save in flight.
-pub struct Pending {
-    pub request: u64,
-    pub saving: bool,
-    pub cancel: Cancel,
-}
+use crate::ui::widgets::{GAP, button_row, palette};
 
 pub struct NewConnectionDialog {
     product: Product,
@@ -286,20 +233,6 @@ impl NewConnectionDialog {
         if !matches!(err, Error::Cancelled) {
             self.result = Some(Err((field_for(&err), error_text(&err))));
         }
-    }
-
-    /// Stops a validation in flight.
-    pub fn cancel_pending(&mut self) {
-        if let Some(p) = self.pending.take() {
-            p.cancel.cancel();
-            self.secret.give_back();
-        }
-    }
-
-    /// Wipes the secret and egui's copy of the field before the dialog goes away.
-    pub fn forget(&mut self, ctx: &egui::Context) {
-        self.cancel_pending();
-        self.secret.forget(ctx);
     }
 
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -605,5 +538,11 @@ impl NewConnectionDialog {
                 }
             }
         });
+    }
+}
+
+impl SecretForm for NewConnectionDialog {
+    fn pending_and_secret(&mut self) -> (&mut Option<Pending>, &mut SecretInput) {
+        (&mut self.pending, &mut self.secret)
     }
 }

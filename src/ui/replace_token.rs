@@ -9,11 +9,11 @@ use crate::core::draft::validate_secret;
 use crate::core::jira::Account;
 use crate::core::service::NewToken;
 use crate::ui::Command;
-use crate::ui::new_connection::{Field, Pending, field_for};
-use crate::ui::widgets::error_text;
-use crate::ui::widgets::{
-    GAP, SecretInput, button_row, field_message, form_label, palette, parse_expiry,
+use crate::ui::form::{
+    Field, Pending, SecretForm, SecretInput, error_text, field_for, field_message, form_label,
+    parse_expiry,
 };
+use crate::ui::widgets::{GAP, button_row, palette};
 
 pub struct ReplaceTokenDialog {
     pub connection: Connection,
@@ -90,18 +90,6 @@ impl ReplaceTokenDialog {
                 }
             }
         }
-    }
-
-    pub fn cancel_pending(&mut self) {
-        if let Some(p) = self.pending.take() {
-            p.cancel.cancel();
-            self.secret.give_back();
-        }
-    }
-
-    pub fn forget(&mut self, ctx: &egui::Context) {
-        self.cancel_pending();
-        self.secret.forget(ctx);
     }
 
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -239,5 +227,11 @@ impl ReplaceTokenDialog {
                 commands.push(Command::OpenUrl(self.connection.token_page()));
             }
         });
+    }
+}
+
+impl SecretForm for ReplaceTokenDialog {
+    fn pending_and_secret(&mut self) -> (&mut Option<Pending>, &mut SecretInput) {
+        (&mut self.pending, &mut self.secret)
     }
 }
