@@ -2,6 +2,7 @@
 
 mod atlassian;
 mod cli;
+mod cli_in_process;
 mod common;
 mod crash;
 mod gui;

@@ -6,6 +6,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -27,6 +28,15 @@ pub struct Printer {
     color_stderr: bool,
     /// Set once stdout's reader is gone.
     stdout_closed: AtomicBool,
+    /// Where the lines go instead of the process's streams, for tests.
+    capture: Option<Arc<Mutex<Captured>>>,
+}
+
+/// What a printer made by [`Printer::capture`] has written, stream by stream.
+#[derive(Debug, Default, Clone)]
+pub struct Captured {
+    pub stdout: String,
+    pub stderr: String,
 }
 
 #[derive(Clone, Copy)]
@@ -50,7 +60,22 @@ impl Printer {
             color_stdout: !no_color && std::io::stdout().is_terminal(),
             color_stderr: !no_color && std::io::stderr().is_terminal(),
             stdout_closed: AtomicBool::new(false),
+            capture: None,
         }
+    }
+
+    /// A printer without colour that keeps every line instead of writing it, so that tests
+    /// can run commands in-process and read what they printed where.
+    pub fn capture(json: bool) -> (Self, Arc<Mutex<Captured>>) {
+        let captured = Arc::new(Mutex::new(Captured::default()));
+        let printer = Printer {
+            json,
+            color_stdout: false,
+            color_stderr: false,
+            stdout_closed: AtomicBool::new(false),
+            capture: Some(captured.clone()),
+        };
+        (printer, captured)
     }
 
     /// The stream human lines go to.
@@ -65,6 +90,16 @@ impl Printer {
     /// Writes one line. A closed stdout is remembered and further output to it dropped; a
     /// failing stderr has nowhere left to report to.
     fn emit(&self, stream: Stream, line: &str) {
+        if let Some(captured) = &self.capture {
+            let mut captured = captured.lock().unwrap_or_else(|e| e.into_inner());
+            let text = match stream {
+                Stream::Stdout => &mut captured.stdout,
+                Stream::Stderr => &mut captured.stderr,
+            };
+            text.push_str(line);
+            text.push('\n');
+            return;
+        }
         match stream {
             Stream::Stdout => {
                 if self.stdout_closed.load(Ordering::Relaxed) {
@@ -136,6 +171,12 @@ impl Printer {
             self.human(),
             &format!("  {}", self.paint(DIM, &format!("- {text}"))),
         );
+    }
+
+    /// A secret and a newline on stdout, for `token`; false when stdout is gone.
+    pub fn secret_line(&self, secret: &str) -> bool {
+        self.emit(Stream::Stdout, secret);
+        !self.stdout_closed.load(Ordering::Relaxed)
     }
 
     /// The command's one JSON document, on stdout.

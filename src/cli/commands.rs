@@ -1,0 +1,387 @@
+//! The CLI's commands, each a function of its arguments, the service, the output and the
+//! console. None reads the terminal or writes stdout itself, so that tests run them
+//! in-process, with an in-memory keyring and captured output.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+
+use crate::core::Error;
+use crate::core::connection::{AuthKind, Deployment, today};
+use crate::core::draft::{NewConnection, prepare};
+use crate::core::error::InputField;
+use crate::core::service::{Cancel, Connections, Imported, NewToken};
+
+use super::args::AddArgs;
+use super::output::{self, Printer};
+use super::{Console, FAILURE, reminders};
+
+pub(super) async fn add(
+    args: AddArgs,
+    svc: &Connections,
+    out: &Printer,
+    console: &dyn Console,
+) -> Result<ExitCode, Error> {
+    let mut deployment = match (args.cloud, args.data_center) {
+        (true, _) => Some(Deployment::Cloud),
+        (_, true) => Some(Deployment::DataCenter),
+        _ => None,
+    };
+    // A site on its own domain may still be Atlassian Cloud: ask it, without credentials.
+    let mut cloud_id = None;
+    if let Ok(site) = crate::core::site_url::SiteUrl::parse(&args.url, args.allow_http)
+        && (deployment.is_none() && !site.is_cloud_host() || args.scoped)
+        && let Ok(id) = svc.detect_cloud(&site).await
+    {
+        if deployment.is_none() {
+            out.notice(&format!("{} is an Atlassian Cloud site", site.origin()));
+        }
+        deployment.get_or_insert(Deployment::Cloud);
+        cloud_id = Some(id);
+    }
+    let new = NewConnection {
+        url: args.url,
+        name: args.name,
+        deployment,
+        auth: args.auth.map(Into::into),
+        login: args.email.or(args.username),
+        token_label: args.token_label,
+        token_expires: args.expires,
+        allow_http: args.allow_http,
+        ca_cert: match &args.ca_cert {
+            Some(path) => Some(crate::core::jira::read_ca_file(path)?),
+            None => None,
+        },
+        product: args.product.into(),
+        scoped: args.scoped,
+        gateway_fallback: args.try_scoped,
+    };
+    let mut draft = prepare(&new)?;
+    draft.cloud_id = cloud_id;
+    if draft.site.is_insecure() && !crate::core::site_url::is_loopback_host(draft.site.host()) {
+        out.caution(&format!(
+            "{} uses plain http://: your {} will travel unencrypted.",
+            draft.site,
+            draft.auth.secret_name()
+        ));
+    }
+    let prompt = format!(
+        "{} for {}: ",
+        crate::core::error::sentence_case(draft.auth.secret_name()),
+        draft.site
+    );
+    let secret = console.secret(&prompt)?;
+    let (connection, account) = svc.add(draft, secret, &Cancel::new()).await?;
+    if args.json {
+        out.json(&output::connection_json(&connection, today()));
+    } else {
+        out.ok(&format!(
+            "Connected to {} at {} as {}",
+            connection.product_name(),
+            connection.url,
+            output::account_text(&account.display_name, account.email.as_deref())
+        ));
+        if connection.scoped {
+            out.ok(&format!(
+                "Scoped token: requests go through {}",
+                connection.api_base(svc.gateway())
+            ));
+        }
+        out.ok(&format!(
+            "Saved {:?}; its {} is in the OS keyring",
+            connection.name,
+            connection.auth.secret_name()
+        ));
+        out.expiry_line(&connection, today());
+        out.hint(&format!(
+            "Check it any time with: jira-connect check {}",
+            connection.name
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn list(svc: &Connections, out: &Printer, json: bool) -> Result<ExitCode, Error> {
+    let connections = svc.list()?;
+    let today = today();
+    if json {
+        let all: Vec<_> = connections
+            .iter()
+            .map(|c| output::connection_json(c, today))
+            .collect();
+        out.json(&all);
+    } else if connections.is_empty() {
+        out.line("No connections yet.");
+        out.hint("Add one with: jira-connect add --url acme.atlassian.net --email you@example.com");
+    } else {
+        out.table(&connections, today);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn check(
+    names: Vec<String>,
+    svc: &Arc<Connections>,
+    out: &Printer,
+    json: bool,
+    notify: bool,
+) -> Result<ExitCode, Error> {
+    let all = svc.list()?;
+    let selected = if names.is_empty() {
+        all
+    } else {
+        let mut selected = Vec::with_capacity(names.len());
+        for name in &names {
+            let found = all
+                .iter()
+                .find(|c| &c.name == name)
+                .ok_or_else(|| Error::NotFound { name: name.clone() })?;
+            selected.push(found.clone());
+        }
+        selected
+    };
+    if selected.is_empty() {
+        if json {
+            out.json(&Vec::<()>::new());
+        } else {
+            out.line("No connections to check.");
+            out.hint(
+                "Add one with: jira-connect add --url acme.atlassian.net --email you@example.com",
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let reports = svc.check_many(selected).await;
+    let failed = reports.iter().any(|r| r.result.is_err());
+    if json {
+        let all: Vec<_> = reports.iter().map(output::report_json).collect();
+        out.json(&all);
+    } else {
+        for (i, report) in reports.iter().enumerate() {
+            if i > 0 {
+                out.line("");
+            }
+            out.report(report);
+        }
+    }
+    if notify {
+        reminders::notify_after_check(&reports, svc, out).await;
+    }
+    Ok(if failed {
+        ExitCode::from(FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(super) async fn replace_token(
+    name: &str,
+    expires: Option<Date>,
+    token_label: Option<String>,
+    svc: &Connections,
+    out: &Printer,
+    console: &dyn Console,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let existing = svc.get(name)?;
+    let prompt = format!("New {} for {}: ", existing.auth.secret_name(), existing.url);
+    let secret = console.secret(&prompt)?;
+    let (connection, account) = svc
+        .replace_token(
+            name,
+            NewToken {
+                secret,
+                expires,
+                label: token_label,
+            },
+            &Cancel::new(),
+        )
+        .await?;
+    if json {
+        out.json(&output::connection_json(&connection, today()));
+    } else {
+        out.ok(&format!(
+            "The new {} works: connected as {}",
+            connection.auth.secret_name(),
+            output::account_text(&account.display_name, account.email.as_deref())
+        ));
+        out.ok(&format!(
+            "Replaced the {} of {:?} in the OS keyring",
+            connection.auth.secret_name(),
+            connection.name
+        ));
+        for other in svc.linked(&connection)? {
+            out.ok(&format!(
+                "Replaced it for {:?} too, which shares it (checked with {} first)",
+                other.name,
+                other.product.title()
+            ));
+        }
+        out.expiry_line(&connection, today());
+        if connection.auth != AuthKind::Password {
+            out.warn("The old token still works until you revoke it. Revoke it at:");
+            out.hint(&connection.token_page());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn remove(
+    name: &str,
+    yes: bool,
+    svc: &Connections,
+    out: &Printer,
+    console: &dyn Console,
+) -> Result<ExitCode, Error> {
+    let connection = svc.get(name)?;
+    if !yes {
+        if !console.interactive() {
+            return Err(Error::InvalidInput {
+                field: InputField::Confirmation,
+                reason: "standard input is not a terminal, so jira-connect cannot ask; \
+                         pass --yes to remove without asking"
+                    .into(),
+            });
+        }
+        let question = format!(
+            "Remove {:?} ({}) and delete its {} from the OS keyring? [y/N] ",
+            connection.name,
+            connection.url,
+            connection.auth.secret_name()
+        );
+        if !console.confirm(&question) {
+            out.line("Nothing removed.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let sharing = svc.linked(&connection)?;
+    let removed = svc.remove(name).await?;
+    out.ok(&format!(
+        "Removed {:?} and deleted its {} from the OS keyring",
+        removed.name,
+        removed.auth.secret_name()
+    ));
+    for other in &sharing {
+        out.warn(&format!(
+            "{:?} uses the same token: revoking it stops {:?} too",
+            other.name, other.name
+        ));
+    }
+    if removed.auth == AuthKind::Password {
+        out.warn("This does not change your Jira password.");
+    } else {
+        let at = match removed.deployment {
+            Deployment::Cloud => "at Atlassian",
+            Deployment::DataCenter => "in Jira",
+        };
+        out.warn(&format!(
+            "This does not revoke the token {at}; it keeps working until you revoke it at:"
+        ));
+        out.hint(&removed.token_page());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn token(name: &str, svc: &Connections, out: &Printer) -> Result<ExitCode, Error> {
+    use secrecy::ExposeSecret;
+    let secret = svc.token(name).await?;
+    // Printing the token is this command's whole purpose.
+    Ok(if out.secret_line(secret.expose_secret()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILURE)
+    })
+}
+
+/// Imports jira-cli's connection: finds its token, validates it, stores it in our keyring.
+pub(super) async fn import_jira_cli(
+    config: Option<std::path::PathBuf>,
+    name: Option<String>,
+    remove_netrc: bool,
+    svc: &Connections,
+    out: &Printer,
+    console: &dyn Console,
+) -> Result<ExitCode, Error> {
+    use crate::core::import;
+    let path = config
+        .or_else(import::default_config_path)
+        .ok_or_else(|| Error::InvalidInput {
+            field: InputField::JiraCliConfig,
+            reason: "no home directory; pass --config".into(),
+        })?;
+    let cli = import::read_config(&path)?;
+    let imported = svc
+        .import_jira_cli(&cli, name, &import::Sources::from_env())
+        .await?;
+    let Imported {
+        connection,
+        account,
+        source,
+        host,
+    } = imported;
+    out.ok(&format!(
+        "Found jira-cli's connection to {} in {}",
+        connection.url,
+        path.display()
+    ));
+    out.ok(&format!("Found its token in {source}"));
+    out.ok(&format!(
+        "Connected as {}; saved {:?} with its token in the OS keyring",
+        output::account_text(&account.display_name, account.email.as_deref()),
+        connection.name
+    ));
+
+    if let import::TokenSource::Netrc(entry) = &source {
+        let path = &entry.path;
+        let remove = remove_netrc
+            || (console.interactive()
+                && console.confirm(&format!(
+                    "Delete the plaintext token for {host} from {}? [y/N] ",
+                    path.display()
+                )));
+        if remove {
+            // Said only once the file has been read back without the entry.
+            crate::core::netrc::remove_entry(entry)?;
+            out.ok(&format!(
+                "Deleted the entry for {host} from {}",
+                path.display()
+            ));
+        } else {
+            out.warn(&format!(
+                "The token is still in plaintext in {}; delete the `machine {host}` entry, \
+                 or rerun with --remove-netrc",
+                path.display()
+            ));
+        }
+    }
+    out.hint(&format!(
+        "Use it with: jira-connect exec {} -- jira ...",
+        connection.name
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn link_confluence(
+    name: &str,
+    new_name: Option<String>,
+    svc: &Connections,
+    out: &Printer,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let (connection, account) = svc.link_confluence(name, new_name, &Cancel::new()).await?;
+    if json {
+        out.json(&output::connection_json(&connection, today()));
+    } else {
+        out.ok(&format!(
+            "Connected to Confluence at {} as {}",
+            connection.url,
+            output::account_text(&account.display_name, account.email.as_deref())
+        ));
+        out.ok(&format!(
+            "Saved {:?}; it shares {name:?}'s token, and replace-token on either replaces both",
+            connection.name
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
