@@ -2,8 +2,8 @@
 //! only a 200 can be a success.
 #![no_main]
 
-use jira_connect::core::connection::Deployment;
-use jira_connect::core::jira::{RawResponse, classify};
+use jira_connect::core::connection::{Deployment, Product};
+use jira_connect::core::jira::{RawResponse, classify_for};
 use jira_connect::core::site_url::SiteUrl;
 use libfuzzer_sys::fuzz_target;
 use reqwest::StatusCode;
@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
         redact: Default::default(),
     };
     for deployment in [Deployment::Cloud, Deployment::DataCenter] {
-        if classify(&response, &site, deployment).is_ok() {
+        if classify_for(&response, &site, deployment, Product::Jira).is_ok() {
             assert_eq!(code, 200, "only a 200 may be a success");
         }
     }

@@ -4,7 +4,6 @@
 //! Keyring calls block and may prompt the user to unlock the keyring, so they are made only
 //! when a secret is needed, and never on a UI thread.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use keyring_core::CredentialStore;
@@ -55,6 +54,7 @@ impl KeyringStore {
     }
 
     /// keyring-core's in-process mock store, for tests.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn mock() -> Self {
         let store: Arc<CredentialStore> =
             keyring_core::mock::Store::new().expect("the mock store cannot fail to build");
@@ -157,6 +157,7 @@ impl SecretStore for LazyPlatformStore {
 }
 
 /// Which operation a [`MemoryStore`] should fail, for testing rollback paths.
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
     Get,
@@ -165,9 +166,10 @@ pub enum FailOn {
 }
 
 /// A process-local store for tests, able to simulate keyring failures.
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Default)]
 pub struct MemoryStore {
-    entries: Mutex<HashMap<String, SecretString>>,
+    entries: Mutex<std::collections::HashMap<String, SecretString>>,
     fail: Mutex<Option<FailOn>>,
     /// How many more calls succeed before every call fails; `None` for no limit.
     locks_after: Mutex<Option<usize>>,
@@ -175,6 +177,7 @@ pub struct MemoryStore {
     failed_sets_apply: Mutex<bool>,
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
@@ -234,6 +237,7 @@ impl MemoryStore {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl SecretStore for MemoryStore {
     fn get(&self, id: &ConnectionId) -> Result<Option<SecretString>, KeyringError> {
         self.check(FailOn::Get)?;

@@ -200,15 +200,6 @@ pub(super) fn parse_server_version(resp: &RawResponse) -> Option<String> {
     Some(resp.redact.server_text(&version, MAX_VERSION_CHARS)).filter(|v| !v.is_empty())
 }
 
-/// Turns a Jira `/myself` response into the account, or into the error it means.
-pub fn classify(
-    resp: &RawResponse,
-    site: &SiteUrl,
-    deployment: Deployment,
-) -> Result<Account, Error> {
-    classify_for(resp, site, deployment, Product::Jira)
-}
-
 /// Turns a `/myself` (Jira) or `user/current` (Confluence) response into the account, or
 /// into the error it means.
 ///
@@ -506,7 +497,7 @@ mod tests {
     }
 
     fn classify_dc(r: &RawResponse) -> Result<Account, Error> {
-        classify(r, &site(), Deployment::DataCenter)
+        classify_for(r, &site(), Deployment::DataCenter, Product::Jira)
     }
 
     #[test]
@@ -530,7 +521,7 @@ mod tests {
             &[("content-type", "application/json")],
             r#"{"accountId":"5b10a2844c20165700ede21g","displayName":"Mia Krystof","emailAddress":"mia@example.com","active":true}"#,
         );
-        let a = classify(&r, &site(), Deployment::Cloud).unwrap();
+        let a = classify_for(&r, &site(), Deployment::Cloud, Product::Jira).unwrap();
         assert_eq!(a.account_id, "5b10a2844c20165700ede21g");
         assert_eq!(a.username, None);
     }

@@ -23,7 +23,7 @@ mod tls;
 
 pub use classify::{
     MAX_DETAIL_CHARS, MAX_EMAIL_CHARS, MAX_ID_CHARS, MAX_LOCATION_CHARS, MAX_NAME_CHARS,
-    MAX_SNIPPET_CHARS, MAX_VERSION_CHARS, REDACTED, RawResponse, Redact, classify, classify_for,
+    MAX_SNIPPET_CHARS, MAX_VERSION_CHARS, REDACTED, RawResponse, Redact, classify_for,
 };
 pub use client::{CONNECT_TIMEOUT, DEFAULT_API_GATEWAY, DEFAULT_TIMEOUT, JiraClient, MAX_BODY};
 pub use tls::{MAX_CA_FILE, parse_ca, read_ca_file};
@@ -76,6 +76,7 @@ pub struct Target<'a> {
 
 impl<'a> Target<'a> {
     /// Jira at `site`, with a classic token and the public trust store.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn new(site: &'a SiteUrl, deployment: Deployment) -> Self {
         Target {
             site,
