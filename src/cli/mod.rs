@@ -48,7 +48,7 @@ pub trait Console {
 }
 
 /// The terminal: stdin, and a prompt that does not echo.
-pub struct Terminal;
+pub(crate) struct Terminal;
 
 impl Console for Terminal {
     fn secret(&self, prompt: &str) -> Result<SecretString, Error> {

@@ -161,12 +161,12 @@ impl Printer {
     }
 
     /// A warning about the run itself, not the command's result: always on stderr.
-    pub fn caution(&self, text: &str) {
+    pub(crate) fn caution(&self, text: &str) {
         self.mark(Stream::Stderr, YELLOW, "!", text);
     }
 
     /// An indented next step under the line above it.
-    pub fn hint(&self, text: &str) {
+    pub(crate) fn hint(&self, text: &str) {
         self.emit(
             self.human(),
             &format!("  {}", self.paint(DIM, &format!("- {text}"))),
@@ -174,7 +174,7 @@ impl Printer {
     }
 
     /// A secret and a newline on stdout, for `token`; false when stdout is gone.
-    pub fn secret_line(&self, secret: &str) -> bool {
+    pub(crate) fn secret_line(&self, secret: &str) -> bool {
         self.emit(Stream::Stdout, secret);
         !self.stdout_closed.load(Ordering::Relaxed)
     }
@@ -205,7 +205,7 @@ impl Printer {
     }
 
     /// The expiry fact for a connection, warning when it is close.
-    pub fn expiry_line(&self, c: &Connection, today: Date) {
+    pub(crate) fn expiry_line(&self, c: &Connection, today: Date) {
         match (c.token_expires, c.days_left(today)) {
             (Some(date), Some(days)) if days < 0 => {
                 self.fail(&format!("Token expired on {date}"));
@@ -457,7 +457,7 @@ fn days_text(days: i32) -> String {
     }
 }
 
-pub fn account_text(display_name: &str, email: Option<&str>) -> String {
+pub(crate) fn account_text(display_name: &str, email: Option<&str>) -> String {
     match email {
         Some(email) => format!("{display_name} ({email})"),
         None => display_name.to_string(),
@@ -465,7 +465,7 @@ pub fn account_text(display_name: &str, email: Option<&str>) -> String {
 }
 
 /// A connection as `list --json` prints it.
-pub fn connection_json(c: &Connection, today: Date) -> Value {
+pub(crate) fn connection_json(c: &Connection, today: Date) -> Value {
     json!({
         "name": c.name,
         "url": c.url,
@@ -491,7 +491,7 @@ pub fn connection_json(c: &Connection, today: Date) -> Value {
 }
 
 /// A check as `check --json` prints it.
-pub fn report_json(report: &CheckReport) -> Value {
+pub(crate) fn report_json(report: &CheckReport) -> Value {
     let c = &report.connection;
     let (message, error) = match &report.result {
         Ok(a) => (

@@ -30,7 +30,7 @@ pub enum RemindersAction {
 /// Raises one desktop notification per checked connection that needs attention, unless
 /// the same state of the same token was notified within the last 24 hours, and records
 /// the run. A missing notification service is reported once; the checks' exit code stands.
-pub async fn notify_after_check(reports: &[CheckReport], svc: &Connections, out: &Printer) {
+pub(crate) async fn notify_after_check(reports: &[CheckReport], svc: &Connections, out: &Printer) {
     let now = Timestamp::now();
     let checked: Vec<Checked> = reports
         .iter()

@@ -25,7 +25,7 @@ use crate::core::reminders::Reminders;
 use jiff::civil::Date;
 
 /// The environment variable that overrides the config directory.
-pub const CONFIG_DIR_ENV: &str = "JIRA_CONNECT_CONFIG_DIR";
+pub(crate) const CONFIG_DIR_ENV: &str = "JIRA_CONNECT_CONFIG_DIR";
 const FILE_NAME: &str = "connections.toml";
 const CURRENT_VERSION: u32 = 1;
 

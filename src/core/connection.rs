@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::core::site_url::SiteUrl;
 
 /// Tokens that expire within this many days are reported as expiring soon.
-pub const EXPIRY_WARNING_DAYS: i32 = 14;
+pub(crate) const EXPIRY_WARNING_DAYS: i32 = 14;
 
 /// Where Atlassian account holders manage their Cloud API tokens.
-pub const CLOUD_TOKEN_PAGE: &str = "https://id.atlassian.com/manage-profile/security/api-tokens";
+pub(crate) const CLOUD_TOKEN_PAGE: &str =
+    "https://id.atlassian.com/manage-profile/security/api-tokens";
 
 /// Stable identity of a saved connection; also the keyring entry's user name.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -53,7 +54,7 @@ pub enum Deployment {
 
 impl Deployment {
     /// Infers the deployment from the host name: `*.atlassian.net` and `*.jira.com` are Cloud.
-    pub fn infer(url: &SiteUrl) -> Self {
+    pub(crate) fn infer(url: &SiteUrl) -> Self {
         if url.is_cloud_host() {
             Deployment::Cloud
         } else {
@@ -69,7 +70,7 @@ impl Deployment {
     }
 
     /// The auth kind used when the user does not choose one.
-    pub fn default_auth(self) -> AuthKind {
+    pub(crate) fn default_auth(self) -> AuthKind {
         match self {
             Deployment::Cloud => AuthKind::ApiToken,
             Deployment::DataCenter => AuthKind::Pat,
@@ -77,7 +78,7 @@ impl Deployment {
     }
 
     /// The REST API version used for `/myself` and `/serverInfo`.
-    pub fn api_version(self) -> u8 {
+    pub(crate) fn api_version(self) -> u8 {
         match self {
             Deployment::Cloud => 3,
             Deployment::DataCenter => 2,
@@ -115,12 +116,12 @@ impl Product {
     }
 
     /// The product's name in the API gateway's paths: `/ex/{name}/{cloudId}`.
-    pub fn gateway_name(self) -> &'static str {
+    pub(crate) fn gateway_name(self) -> &'static str {
         self.as_str()
     }
 
     /// The path, below the site's base, that tells who the credentials belong to.
-    pub fn whoami_path(self, deployment: Deployment) -> &'static str {
+    pub(crate) fn whoami_path(self, deployment: Deployment) -> &'static str {
         match (self, deployment) {
             (Product::Jira, Deployment::Cloud) => "/rest/api/3/myself",
             (Product::Jira, Deployment::DataCenter) => "/rest/api/2/myself",
@@ -130,7 +131,7 @@ impl Product {
     }
 
     /// The name users know: "Jira Cloud", "Confluence Data Center", ...
-    pub fn full_name(self, deployment: Deployment) -> String {
+    pub(crate) fn full_name(self, deployment: Deployment) -> String {
         let kind = match deployment {
             Deployment::Cloud => "Cloud",
             Deployment::DataCenter => "Data Center",
@@ -161,7 +162,7 @@ impl AuthKind {
     }
 
     /// What the secret is called in messages and labels.
-    pub fn secret_name(self) -> &'static str {
+    pub(crate) fn secret_name(self) -> &'static str {
         match self {
             AuthKind::ApiToken => "API token",
             AuthKind::Password => "password",
@@ -296,7 +297,7 @@ impl Connection {
     }
 
     /// Days from `today` until the token expires; negative once it has passed.
-    pub fn days_left(&self, today: Date) -> Option<i32> {
+    pub(crate) fn days_left(&self, today: Date) -> Option<i32> {
         let expires = self.token_expires?;
         let span = today.until(expires).ok()?;
         Some(span.get_days())
@@ -334,7 +335,7 @@ impl Connection {
 
     /// True when `other` is linked to this connection, in either direction: the two
     /// share one token.
-    pub fn shares_token_with(&self, other: &Connection) -> bool {
+    pub(crate) fn shares_token_with(&self, other: &Connection) -> bool {
         self.id != other.id
             && (self.linked.as_ref() == Some(&other.id) || other.linked.as_ref() == Some(&self.id))
     }
@@ -346,11 +347,6 @@ impl Connection {
             (Some(cloud_id), true) => gateway_base(gateway, self.product, cloud_id),
             _ => self.url.clone(),
         }
-    }
-
-    /// What the login is called: "email" on Cloud, "username" on Server/DC.
-    pub fn login_kind(&self) -> &'static str {
-        login_kind(self.deployment)
     }
 }
 
@@ -365,7 +361,7 @@ pub fn token_page(deployment: Deployment, base: &str) -> String {
 }
 
 /// The page where tokens are created and revoked, for a product on a site.
-pub fn product_token_page(product: Product, deployment: Deployment, base: &str) -> String {
+pub(crate) fn product_token_page(product: Product, deployment: Deployment, base: &str) -> String {
     match (product, deployment) {
         (_, Deployment::Cloud) => CLOUD_TOKEN_PAGE.to_string(),
         (Product::Jira, Deployment::DataCenter) => token_page(deployment, base),
@@ -376,7 +372,7 @@ pub fn product_token_page(product: Product, deployment: Deployment, base: &str) 
 }
 
 /// The API gateway's base for a product on a Cloud site.
-pub fn gateway_base(gateway: &str, product: Product, cloud_id: &str) -> String {
+pub(crate) fn gateway_base(gateway: &str, product: Product, cloud_id: &str) -> String {
     format!(
         "{}/ex/{}/{cloud_id}",
         gateway.trim_end_matches('/'),
@@ -385,7 +381,7 @@ pub fn gateway_base(gateway: &str, product: Product, cloud_id: &str) -> String {
 }
 
 /// What the login is called for a deployment.
-pub fn login_kind(deployment: Deployment) -> &'static str {
+pub(crate) fn login_kind(deployment: Deployment) -> &'static str {
     match deployment {
         Deployment::Cloud => "email",
         Deployment::DataCenter => "username",
@@ -404,7 +400,7 @@ pub(crate) mod toml_date {
     use super::Date;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
         match date {
             Some(d) => s.serialize_some(&to_toml(*d).map_err(serde::ser::Error::custom)?),
             None => s.serialize_none(),
@@ -460,7 +456,7 @@ mod toml_timestamp {
     use jiff::tz::Offset;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
         let civil = Offset::UTC.to_datetime(*ts);
         let date = super::toml_date::to_toml(civil.date()).map_err(serde::ser::Error::custom)?;
         let dt = toml::value::Datetime {

@@ -11,9 +11,9 @@ use crate::core::jira::Target;
 use crate::core::site_url::SiteUrl;
 
 /// The longest secret accepted, in bytes.
-pub const MAX_SECRET_LEN: usize = 8 * 1024;
+pub(crate) const MAX_SECRET_LEN: usize = 8 * 1024;
 /// The longest connection name accepted, in characters.
-pub const MAX_NAME_LEN: usize = 64;
+pub(crate) const MAX_NAME_LEN: usize = 64;
 
 /// What the user entered for a new connection.
 #[derive(Debug, Clone, Default)]
@@ -138,7 +138,7 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
 
 /// The name a new connection gets when the user gives none: the site's, with
 /// `-confluence` for Confluence so that it never collides with Jira on the same site.
-pub fn default_name(site: &SiteUrl, product: Product) -> String {
+pub(crate) fn default_name(site: &SiteUrl, product: Product) -> String {
     match product {
         Product::Jira => site.default_name(),
         Product::Confluence => format!("{}-confluence", site.default_name()),
@@ -163,7 +163,7 @@ fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> 
 }
 
 /// Names are short and safe to type in a shell: letters, digits and `-_.`.
-pub fn validate_name(name: &str) -> Result<(), Error> {
+pub(crate) fn validate_name(name: &str) -> Result<(), Error> {
     let invalid = |reason: String| Error::InvalidInput {
         field: InputField::Name,
         reason,
@@ -225,7 +225,7 @@ fn looks_like_email(text: &str) -> bool {
 
 /// The secret must be non-empty, at most [`MAX_SECRET_LEN`] bytes, and have no control
 /// characters: a CR or LF inside would otherwise end up in an HTTP header.
-pub fn validate_secret(secret: &SecretString, auth: AuthKind) -> Result<(), Error> {
+pub(crate) fn validate_secret(secret: &SecretString, auth: AuthKind) -> Result<(), Error> {
     let field = InputField::Secret(auth);
     let text = secret.expose_secret();
     let reason = if text.is_empty() {

@@ -336,7 +336,7 @@ pub enum KeyringError {
 
 /// What kind of outcome an error means for a saved connection's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
+pub(crate) enum ErrorClass {
     /// Jira refused these credentials.
     Rejected,
     /// Jira could not be reached or is down.
@@ -349,7 +349,7 @@ pub enum ErrorClass {
 
 impl Error {
     /// Classifies this error for a connection's status badge.
-    pub fn class(&self) -> ErrorClass {
+    pub(crate) fn class(&self) -> ErrorClass {
         match self {
             Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. } => {
                 ErrorClass::Rejected
@@ -405,7 +405,7 @@ impl Error {
     }
 
     /// True for errors caused by what the user typed, as opposed to the world.
-    pub fn is_usage(&self) -> bool {
+    pub(crate) fn is_usage(&self) -> bool {
         matches!(
             self,
             Error::InvalidUrl { .. }
@@ -420,13 +420,13 @@ impl Error {
 impl Error {
     /// The message as a sentence: first letter capitalised, unless it starts with a URL,
     /// a path or a quoted name.
-    pub fn sentence(&self) -> String {
+    pub(crate) fn sentence(&self) -> String {
         sentence_case(&self.to_string())
     }
 }
 
 /// Capitalises the first letter of a message, unless it starts with a URL, path or quote.
-pub fn sentence_case(text: &str) -> String {
+pub(crate) fn sentence_case(text: &str) -> String {
     let first_word = text.split_whitespace().next().unwrap_or_default();
     if first_word.contains([':', '/', '.', '"']) {
         return text.to_string();

@@ -11,7 +11,7 @@
 
 /// Aborts or parks here when the failpoint `name` is armed (debug builds only).
 #[inline]
-pub fn hit(name: &str) {
+pub(crate) fn hit(name: &str) {
     #[cfg(debug_assertions)]
     {
         if std::env::var("JIRA_CONNECT_FAILPOINT").as_deref() == Ok(name) {

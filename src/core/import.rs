@@ -22,7 +22,7 @@ pub struct JiraCliConfig {
 }
 
 /// Where jira-cli keeps its config: `$JIRA_CONFIG_FILE`, else `~/.config/.jira/.config.yml`.
-pub fn default_config_path() -> Option<PathBuf> {
+pub(crate) fn default_config_path() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("JIRA_CONFIG_FILE").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
@@ -31,7 +31,7 @@ pub fn default_config_path() -> Option<PathBuf> {
 }
 
 /// Where the user's netrc is: `$NETRC`, else `~/.netrc`.
-pub fn netrc_path() -> Option<PathBuf> {
+pub(crate) fn netrc_path() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("NETRC").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
@@ -47,7 +47,7 @@ fn invalid(reason: String) -> Error {
 
 /// Reads the top-level keys jira-connect needs; nested sections (board, project, ...) are
 /// not ours and are skipped.
-pub fn parse_config(text: &str) -> Result<JiraCliConfig, Error> {
+pub(crate) fn parse_config(text: &str) -> Result<JiraCliConfig, Error> {
     let get = |key: &str| -> Option<String> {
         text.lines()
             .filter(|line| !line.starts_with([' ', '\t', '#', '-']))
@@ -66,7 +66,7 @@ pub fn parse_config(text: &str) -> Result<JiraCliConfig, Error> {
 }
 
 /// Reads jira-cli's config file.
-pub fn read_config(path: &Path) -> Result<JiraCliConfig, Error> {
+pub(crate) fn read_config(path: &Path) -> Result<JiraCliConfig, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         invalid(format!(
             "cannot read {}: {e}; point to it with --config",
@@ -92,7 +92,7 @@ impl JiraCliConfig {
     }
 
     /// The new connection this config describes.
-    pub fn to_new_connection(&self) -> Result<NewConnection, Error> {
+    pub(crate) fn to_new_connection(&self) -> Result<NewConnection, Error> {
         let site = SiteUrl::parse(&self.server, false)?;
         let deployment = self.deployment(&site);
         let auth = match (deployment, self.auth_type.as_deref()) {
@@ -155,7 +155,7 @@ impl Sources {
 
 /// Looks for jira-cli's config; `None` when there is none or it does not parse. Reads one
 /// small file; touches no keyring.
-pub fn discover(sources: &Sources) -> Option<Found> {
+pub(crate) fn discover(sources: &Sources) -> Option<Found> {
     let path = sources.config.clone()?;
     let config = read_config(&path).ok()?;
     Some(Found { path, config })
@@ -163,7 +163,7 @@ pub fn discover(sources: &Sources) -> Option<Found> {
 
 /// Where an imported token was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenSource {
+pub(crate) enum TokenSource {
     /// The `JIRA_API_TOKEN` environment variable.
     Env,
     /// A `machine` entry in a netrc file, in plaintext.
@@ -184,7 +184,7 @@ impl std::fmt::Display for TokenSource {
 
 /// Finds the token for `host` where jira-cli users keep it, in jira-cli's own order:
 /// `JIRA_API_TOKEN`, then `~/.netrc`, then jira-cli's keyring entry.
-pub fn find_token(
+pub(crate) fn find_token(
     config: &JiraCliConfig,
     host: &str,
     sources: &Sources,
@@ -221,7 +221,7 @@ pub fn find_token(
 }
 
 /// The error for an import that found no token.
-pub fn no_token(host: &str, site: &SiteUrl, auth: AuthKind) -> Error {
+pub(crate) fn no_token(host: &str, site: &SiteUrl, auth: AuthKind) -> Error {
     Error::InvalidInput {
         field: InputField::Secret(auth),
         reason: format!(

@@ -40,7 +40,7 @@ use crate::core::secrets::SecretStore;
 
 /// The config and the keyring, changed together through pending records.
 #[derive(Clone)]
-pub struct Journal {
+pub(crate) struct Journal {
     pub config: ConfigStore,
     pub secrets: Arc<dyn SecretStore>,
 }
@@ -56,7 +56,7 @@ impl PendingOp {
 
     /// What names this operation alone, and its lock file: the new connection's id for an
     /// add, the staging id for a replacement, a fresh id for a removal.
-    pub fn lock_key(&self) -> &ConnectionId {
+    pub(crate) fn lock_key(&self) -> &ConnectionId {
         match self {
             PendingOp::Add { connection, .. } => &connection.id,
             PendingOp::Replace { staging, .. } => staging,
@@ -72,7 +72,7 @@ impl PendingOp {
 /// Each operation has a key of its own, so a lock file is never reused by a later
 /// operation. Whoever takes a lock reads the pending records again under it.
 #[derive(Debug)]
-pub struct OpLock {
+pub(crate) struct OpLock {
     path: PathBuf,
     _file: File,
 }
@@ -87,7 +87,10 @@ impl OpLock {
 
     /// Takes the lock of the operation `key` unless someone holds it: `Ok(None)` means the
     /// operation is still running somewhere.
-    pub fn try_take(config: &ConfigStore, key: &ConnectionId) -> Result<Option<OpLock>, Error> {
+    pub(crate) fn try_take(
+        config: &ConfigStore,
+        key: &ConnectionId,
+    ) -> Result<Option<OpLock>, Error> {
         config.ensure_dir()?;
         let path = Self::path(config, key);
         let file = crate::core::config::open_lock_file(&path)?;
@@ -135,7 +138,7 @@ fn file_safe(key: &str) -> String {
 }
 
 /// What a replacement changes in the metadata.
-pub struct Replacement {
+pub(crate) struct Replacement {
     pub token_expires: Option<Date>,
     pub token_label: Option<String>,
     pub check: LastCheck,

@@ -281,7 +281,7 @@ fn cut_range(text: &str, span: Range<usize>) -> Range<usize> {
 ///
 /// A symlinked file (a dotfiles repository) is changed at its target, keeping the
 /// target's permissions; the link stays a link.
-pub fn remove_entry(entry: &EntryRef) -> Result<(), Error> {
+pub(crate) fn remove_entry(entry: &EntryRef) -> Result<(), Error> {
     let target = std::fs::canonicalize(&entry.path).map_err(|source| Error::ConfigIo {
         action: "find",
         path: entry.path.clone(),

@@ -17,13 +17,13 @@ use crate::core::error::Error;
 use crate::core::reminders::Reminder;
 
 /// The application name notifications carry.
-pub const APP_NAME: &str = "jira-connect";
+pub(crate) const APP_NAME: &str = "jira-connect";
 
 /// The key of the button that opens the app on the connection.
-pub const OPEN_ACTION: &str = "open";
+pub(crate) const OPEN_ACTION: &str = "open";
 
 /// How long [`Notifier::wait_for_actions`] waits for a click at most.
-pub const ACTION_WAIT: Duration = Duration::from_secs(10 * 60);
+pub(crate) const ACTION_WAIT: Duration = Duration::from_secs(10 * 60);
 
 fn unavailable(detail: impl std::fmt::Display) -> Error {
     Error::Notifications {
@@ -77,7 +77,7 @@ mod linux {
         }
 
         /// True when the service shows action buttons.
-        pub fn supports_actions(&self) -> bool {
+        pub(crate) fn supports_actions(&self) -> bool {
             self.capabilities.iter().any(|c| c == "actions")
         }
 
@@ -144,7 +144,7 @@ mod linux {
         /// Waits until every notification in `open` (id → connection name) is closed, or
         /// `limit` has passed, calling `on_action` with the connection's name for each
         /// click on a button or on the notification.
-        pub async fn wait_for_actions(
+        pub(crate) async fn wait_for_actions(
             &mut self,
             mut open: HashMap<u32, String>,
             limit: Duration,
@@ -220,7 +220,7 @@ mod native {
         }
 
         /// No buttons on these platforms.
-        pub fn supports_actions(&self) -> bool {
+        pub(crate) fn supports_actions(&self) -> bool {
             false
         }
 
@@ -240,7 +240,7 @@ mod native {
             .map_err(unavailable)?
         }
 
-        pub async fn wait_for_actions(
+        pub(crate) async fn wait_for_actions(
             &mut self,
             _open: HashMap<u32, String>,
             _limit: Duration,
@@ -270,7 +270,7 @@ mod unsupported {
             Err(unavailable("not supported on this platform"))
         }
 
-        pub fn supports_actions(&self) -> bool {
+        pub(crate) fn supports_actions(&self) -> bool {
             false
         }
 
@@ -278,7 +278,7 @@ mod unsupported {
             Err(unavailable("not supported on this platform"))
         }
 
-        pub async fn wait_for_actions(
+        pub(crate) async fn wait_for_actions(
             &mut self,
             _open: HashMap<u32, String>,
             _limit: Duration,
@@ -290,7 +290,7 @@ mod unsupported {
 
 /// What delivering a batch of reminders did.
 #[derive(Debug, Default)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// The reminders delivered, with the notification ids.
     pub delivered: Vec<(u32, Reminder)>,
     /// Why the rest could not be delivered.
@@ -299,7 +299,11 @@ pub struct Delivery {
 
 /// Sends each reminder as a notification, stopping at the first failure: a service that is
 /// missing fails for all of them alike.
-pub async fn deliver(notifier: &mut Notifier, reminders: Vec<Reminder>, action: bool) -> Delivery {
+pub(crate) async fn deliver(
+    notifier: &mut Notifier,
+    reminders: Vec<Reminder>,
+    action: bool,
+) -> Delivery {
     let mut delivery = Delivery::default();
     for reminder in reminders {
         match notifier.send(&reminder, action).await {

@@ -21,10 +21,10 @@ use crate::core::connection::{AuthKind, Connection, ConnectionId, Deployment, St
 
 /// How many checks in a row a connection must fail to reach Jira (or fail for another
 /// reason) before a notification says so.
-pub const FAILED_RUNS_BEFORE_NOTICE: u32 = 3;
+pub(crate) const FAILED_RUNS_BEFORE_NOTICE: u32 = 3;
 
 /// The same state of the same token is notified again only after this long.
-pub const REPEAT_AFTER: SignedDuration = SignedDuration::from_hours(24);
+pub(crate) const REPEAT_AFTER: SignedDuration = SignedDuration::from_hours(24);
 
 /// The `[reminders]` table of `connections.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -152,7 +152,12 @@ fn failed_runs(state: &Reminders, id: &ConnectionId) -> u32 {
 /// The notifications due after a check, given what was remembered: one per connection that
 /// needs attention, unless the same state of the same token was notified less than
 /// [`REPEAT_AFTER`] ago.
-pub fn due(state: &Reminders, checked: &[Checked], now: Timestamp, today: Date) -> Vec<Reminder> {
+pub(crate) fn due(
+    state: &Reminders,
+    checked: &[Checked],
+    now: Timestamp,
+    today: Date,
+) -> Vec<Reminder> {
     let mut due = Vec::new();
     for c in checked {
         let id = &c.connection.id;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::core::error::Error;
 
 /// The systemd units' name, without suffix.
-pub const UNIT: &str = "jira-connect-reminders";
+pub(crate) const UNIT: &str = "jira-connect-reminders";
 
 /// What enabling did.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ fn run(program: &str, args: &[&str]) -> Result<String, String> {
 }
 
 /// The absolute path of the running binary.
-pub fn current_exe() -> Result<PathBuf, Error> {
+pub(crate) fn current_exe() -> Result<PathBuf, Error> {
     let exe = std::env::current_exe().map_err(|e| scheduler_error("find", e))?;
     Ok(exe.canonicalize().unwrap_or(exe))
 }
@@ -116,7 +116,7 @@ fn config_dir_override() -> Option<PathBuf> {
 /// Quotes one word for a systemd `ExecStart=` or `Environment=` line: double quotes, C
 /// escapes for `\` and `"`, `%%` for a literal `%` (specifiers) and, for `ExecStart=`,
 /// `$$` for a literal `$` (variable expansion). Control characters cannot be written.
-pub fn systemd_quote(word: &str, exec: bool) -> Result<String, Error> {
+pub(crate) fn systemd_quote(word: &str, exec: bool) -> Result<String, Error> {
     if word.chars().any(char::is_control) {
         return Err(scheduler_error(
             "write",
@@ -139,7 +139,7 @@ pub fn systemd_quote(word: &str, exec: bool) -> Result<String, Error> {
 }
 
 /// The systemd service unit that runs the check.
-pub fn service_unit(exe: &Path, config_dir: Option<&Path>) -> Result<String, Error> {
+pub(crate) fn service_unit(exe: &Path, config_dir: Option<&Path>) -> Result<String, Error> {
     let exe = exe
         .to_str()
         .ok_or_else(|| scheduler_error("write", "the binary's path is not valid UTF-8"))?;
@@ -174,7 +174,7 @@ pub fn service_unit(exe: &Path, config_dir: Option<&Path>) -> Result<String, Err
 }
 
 /// The systemd timer unit: daily, a minute after login, and a missed run at the next start.
-pub fn timer_unit() -> String {
+pub(crate) fn timer_unit() -> String {
     format!(
         "[Unit]\n\
          Description=jira-connect reminders: check Jira tokens daily and at login\n\
@@ -191,7 +191,7 @@ pub fn timer_unit() -> String {
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user`, or `~/.config/systemd/user`.
-pub fn systemd_user_dir() -> Result<PathBuf, Error> {
+pub(crate) fn systemd_user_dir() -> Result<PathBuf, Error> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -350,7 +350,7 @@ mod platform {
     }
 
     /// The LaunchAgent: at load (login) and every day at 09:00.
-    pub fn plist(exe: &Path, config_dir: Option<&Path>) -> String {
+    pub(crate) fn plist(exe: &Path, config_dir: Option<&Path>) -> String {
         let env = config_dir
             .map(|d| {
                 format!(
@@ -446,7 +446,7 @@ mod platform {
 
     /// The task: daily at 09:00, at this user's logon, and as soon as possible after a
     /// missed run.
-    pub fn task_xml(exe: &Path) -> String {
+    pub(crate) fn task_xml(exe: &Path) -> String {
         let user = match (std::env::var("USERDOMAIN"), std::env::var("USERNAME")) {
             (Ok(domain), Ok(user)) => format!("{domain}\\{user}"),
             (_, Ok(user)) => user,

@@ -63,7 +63,7 @@ impl KeyringStore {
 
     /// Reads another program's entry, e.g. jira-cli's (service `jira-cli`, user = login),
     /// for importing it.
-    pub fn read_foreign(
+    pub(crate) fn read_foreign(
         &self,
         service: &str,
         user: &str,
@@ -105,7 +105,7 @@ impl SecretStore for KeyringStore {
 /// The platform keyring, connected on first use: listing connections or starting the app
 /// never touches the keyring, which may prompt the user to unlock it. A failed connection
 /// is not remembered, so a keyring started (or unlocked) later is found on the next call.
-pub struct LazyPlatformStore {
+pub(crate) struct LazyPlatformStore {
     connect: Box<dyn Fn() -> Result<KeyringStore, KeyringError> + Send + Sync>,
     store: Mutex<Option<Arc<KeyringStore>>>,
 }
@@ -122,7 +122,7 @@ impl LazyPlatformStore {
     }
 
     /// A lazy store over any way of connecting to a keyring.
-    pub fn with_connector(
+    pub(crate) fn with_connector(
         connect: impl Fn() -> Result<KeyringStore, KeyringError> + Send + Sync + 'static,
     ) -> Self {
         LazyPlatformStore {

@@ -18,7 +18,7 @@ use crate::core::connection::Deployment;
 use crate::core::error::Error;
 
 /// The longest address accepted, in bytes.
-pub const MAX_URL_LEN: usize = 2048;
+pub(crate) const MAX_URL_LEN: usize = 2048;
 
 /// Path segments at which a pasted Server/Data Center page URL stops being the site's base.
 const PAGE_SEGMENTS: &[&str] = &[
@@ -133,7 +133,7 @@ impl SiteUrl {
 
     /// The base for a site of this deployment: a Cloud site has no context path, so a
     /// `/jira` taken from a pasted page URL is dropped; Server/Data Center keeps it.
-    pub fn for_deployment(self, deployment: Deployment) -> SiteUrl {
+    pub(crate) fn for_deployment(self, deployment: Deployment) -> SiteUrl {
         match deployment {
             Deployment::Cloud => self.origin(),
             Deployment::DataCenter => self,
@@ -151,12 +151,12 @@ impl SiteUrl {
     }
 
     /// True when the URL uses plain HTTP.
-    pub fn is_insecure(&self) -> bool {
+    pub(crate) fn is_insecure(&self) -> bool {
         !self.https
     }
 
     /// True for hosts that are Jira Cloud by their name.
-    pub fn is_cloud_host(&self) -> bool {
+    pub(crate) fn is_cloud_host(&self) -> bool {
         is_cloud_host(&self.host)
     }
 
@@ -166,7 +166,7 @@ impl SiteUrl {
     }
 
     /// A default connection name: the first DNS label of the host.
-    pub fn default_name(&self) -> String {
+    pub(crate) fn default_name(&self) -> String {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
         if host.parse::<IpAddr>().is_ok() {
             host.replace([':', '.'], "-")
@@ -189,7 +189,7 @@ impl fmt::Debug for SiteUrl {
 }
 
 /// True for `*.atlassian.net` and `*.jira.com`.
-pub fn is_cloud_host(host: &str) -> bool {
+pub(crate) fn is_cloud_host(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     host.ends_with(".atlassian.net") || host.ends_with(".jira.com")
 }
@@ -198,7 +198,7 @@ pub fn is_cloud_host(host: &str) -> bool {
 ///
 /// Names under `.localhost` are not trusted: the system resolver may ask a DNS server
 /// about them, and its answer could send a plain-http token anywhere.
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if bare.eq_ignore_ascii_case("localhost") {
         return true;

@@ -77,7 +77,7 @@ pub struct Row {
 }
 
 /// The one dialog that can be open at a time.
-pub enum Dialog {
+pub(crate) enum Dialog {
     New(Box<NewConnectionDialog>),
     Replace(Box<ReplaceTokenDialog>),
     Remove(Box<RemoveDialog>),
@@ -104,7 +104,7 @@ struct Notice {
 }
 
 /// How long a copied token stays on the clipboard.
-pub const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
+pub(crate) const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
 
 pub struct App {
     backend: Backend,

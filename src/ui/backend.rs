@@ -21,7 +21,7 @@ use crate::core::site_url::SiteUrl;
 
 /// A result coming back from the backend.
 #[derive(Debug)]
-pub enum Event {
+pub(crate) enum Event {
     Loaded(Result<Arc<ConfigFile>, Error>),
     Checked(Box<CheckReport>),
     /// A New Connection or Replace token dialog's validation finished.
@@ -85,7 +85,7 @@ pub type Scheduler = Arc<dyn Fn(Option<bool>) -> Result<RemindersState, Error> +
 
 /// The scheduler used by the real app: the systemd user timer, LaunchAgent or scheduled
 /// task of [`crate::core::schedule`].
-pub fn system_scheduler() -> Scheduler {
+pub(crate) fn system_scheduler() -> Scheduler {
     use crate::core::schedule::{self, Activation};
     Arc::new(|switch: Option<bool>| match switch {
         None => schedule::status().map(|s| RemindersState {
@@ -122,10 +122,10 @@ pub fn system_scheduler() -> Scheduler {
 
 /// Opens a URL in the browser, or says why it could not. Tests replace it to record what
 /// would be opened.
-pub type Opener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+pub(crate) type Opener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 /// The browser opener used by the real app.
-pub fn system_opener() -> Opener {
+pub(crate) fn system_opener() -> Opener {
     Arc::new(|url: &str| launch_first(open::commands(url)))
 }
 
@@ -137,7 +137,7 @@ const LAUNCHER_VERDICT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Runs the platform's URL launchers in turn until one succeeds. A launcher that cannot be
 /// started, or exits with a failure (xdg-open with no browser configured, say), counts as
 /// a failure, so that the app can show the address instead of failing silently.
-pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> {
+pub(crate) fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> {
     use std::process::Stdio;
     use std::time::Instant;
     let mut why = Vec::new();
@@ -188,10 +188,11 @@ pub fn launch_first(commands: Vec<std::process::Command>) -> Result<(), String> 
 
 /// Reads the clipboard's text: `Ok(None)` when it holds none (empty, or an image). Tests
 /// replace it with their own clipboard.
-pub type ClipboardReader = Arc<dyn Fn() -> Result<Option<SecretString>, String> + Send + Sync>;
+pub(crate) type ClipboardReader =
+    Arc<dyn Fn() -> Result<Option<SecretString>, String> + Send + Sync>;
 
 /// The OS clipboard, read through arboard (the library eframe's own clipboard uses).
-pub fn system_clipboard() -> ClipboardReader {
+pub(crate) fn system_clipboard() -> ClipboardReader {
     Arc::new(|| {
         let mut clipboard = arboard::Clipboard::new().map_err(|e| e.to_string())?;
         match clipboard.get_text() {
@@ -217,7 +218,7 @@ async fn with_ca(mut draft: Draft, ca_file: Option<PathBuf>) -> Result<Draft, Er
 }
 
 #[derive(Clone)]
-pub struct Backend {
+pub(crate) struct Backend {
     runtime: Handle,
     svc: Arc<Connections>,
     tx: Sender<Event>,
@@ -246,7 +247,7 @@ impl Backend {
     }
 
     /// Reads the clipboard with `reader` instead of the OS clipboard.
-    pub fn set_clipboard_reader(&mut self, reader: ClipboardReader) {
+    pub(crate) fn set_clipboard_reader(&mut self, reader: ClipboardReader) {
         self.clipboard = reader;
     }
 
@@ -320,7 +321,7 @@ impl Backend {
     }
 
     /// Validates, then stores. Cancelling stops the validation only.
-    pub fn save(
+    pub(crate) fn save(
         &self,
         request: u64,
         draft: Draft,
@@ -380,7 +381,7 @@ impl Backend {
     /// wait runs here rather than on egui's clock, which stands still while the window is
     /// hidden, as it usually is when the token is being pasted elsewhere. A clipboard that
     /// cannot be read counts as holding the token: the user was told it would be cleared.
-    pub fn clear_clipboard_later(&self, copy: u64, token: SecretString, after: Duration) {
+    pub(crate) fn clear_clipboard_later(&self, copy: u64, token: SecretString, after: Duration) {
         let reader = self.clipboard.clone();
         let send = self.sender();
         self.runtime.spawn(async move {
@@ -400,7 +401,7 @@ impl Backend {
 
     /// Opens a page in the browser, off the UI thread. When no browser can be started, the
     /// app is told, so that it can show the address to copy.
-    pub fn open_url(&self, url: String) {
+    pub(crate) fn open_url(&self, url: String) {
         let opener = self.opener.clone();
         let send = self.sender();
         self.runtime.spawn_blocking(move || {
@@ -437,14 +438,14 @@ impl Backend {
     }
 
     /// Looks for jira-cli's config. Reads one file; no keyring.
-    pub fn discover_jira_cli(&self, sources: Sources) {
+    pub(crate) fn discover_jira_cli(&self, sources: Sources) {
         let send = self.sender();
         self.runtime
             .spawn_blocking(move || send(Event::JiraCliFound(import::discover(&sources))));
     }
 
     /// Imports jira-cli's connection, its token found where jira-cli keeps it.
-    pub fn import_jira_cli(&self, found: Found, sources: Sources) {
+    pub(crate) fn import_jira_cli(&self, found: Found, sources: Sources) {
         let svc = self.svc.clone();
         let send = self.sender();
         self.runtime.spawn(async move {
@@ -455,7 +456,7 @@ impl Backend {
     }
 
     /// Deletes the entry a token was found in from its netrc file, and only that entry.
-    pub fn remove_netrc(&self, entry: crate::core::netrc::EntryRef) {
+    pub(crate) fn remove_netrc(&self, entry: crate::core::netrc::EntryRef) {
         let send = self.sender();
         self.runtime.spawn_blocking(move || {
             send(Event::NetrcCleaned(crate::core::netrc::remove_entry(

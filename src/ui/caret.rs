@@ -11,7 +11,7 @@ pub const BLINK_TIMEOUT: f64 = 10.0;
 
 /// Turns the caret's blinking on with input and off after [`BLINK_TIMEOUT`].
 #[derive(Debug, Default)]
-pub struct CaretBlink {
+pub(crate) struct CaretBlink {
     /// When the last input arrived, in egui's clock.
     last_input: f64,
     /// What the style says now.

@@ -11,7 +11,7 @@ use crate::ui::widgets::{self, GAP, palette, status_badge};
 use crate::ui::{Command, Row};
 
 /// The details view of one connection.
-pub struct Details<'a> {
+pub(crate) struct Details<'a> {
     pub row: &'a Row,
     /// The connections that share its token.
     pub linked: &'a [&'a Connection],

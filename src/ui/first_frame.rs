@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 /// The environment variable that turns the report on.
-pub const REPORT_ENV: &str = "JIRA_CONNECT_REPORT_FIRST_FRAME";
+pub(crate) const REPORT_ENV: &str = "JIRA_CONNECT_REPORT_FIRST_FRAME";
 
 static STARTED: OnceLock<Instant> = OnceLock::new();
 

@@ -14,7 +14,7 @@ use crate::ui::widgets::column_label;
 
 /// Which field an error belongs next to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Url,
     Name,
     Login,
@@ -25,7 +25,7 @@ pub enum Field {
 }
 
 /// Where an error is shown in a form.
-pub fn field_for(err: &Error) -> Field {
+pub(crate) fn field_for(err: &Error) -> Field {
     match err {
         Error::InvalidUrl { .. }
         | Error::InsecureHttp { .. }
@@ -58,14 +58,14 @@ pub fn field_for(err: &Error) -> Field {
 }
 
 /// A validation or save in flight.
-pub struct Pending {
+pub(crate) struct Pending {
     pub request: u64,
     pub saving: bool,
     pub cancel: Cancel,
 }
 
 /// A dialog with a secret field and a validation that may be in flight.
-pub trait SecretForm {
+pub(crate) trait SecretForm {
     fn pending_and_secret(&mut self) -> (&mut Option<Pending>, &mut SecretInput);
 
     /// Stops a validation in flight and gives the secret back to its field.
@@ -85,12 +85,12 @@ pub trait SecretForm {
 }
 
 /// A left-aligned label in the form's label column; returns its id for `labelled_by`.
-pub fn form_label(ui: &mut Ui, text: &str) -> egui::Id {
+pub(crate) fn form_label(ui: &mut Ui, text: &str) -> egui::Id {
     column_label(ui, RichText::new(text))
 }
 
 /// An error or hint shown under a field, in the form's second column.
-pub fn field_message(ui: &mut Ui, text: &str, color: Color32) {
+pub(crate) fn field_message(ui: &mut Ui, text: &str, color: Color32) {
     ui.label(""); // label column
     ui.add(egui::Label::new(RichText::new(text).color(color).small()).wrap());
     ui.end_row();
@@ -99,7 +99,7 @@ pub fn field_message(ui: &mut Ui, text: &str, color: Color32) {
 /// A secret being typed: a masked field with a Show toggle, whose buffer is wiped when
 /// the secret leaves it, and given back if the operation that took it fails.
 #[derive(Default)]
-pub struct SecretInput {
+pub(crate) struct SecretInput {
     buffer: Zeroizing<String>,
     show: bool,
     /// The secret handed to an operation, kept to give it back to the field on failure.
@@ -136,7 +136,7 @@ impl SecretInput {
     }
 
     /// A copy of the secret, for a check that leaves it in the field.
-    pub fn peek(&self) -> SecretString {
+    pub(crate) fn peek(&self) -> SecretString {
         SecretString::from(self.buffer.as_str())
     }
 
@@ -148,7 +148,7 @@ impl SecretInput {
     }
 
     /// The operation that took the secret failed: put it back for the user to correct.
-    pub fn give_back(&mut self) {
+    pub(crate) fn give_back(&mut self) {
         if let Some(secret) = self.taken.take() {
             self.buffer.clear();
             self.buffer.push_str(secret.expose_secret());
@@ -156,13 +156,13 @@ impl SecretInput {
     }
 
     /// The operation that took the secret succeeded: drop the copy.
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         self.taken = None;
     }
 
     /// Wipes the secret and egui's copy of the field's state (cursor and undo history,
     /// which holds earlier versions of the text).
-    pub fn forget(&mut self, ctx: &egui::Context) {
+    pub(crate) fn forget(&mut self, ctx: &egui::Context) {
         self.buffer.clear();
         self.taken = None;
         if let Some(id) = self.widget {
@@ -172,7 +172,7 @@ impl SecretInput {
 }
 
 /// Parses an optional `YYYY-MM-DD` field.
-pub fn parse_expiry(text: &str) -> Result<Option<Date>, String> {
+pub(crate) fn parse_expiry(text: &str) -> Result<Option<Date>, String> {
     match text.trim() {
         "" => Ok(None),
         text => text
@@ -190,7 +190,7 @@ fn forget_text_state(ctx: &egui::Context, id: egui::Id) {
 
 /// An error as the app shows it: the core's sentence, then the app's own next step where
 /// the sentence leaves one to the front end.
-pub fn error_text(err: &Error) -> String {
+pub(crate) fn error_text(err: &Error) -> String {
     let step = match err {
         Error::InsecureHttp { .. } => {
             Some("Tick \u{201c}Allow plain http://\u{201d} to accept that risk.")

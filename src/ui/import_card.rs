@@ -7,14 +7,14 @@ use crate::ui::Command;
 use crate::ui::widgets::{GAP, palette};
 
 /// jira-cli's connection, offered for import on a first launch.
-pub struct ImportOffer {
+pub(crate) struct ImportOffer {
     pub found: Found,
     pub importing: bool,
     pub error: Option<String>,
 }
 
 /// The first-launch offer to import jira-cli's connection.
-pub fn import_card(ui: &mut Ui, offer: &ImportOffer, commands: &mut Vec<Command>) {
+pub(crate) fn import_card(ui: &mut Ui, offer: &ImportOffer, commands: &mut Vec<Command>) {
     let p = palette(ui);
     let cfg = &offer.found.config;
     egui::Frame::group(ui.style())

@@ -31,7 +31,7 @@ use crate::core::secrets::LazyPlatformStore;
 use crate::core::service::Connections;
 
 /// The window icon, also installed by `assets/jira-connect.desktop`.
-pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+pub(crate) const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// `JIRA_CONNECT_THEME=light|dark|system` overrides the theme, which otherwise follows the
 /// system.

@@ -7,7 +7,7 @@ use crate::core::netrc::EntryRef;
 use crate::ui::Command;
 use crate::ui::widgets::{GAP, button_row, palette};
 
-pub struct NetrcDialog {
+pub(crate) struct NetrcDialog {
     /// The entry the token was found in.
     pub entry: EntryRef,
     pub pending: bool,
@@ -15,7 +15,7 @@ pub struct NetrcDialog {
 }
 
 impl NetrcDialog {
-    pub const TITLE: &'static str = "Delete the plaintext token?";
+    pub(crate) const TITLE: &'static str = "Delete the plaintext token?";
 
     pub fn new(entry: EntryRef) -> Self {
         NetrcDialog {

@@ -17,7 +17,7 @@ use crate::ui::form::{
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
-pub struct NewConnectionDialog {
+pub(crate) struct NewConnectionDialog {
     product: Product,
     url: String,
     name: String,
@@ -65,7 +65,7 @@ impl Default for NewConnectionDialog {
 }
 
 impl NewConnectionDialog {
-    pub const TITLE: &'static str = "New Connection";
+    pub(crate) const TITLE: &'static str = "New Connection";
 
     fn deployment(&self) -> Deployment {
         if self.cloud {
@@ -125,7 +125,7 @@ impl NewConnectionDialog {
     }
 
     /// A site answered (or not) with its Cloud id.
-    pub fn on_cloud_detected(&mut self, site: &str, cloud_id: Option<String>) {
+    pub(crate) fn on_cloud_detected(&mut self, site: &str, cloud_id: Option<String>) {
         let Some((url, found)) = &mut self.detected else {
             return;
         };
@@ -221,13 +221,13 @@ impl NewConnectionDialog {
     }
 
     /// A validation finished.
-    pub fn on_tested(&mut self, result: Result<Account, Error>) {
+    pub(crate) fn on_tested(&mut self, result: Result<Account, Error>) {
         self.pending = None;
         self.result = Some(result.map_err(|e| (field_for(&e), error_text(&e))));
     }
 
     /// A save failed: show why, and give the secret back to the field.
-    pub fn on_save_failed(&mut self, err: Error) {
+    pub(crate) fn on_save_failed(&mut self, err: Error) {
         self.pending = None;
         self.secret.give_back();
         if !matches!(err, Error::Cancelled) {

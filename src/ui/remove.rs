@@ -7,7 +7,7 @@ use crate::core::connection::{AuthKind, Connection, Deployment, Product};
 use crate::ui::Command;
 use crate::ui::widgets::{GAP, button_row, palette};
 
-pub struct RemoveDialog {
+pub(crate) struct RemoveDialog {
     pub connection: Connection,
     /// The connections that use the same token and keep using it.
     pub sharing: Vec<String>,

@@ -15,7 +15,7 @@ use crate::ui::form::{
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
-pub struct ReplaceTokenDialog {
+pub(crate) struct ReplaceTokenDialog {
     pub connection: Connection,
     /// The connections that share the token; they get the new one too.
     sharing: Vec<String>,
@@ -75,7 +75,7 @@ impl ReplaceTokenDialog {
     }
 
     /// The swap finished.
-    pub fn on_replaced(&mut self, result: Result<(Connection, Account), Error>) {
+    pub(crate) fn on_replaced(&mut self, result: Result<(Connection, Account), Error>) {
         self.pending = None;
         match result {
             Ok((connection, account)) => {

@@ -1,7 +1,7 @@
 //! The app's look: spacing and type sizes, the same in light and dark themes.
 
 /// Spacing and type sizes for the whole app, in both themes.
-pub fn setup_style(ctx: &egui::Context) {
+pub(crate) fn setup_style(ctx: &egui::Context) {
     use egui::{FontFamily, FontId, TextStyle};
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);

@@ -7,20 +7,20 @@ use egui::{Color32, RichText, Sense, Stroke, Ui, vec2};
 use crate::core::connection::Status;
 
 /// Space between form rows and between sections.
-pub const GAP: f32 = 8.0;
+pub(crate) const GAP: f32 = 8.0;
 /// Width of the label column in forms and detail grids.
-pub const LABEL_WIDTH: f32 = 120.0;
+pub(crate) const LABEL_WIDTH: f32 = 120.0;
 
 /// Semantic colours, in a light and a dark variant each (GitHub Primer's palette, which is
 /// tuned for contrast on both backgrounds).
-pub struct Palette {
+pub(crate) struct Palette {
     pub ok: Color32,
     pub warn: Color32,
     pub bad: Color32,
     pub muted: Color32,
 }
 
-pub fn palette(ui: &Ui) -> Palette {
+pub(crate) fn palette(ui: &Ui) -> Palette {
     if ui.visuals().dark_mode {
         Palette {
             ok: Color32::from_rgb(0x3f, 0xb9, 0x50),
@@ -39,7 +39,7 @@ pub fn palette(ui: &Ui) -> Palette {
 }
 
 /// How a status is drawn: its colour, and whether the dot is hollow.
-pub fn status_look(ui: &Ui, status: Status) -> (Color32, bool) {
+pub(crate) fn status_look(ui: &Ui, status: Status) -> (Color32, bool) {
     let p = palette(ui);
     match status {
         Status::Valid => (p.ok, false),
@@ -66,13 +66,7 @@ pub fn status_text(status: Status) -> &'static str {
     }
 }
 
-/// A status dot of the given diameter.
-pub fn status_dot(ui: &mut Ui, status: Status, diameter: f32) {
-    let (rect, _) = ui.allocate_exact_size(vec2(diameter, diameter), Sense::hover());
-    paint_dot(ui, rect.center(), status, diameter);
-}
-
-pub fn paint_dot(ui: &Ui, center: egui::Pos2, status: Status, diameter: f32) {
+pub(crate) fn paint_dot(ui: &Ui, center: egui::Pos2, status: Status, diameter: f32) {
     let (color, hollow) = status_look(ui, status);
     let radius = diameter / 2.0;
     if hollow {
@@ -85,7 +79,7 @@ pub fn paint_dot(ui: &Ui, center: egui::Pos2, status: Status, diameter: f32) {
 
 /// A dot and the status in words, in the status colour; a spinner while checking.
 /// Drawn as one widget, so it reads the same in any layout direction.
-pub fn status_badge(ui: &mut Ui, status: Status, checking: bool) -> egui::Response {
+pub(crate) fn status_badge(ui: &mut Ui, status: Status, checking: bool) -> egui::Response {
     let (text, color) = if checking {
         ("Checking…", palette(ui).muted)
     } else {
@@ -116,7 +110,7 @@ pub fn status_badge(ui: &mut Ui, status: Status, checking: bool) -> egui::Respon
 }
 
 /// A left-aligned label of fixed width, so that the second column lines up.
-pub fn column_label(ui: &mut Ui, text: RichText) -> egui::Id {
+pub(crate) fn column_label(ui: &mut Ui, text: RichText) -> egui::Id {
     let size = vec2(LABEL_WIDTH, ui.spacing().interact_size.y);
     ui.allocate_ui_with_layout(
         size,
@@ -130,13 +124,13 @@ pub fn column_label(ui: &mut Ui, text: RichText) -> egui::Id {
 }
 
 /// A row of buttons aligned to the right, one line high; add them right to left.
-pub fn button_row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+pub(crate) fn button_row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
     let row = vec2(ui.available_width(), ui.spacing().interact_size.y);
     ui.allocate_ui_with_layout(row, egui::Layout::right_to_left(egui::Align::Center), add);
 }
 
 /// Follow the system theme, or force light or dark.
-pub fn theme_switch(ui: &mut Ui) {
+pub(crate) fn theme_switch(ui: &mut Ui) {
     use egui::ThemePreference;
     let mut preference = ui.ctx().options(|o| o.theme_preference);
     let before = preference;
@@ -155,7 +149,7 @@ pub fn theme_switch(ui: &mut Ui) {
 }
 
 /// Initials for an avatar: the first letters of the first two words.
-pub fn initials(name: &str) -> String {
+pub(crate) fn initials(name: &str) -> String {
     name.split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
@@ -164,7 +158,7 @@ pub fn initials(name: &str) -> String {
 }
 
 /// A round avatar with initials.
-pub fn avatar(ui: &mut Ui, name: &str, diameter: f32) {
+pub(crate) fn avatar(ui: &mut Ui, name: &str, diameter: f32) {
     let (rect, _) = ui.allocate_exact_size(vec2(diameter, diameter), Sense::hover());
     let fill = if ui.visuals().dark_mode {
         Color32::from_rgb(0x1f, 0x4f, 0x9c)

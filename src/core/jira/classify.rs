@@ -86,7 +86,7 @@ impl Redact {
     }
 
     /// `text` with every form of the secret replaced.
-    pub fn apply(&self, text: &str) -> String {
+    pub(crate) fn apply(&self, text: &str) -> String {
         let mut out = text.to_string();
         for form in &self.forms {
             let form = form.expose_secret();
@@ -100,7 +100,7 @@ impl Redact {
     /// Text from the server made safe to store and print: control characters (ESC and CSI
     /// included) and bidirectional overrides removed, line breaks and tabs turned into
     /// spaces, the secret redacted, trimmed, and cut to `max_chars` characters.
-    pub fn server_text(&self, text: &str, max_chars: usize) -> String {
+    pub(crate) fn server_text(&self, text: &str, max_chars: usize) -> String {
         let clean: String = text
             .chars()
             .filter_map(|c| match c {

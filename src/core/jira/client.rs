@@ -143,7 +143,7 @@ impl JiraClient {
 
     /// Who the credentials belong to, without the version: [`JiraClient::validate`] minus
     /// `serverInfo`, for callers that ask each site's version once for many accounts.
-    pub async fn whoami(
+    pub(crate) async fn whoami(
         &self,
         target: &Target<'_>,
         creds: &Credentials<'_>,

@@ -122,7 +122,7 @@ impl Connections {
     /// write is a whole, atomic update under the file lock, so stopping half-way leaves the
     /// results saved so far and a valid file, and checking 1,000 connections costs a few
     /// dozen writes instead of 1,000.
-    pub async fn check_each(
+    pub(crate) async fn check_each(
         self: &Arc<Self>,
         connections: Vec<Connection>,
         on_report: impl Fn(usize, CheckReport) + Send + Sync + 'static,
@@ -194,7 +194,7 @@ impl Connections {
 
     /// Checks a connection and records the outcome in its metadata. Who the token belongs
     /// to and the site's version are asked at the same time.
-    pub async fn check_connection(&self, connection: Connection) -> CheckReport {
+    pub(crate) async fn check_connection(&self, connection: Connection) -> CheckReport {
         let (version_tx, version_rx) = oneshot::channel();
         let (result, ()) = tokio::join!(
             self.whoami_checked(&connection, async { version_rx.await.ok().flatten() }),

@@ -93,7 +93,7 @@ struct Accepted {
 
 /// A connection imported from another tool.
 #[derive(Debug)]
-pub struct Imported {
+pub(crate) struct Imported {
     pub connection: Connection,
     pub account: Account,
     /// Where the token was found.
@@ -196,7 +196,7 @@ impl Connections {
 
     /// Refuses a name that a saved connection already has. Checked before asking Jira, to
     /// fail fast, and again under the config lock when saving.
-    pub fn check_name_free(&self, name: &str) -> Result<(), Error> {
+    pub(crate) fn check_name_free(&self, name: &str) -> Result<(), Error> {
         match self.config.load()?.find(name) {
             Some(_) => Err(Error::DuplicateName { name: name.into() }),
             None => Ok(()),
@@ -441,7 +441,7 @@ impl Connections {
     /// Imports jira-cli's connection: finds its token where jira-cli users keep it,
     /// validates it, and stores it in the keyring like [`Connections::add`]. Deleting a
     /// plaintext netrc entry is left to the caller, who asks the user first.
-    pub async fn import_jira_cli(
+    pub(crate) async fn import_jira_cli(
         &self,
         config: &crate::core::import::JiraCliConfig,
         name: Option<String>,
@@ -477,7 +477,7 @@ impl Connections {
 }
 
 /// The connections in `all` linked to `connection`, in either direction.
-pub fn linked_in(all: &[Connection], connection: &Connection) -> Vec<Connection> {
+pub(crate) fn linked_in(all: &[Connection], connection: &Connection) -> Vec<Connection> {
     all.iter()
         .filter(|c| connection.shares_token_with(c))
         .cloned()
