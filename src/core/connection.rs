@@ -511,6 +511,48 @@ mod toml_timestamp {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
+impl Connection {
+    /// A Jira Cloud connection named `name` at `https://{name}.atlassian.net`, with an API
+    /// token for mia@example.com and nothing else recorded: a base for tests to change.
+    pub fn sample(name: &str) -> Connection {
+        Connection {
+            id: ConnectionId::generate(),
+            name: name.into(),
+            url: format!("https://{name}.atlassian.net"),
+            deployment: Deployment::Cloud,
+            auth: AuthKind::ApiToken,
+            login: Some("mia@example.com".into()),
+            token_label: None,
+            token_created: None,
+            token_expires: None,
+            ca_cert: None,
+            allow_http: false,
+            product: Product::Jira,
+            scoped: false,
+            cloud_id: None,
+            linked: None,
+            last_check: None,
+        }
+    }
+}
+
+#[cfg(any(test, feature = "test-support"))]
+impl LastCheck {
+    /// A check at `at` with `outcome` and nothing else recorded, for tests.
+    pub fn sample(outcome: Outcome, at: Timestamp) -> LastCheck {
+        LastCheck {
+            at,
+            outcome,
+            message: None,
+            account_id: None,
+            display_name: None,
+            email: None,
+            server_version: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,30 +560,9 @@ mod tests {
 
     fn conn(outcome: Option<Outcome>, expires: Option<Date>) -> Connection {
         Connection {
-            id: ConnectionId::generate(),
-            name: "acme".into(),
-            url: "https://acme.atlassian.net".into(),
-            deployment: Deployment::Cloud,
-            auth: AuthKind::ApiToken,
-            login: Some("mia@example.com".into()),
-            token_label: None,
-            token_created: None,
             token_expires: expires,
-            ca_cert: None,
-            allow_http: false,
-            product: Product::Jira,
-            scoped: false,
-            cloud_id: None,
-            linked: None,
-            last_check: outcome.map(|outcome| LastCheck {
-                at: Timestamp::UNIX_EPOCH,
-                outcome,
-                message: None,
-                account_id: None,
-                display_name: None,
-                email: None,
-                server_version: None,
-            }),
+            last_check: outcome.map(|o| LastCheck::sample(o, Timestamp::UNIX_EPOCH)),
+            ..Connection::sample("acme")
         }
     }
 

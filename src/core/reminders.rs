@@ -299,35 +299,16 @@ pub fn message(c: &Connection, status: Status, failed_runs: u32, today: Date) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::connection::{LastCheck, Outcome, Product};
+    use crate::core::connection::{LastCheck, Outcome};
     use jiff::civil::date;
 
     fn conn(name: &str, outcome: Outcome, expires: Option<Date>) -> Connection {
+        let at = "2026-11-22T06:00:00Z".parse().unwrap();
         Connection {
-            id: ConnectionId::generate(),
-            name: name.into(),
-            url: format!("https://{name}.atlassian.net"),
-            deployment: Deployment::Cloud,
-            auth: AuthKind::ApiToken,
-            login: Some("mia@example.com".into()),
-            token_label: None,
             token_created: Some(date(2026, 1, 1)),
             token_expires: expires,
-            ca_cert: None,
-            allow_http: false,
-            product: Product::Jira,
-            scoped: false,
-            cloud_id: None,
-            linked: None,
-            last_check: Some(LastCheck {
-                at: "2026-11-22T06:00:00Z".parse().unwrap(),
-                outcome,
-                message: None,
-                account_id: None,
-                display_name: None,
-                email: None,
-                server_version: None,
-            }),
+            last_check: Some(LastCheck::sample(outcome, at)),
+            ..Connection::sample(name)
         }
     }
 

@@ -2,22 +2,20 @@
 //! the app applies after the frame is drawn; IO goes to the [`Backend`], whose results come
 //! back as events at the start of the next frame.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use jiff::civil::Date;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
-use crate::core::draft::Draft;
 use crate::core::import::{Sources, TokenSource};
 use crate::core::service::{Connections, NewToken};
 use crate::core::site_url::SiteUrl;
-use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler};
+use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler, Submission};
 use crate::ui::caret::CaretBlink;
 use crate::ui::first_frame::FirstFrame;
 use crate::ui::form::{Pending, SecretForm, error_text};
@@ -40,16 +38,10 @@ pub enum Command {
     ConfirmRemove(ConnectionId),
     CopyToken(ConnectionId),
     OpenUrl(String),
-    Test {
-        draft: Draft,
-        secret: SecretString,
-        ca_file: Option<PathBuf>,
-    },
-    Save {
-        draft: Draft,
-        secret: SecretString,
-        ca_file: Option<PathBuf>,
-    },
+    /// Validate a new connection with Jira and save nothing.
+    Test(Submission),
+    /// Validate a new connection, then save it.
+    Save(Submission),
     Replace {
         id: ConnectionId,
         new: NewToken,
@@ -309,6 +301,24 @@ impl App {
     /// The address in the notice, when a link could not be opened.
     pub fn notice_link(&self) -> Option<&str> {
         self.notice.as_ref().and_then(|n| n.link.as_deref())
+    }
+
+    /// Sends the New Connection dialog's input to be validated, and saved too when
+    /// `saving`; the dialog waits for it and may cancel it.
+    fn submit(&mut self, submission: Submission, saving: bool) {
+        let request = self.request();
+        let cancel = if saving {
+            self.backend.save(request, submission)
+        } else {
+            self.backend.test(request, submission)
+        };
+        if let Some(Dialog::New(d)) = &mut self.dialog {
+            d.pending = Some(Pending {
+                request,
+                saving,
+                cancel,
+            });
+        }
     }
 
     fn request(&mut self) -> u64 {
@@ -628,36 +638,8 @@ impl App {
                 }
             }
             Command::OpenUrl(url) => self.backend.open_url(url),
-            Command::Test {
-                draft,
-                secret,
-                ca_file,
-            } => {
-                let request = self.request();
-                let cancel = self.backend.test(request, draft, secret, ca_file);
-                if let Some(Dialog::New(d)) = &mut self.dialog {
-                    d.pending = Some(Pending {
-                        request,
-                        saving: false,
-                        cancel,
-                    });
-                }
-            }
-            Command::Save {
-                draft,
-                secret,
-                ca_file,
-            } => {
-                let request = self.request();
-                let cancel = self.backend.save(request, draft, secret, ca_file);
-                if let Some(Dialog::New(d)) = &mut self.dialog {
-                    d.pending = Some(Pending {
-                        request,
-                        saving: true,
-                        cancel,
-                    });
-                }
-            }
+            Command::Test(submission) => self.submit(submission, false),
+            Command::Save(submission) => self.submit(submission, true),
             Command::Replace { id, new } => {
                 let Some(name) = self.row(&id).map(|r| r.connection.name.clone()) else {
                     return;

@@ -203,18 +203,34 @@ pub(crate) fn system_clipboard() -> ClipboardReader {
     })
 }
 
-/// Reads the CA certificate file named in the dialog, off the UI thread.
-async fn with_ca(mut draft: Draft, ca_file: Option<PathBuf>) -> Result<Draft, Error> {
-    if let Some(path) = ca_file {
-        let pem = tokio::task::spawn_blocking(move || read_ca_file(&path))
-            .await
-            .map_err(|source| Error::Interrupted {
-                task: "reading the CA certificate",
-                source,
-            })??;
-        draft.ca_cert = Some(pem);
+/// What the New Connection dialog hands over: its checked input, the secret, and the CA
+/// certificate file to read, which is read off the UI thread.
+#[derive(Debug)]
+pub struct Submission {
+    pub draft: Draft,
+    pub secret: SecretString,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Submission {
+    /// The draft with the CA certificate file's contents, and the secret.
+    async fn read_ca(self) -> Result<(Draft, SecretString), Error> {
+        let Submission {
+            mut draft,
+            secret,
+            ca_file,
+        } = self;
+        if let Some(path) = ca_file {
+            let pem = tokio::task::spawn_blocking(move || read_ca_file(&path))
+                .await
+                .map_err(|source| Error::Interrupted {
+                    task: "reading the CA certificate",
+                    source,
+                })??;
+            draft.ca_cert = Some(pem);
+        }
+        Ok((draft, secret))
     }
-    Ok(draft)
 }
 
 #[derive(Clone)]
@@ -297,64 +313,53 @@ impl Backend {
         });
     }
 
-    /// Validates a new connection without saving it.
-    pub fn test(
+    /// Runs a change the user may cancel while Jira is being asked, and sends back the
+    /// event `done` makes of its result.
+    fn cancellable<T, F>(
         &self,
-        request: u64,
-        draft: Draft,
-        secret: SecretString,
-        ca_file: Option<PathBuf>,
-    ) -> Cancel {
-        let svc = self.svc.clone();
+        work: impl FnOnce(Arc<Connections>, Cancel) -> F,
+        done: impl FnOnce(T) -> Event + Send + 'static,
+    ) -> Cancel
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
         let send = self.sender();
         let cancel = Cancel::new();
-        let token = cancel.clone();
-        self.runtime.spawn(async move {
-            let result = async {
-                let draft = with_ca(draft, ca_file).await?;
-                svc.test(&draft, &secret, &token).await
-            }
-            .await;
-            send(Event::Tested { request, result });
-        });
+        let running = work(self.svc.clone(), cancel.clone());
+        self.runtime.spawn(async move { send(done(running.await)) });
         cancel
     }
 
+    /// Validates a new connection without saving it.
+    pub fn test(&self, request: u64, submission: Submission) -> Cancel {
+        self.cancellable(
+            |svc, cancel| async move {
+                let (draft, secret) = submission.read_ca().await?;
+                svc.test(&draft, &secret, &cancel).await
+            },
+            move |result| Event::Tested { request, result },
+        )
+    }
+
     /// Validates, then stores. Cancelling stops the validation only.
-    pub(crate) fn save(
-        &self,
-        request: u64,
-        draft: Draft,
-        secret: SecretString,
-        ca_file: Option<PathBuf>,
-    ) -> Cancel {
-        let svc = self.svc.clone();
-        let send = self.sender();
-        let cancel = Cancel::new();
-        let token = cancel.clone();
-        self.runtime.spawn(async move {
-            let result = async {
-                let draft = with_ca(draft, ca_file).await?;
-                svc.add(draft, secret, &token).await
-            }
-            .await;
-            send(Event::Saved { request, result });
-        });
-        cancel
+    pub(crate) fn save(&self, request: u64, submission: Submission) -> Cancel {
+        self.cancellable(
+            |svc, cancel| async move {
+                let (draft, secret) = submission.read_ca().await?;
+                svc.add(draft, secret, &cancel).await
+            },
+            move |result| Event::Saved { request, result },
+        )
     }
 
     /// Validates a new token for a saved connection, then swaps it in. Cancelling stops
     /// the validation only; the old token is untouched until the new one is accepted.
     pub fn replace(&self, request: u64, name: String, new: NewToken) -> Cancel {
-        let svc = self.svc.clone();
-        let send = self.sender();
-        let cancel = Cancel::new();
-        let token = cancel.clone();
-        self.runtime.spawn(async move {
-            let result = svc.replace_token(&name, new, &token).await;
-            send(Event::Replaced { request, result });
-        });
-        cancel
+        self.cancellable(
+            |svc, cancel| async move { svc.replace_token(&name, new, &cancel).await },
+            move |result| Event::Replaced { request, result },
+        )
     }
 
     /// Deletes the secret and then the metadata.

@@ -83,26 +83,22 @@ fn row_ui(ui: &mut Ui, row: &Row, selected: bool, today: Date) -> egui::Response
         Product::Jira => host.to_string(),
         Product::Confluence => format!("Confluence · {host}"),
     };
-    painter.text(
-        egui::pos2(text_left, rect.top() + 34.0),
-        Align2::LEFT_CENTER,
-        elide(&site, width, 7.0),
-        FontId::proportional(12.0),
-        muted,
-    );
     let account = c
         .last_check
         .as_ref()
         .and_then(|l| l.display_name.clone())
         .or_else(|| c.login.clone())
         .unwrap_or_else(|| "not checked yet".into());
-    painter.text(
-        egui::pos2(text_left, rect.top() + 48.0),
-        Align2::LEFT_CENTER,
-        elide(&account, width, 7.0),
-        FontId::proportional(12.0),
-        muted,
-    );
+    // The two small lines under the name: the site, then whose token it is.
+    for (y, line) in [(34.0, site), (48.0, account)] {
+        painter.text(
+            egui::pos2(text_left, rect.top() + y),
+            Align2::LEFT_CENTER,
+            elide(&line, width, 7.0),
+            FontId::proportional(12.0),
+            muted,
+        );
+    }
     if row.checking {
         let spinner = Rect::from_center_size(
             egui::pos2(rect.right() - 18.0, rect.top() + 17.0),

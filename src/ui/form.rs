@@ -171,6 +171,19 @@ impl SecretInput {
     }
 }
 
+/// The "Token expires" row of a form: an optional `YYYY-MM-DD` date.
+pub fn expiry_row(ui: &mut Ui, enabled: bool, text: &mut String, width: f32) {
+    let id = form_label(ui, "Token expires");
+    ui.add_enabled(
+        enabled,
+        egui::TextEdit::singleline(text)
+            .hint_text("YYYY-MM-DD (optional)")
+            .desired_width(width),
+    )
+    .labelled_by(id);
+    ui.end_row();
+}
+
 /// Parses an optional `YYYY-MM-DD` field.
 pub(crate) fn parse_expiry(text: &str) -> Result<Option<Date>, String> {
     match text.trim() {

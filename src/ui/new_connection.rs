@@ -11,9 +11,10 @@ use crate::core::draft::{NewConnection, default_name, prepare, validate_secret};
 use crate::core::jira::Account;
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
+use crate::ui::backend::Submission;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, error_text, field_for, field_message, form_label,
-    parse_expiry,
+    Field, Pending, SecretForm, SecretInput, error_text, expiry_row, field_for, field_message,
+    form_label, parse_expiry,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -203,21 +204,22 @@ impl NewConnectionDialog {
         let ca_file = Some(self.ca_file.trim())
             .filter(|path| !self.cloud && !path.is_empty())
             .map(std::path::PathBuf::from);
-        if save {
-            let secret = self.secret.take();
-            Some(Command::Save {
-                draft,
-                secret,
-                ca_file,
-            })
+        // Saving takes the secret out of the field; testing leaves it there.
+        let secret = if save {
+            self.secret.take()
         } else {
-            let secret = self.secret.peek();
-            Some(Command::Test {
-                draft,
-                secret,
-                ca_file,
-            })
-        }
+            self.secret.peek()
+        };
+        let submission = Submission {
+            draft,
+            secret,
+            ca_file,
+        };
+        Some(if save {
+            Command::Save(submission)
+        } else {
+            Command::Test(submission)
+        })
     }
 
     /// A validation finished.
@@ -399,15 +401,7 @@ impl NewConnectionDialog {
                     }
                 }
 
-                let id = form_label(ui, "Token expires");
-                ui.add_enabled(
-                    !busy,
-                    egui::TextEdit::singleline(&mut self.expires)
-                        .hint_text("YYYY-MM-DD (optional)")
-                        .desired_width(field_width),
-                )
-                .labelled_by(id);
-                ui.end_row();
+                expiry_row(ui, !busy, &mut self.expires, field_width);
                 if !self.cloud {
                     let id = form_label(ui, "CA certificate");
                     ui.add_enabled(

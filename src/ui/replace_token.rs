@@ -10,8 +10,8 @@ use crate::core::jira::Account;
 use crate::core::service::NewToken;
 use crate::ui::Command;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, error_text, field_for, field_message, form_label,
-    parse_expiry,
+    Field, Pending, SecretForm, SecretInput, error_text, expiry_row, field_for, field_message,
+    form_label, parse_expiry,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -150,15 +150,7 @@ impl ReplaceTokenDialog {
                     }
                     ui.end_row();
                 }
-                let id = form_label(ui, "Token expires");
-                ui.add_enabled(
-                    !busy,
-                    egui::TextEdit::singleline(&mut self.expires)
-                        .hint_text("YYYY-MM-DD (optional)")
-                        .desired_width(field_width),
-                )
-                .labelled_by(id);
-                ui.end_row();
+                expiry_row(ui, !busy, &mut self.expires, field_width);
                 if let Some((Field::Expires, msg)) = &self.error {
                     field_message(ui, msg, p.bad);
                 }
