@@ -5,33 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" != "--inside" ]; then
-  scripts/install-deps.sh
-  if ! command -v dunst >/dev/null; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dunst >/dev/null
-  fi
-  cargo build --locked --bin jira-connect --example mock_jira
-  scratch=$(mktemp -d)
-  mkdir -p "$scratch/data" "$scratch/run"; chmod 700 "$scratch/run"
-  XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" SCRATCH="$scratch" \
-    dbus-run-session -- "$0" --inside
-  rm -rf "$scratch"
-  exit 0
+source scripts/lib/demo.sh
+if [ "${DEMO_INSIDE:-}" != 1 ] && ! command -v dunst >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dunst >/dev/null
 fi
-
-echo -n screenshots | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-bin=target/debug/jira-connect
-out=assets/screenshots
-mkdir -p "$out"
-port=$(( 20000 + RANDOM % 20000 ))
-target/debug/examples/mock_jira "$port" >/dev/null &
-mock=$!
-Xvfb :96 -screen 0 660x170x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-export DISPLAY=:96 JIRA_CONNECT_CONFIG_DIR="$SCRATCH/cfg"
+demo_session dev "$0" "$@"
+demo_start 96 660x170
 cat > "$SCRATCH/dunstrc" <<'RC'
 [global]
     width = 620

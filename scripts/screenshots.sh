@@ -4,28 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" != "--inside" ]; then
-  scripts/install-deps.sh
-  cargo build --release --bin jira-connect --example mock_jira
-  scratch=$(mktemp -d)
-  mkdir -p "$scratch/data" "$scratch/run"; chmod 700 "$scratch/run"
-  XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" SCRATCH="$scratch" \
-    dbus-run-session -- "$0" --inside
-  rm -rf "$scratch"
-  exit 0
-fi
-
-echo -n screenshots | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-bin=target/release/jira-connect
-out=assets/screenshots
-mkdir -p "$out"
-port=$(( 20000 + RANDOM % 20000 ))
-target/release/examples/mock_jira "$port" >/dev/null &
-mock=$!
-Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
+source scripts/lib/demo.sh
+demo_session release "$0" "$@"
+demo_start 97 1280x800
 trap 'kill $mock $xvfb 2>/dev/null || true' EXIT
-export DISPLAY=:97 JIRA_CONNECT_CONFIG_DIR="$SCRATCH/cfg"
 sleep 1
 
 # A few connections in different states.
