@@ -292,12 +292,7 @@ impl Backend {
 
     /// Checks one connection, within the service's caps on checks in flight.
     pub fn check(&self, connection: Connection) {
-        let svc = self.svc.clone();
-        let send = self.sender();
-        self.runtime.spawn(async move {
-            let report = svc.check_connection(connection).await;
-            send(Event::Checked(Box::new(report)));
-        });
+        self.check_many(vec![connection]);
     }
 
     /// Checks many connections at once; each report comes back as soon as it is saved,

@@ -94,10 +94,13 @@ fn site_key(url: &str) -> String {
 type PendingRecord = (ConnectionId, LastCheck, oneshot::Sender<Option<Connection>>);
 
 impl Connections {
-    /// Checks one saved connection with Jira and records the result.
-    pub async fn check(&self, name: &str) -> Result<CheckReport, Error> {
+    /// Checks one saved connection with Jira and records the result, the same way
+    /// [`Connections::check_many`] checks many.
+    pub async fn check(self: &Arc<Self>, name: &str) -> Result<CheckReport, Error> {
         let connection = self.get(name)?;
-        Ok(self.check_connection(connection).await)
+        let report = self.check_many(vec![connection]).await.pop();
+        // check_each reports every connection; only a check that panicked reports none.
+        Ok(report.expect("a check task panicked"))
     }
 
     /// Checks several connections concurrently, within [`MAX_CHECKS_PER_SITE`] and
@@ -190,24 +193,6 @@ impl Connections {
             });
         }
         versions
-    }
-
-    /// Checks a connection and records the outcome in its metadata. Who the token belongs
-    /// to and the site's version are asked at the same time.
-    pub(crate) async fn check_connection(&self, connection: Connection) -> CheckReport {
-        let (version_tx, version_rx) = oneshot::channel();
-        let (result, ()) = tokio::join!(
-            self.whoami_checked(&connection, async { version_rx.await.ok().flatten() }),
-            async {
-                let _ = version_tx.send(self.site_version(&connection).await);
-            }
-        );
-        let (connection, check, result) = finish_check(connection, result);
-        let checks = HashMap::from([(connection.id.clone(), check.clone())]);
-        let saved = record_checks(&self.config, checks)
-            .await
-            .remove(&connection.id);
-        report(connection, check, result, saved)
     }
 
     /// Asks Jira whom a saved connection's token belongs to, within the caps, then takes
