@@ -1,3 +1,5 @@
+//! The jira-connect binary: the desktop app, or the CLI when a command is given.
+
 use std::process::ExitCode;
 
 use clap::Parser;
