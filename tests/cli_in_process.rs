@@ -105,6 +105,9 @@ async fn add_list_check_replace_and_remove() {
     let (code, out) = run(&svc, &["replace-token", "acme"], &Script::secret(NEW_TOKEN)).await;
     assert_eq!(code, ExitCode::SUCCESS, "{out:?}");
     assert!(out.stdout.contains("The old token still works"), "{out:?}");
+    let added = jira_connect::core::connection::today();
+    let named = format!("Revoke the token labelled \"laptop\" (added {added}) at:");
+    assert!(out.stdout.contains(&named), "{out:?}");
     assert_eq!(svc.token("acme").await.unwrap().expose_secret(), NEW_TOKEN);
 
     // Nobody at the terminal and no --yes: a usage error, and nothing removed.
@@ -116,6 +119,10 @@ async fn add_list_check_replace_and_remove() {
     let (code, out) = run(&svc, &["remove", "acme", "--yes"], &Script::default()).await;
     assert_eq!(code, ExitCode::SUCCESS, "{out:?}");
     assert!(out.stdout.contains("does not revoke the token"), "{out:?}");
+    assert!(
+        out.stdout.contains("revoke the token labelled \"laptop\""),
+        "{out:?}"
+    );
     assert!(secrets.is_empty());
     assert!(svc.list().unwrap().is_empty());
 }

@@ -220,7 +220,10 @@ pub(super) async fn replace_token(
         }
         out.expiry_line(&connection, today());
         if connection.auth != AuthKind::Password {
-            out.warn("The old token still works until you revoke it. Revoke it at:");
+            out.warn(&format!(
+                "The old token still works until you revoke it. Revoke {} at:",
+                existing.which_token()
+            ));
             out.hint(&connection.token_page());
         }
     }
@@ -276,7 +279,8 @@ pub(super) async fn remove(
             Deployment::DataCenter => "in Jira",
         };
         out.warn(&format!(
-            "This does not revoke the token {at}; it keeps working until you revoke it at:"
+            "This does not revoke the token {at}; it keeps working until you revoke {} at:",
+            removed.which_token()
         ));
         out.hint(&removed.token_page());
     }

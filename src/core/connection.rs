@@ -324,6 +324,25 @@ impl Connection {
     }
 
     /// The page where the user creates and revokes this connection's tokens.
+    /// Which token to revoke, in the terms of Atlassian's token page: its label and the day
+    /// it was added here, or, without a recorded label, that day alone.
+    pub fn which_token(&self) -> String {
+        let added = self
+            .token_created
+            .map(|d| format!(" (added {d})"))
+            .unwrap_or_default();
+        match &self.token_label {
+            Some(label) => format!("the token labelled \"{label}\"{added}"),
+            None => format!(
+                "the token added{}; no label was recorded for it",
+                match self.token_created {
+                    Some(d) => format!(" on {d}"),
+                    None => " with this connection".to_string(),
+                }
+            ),
+        }
+    }
+
     pub fn token_page(&self) -> String {
         product_token_page(self.product, self.deployment, &self.url)
     }
@@ -391,6 +410,49 @@ pub(crate) fn login_kind(deployment: Deployment) -> &'static str {
 /// Today's date in the local time zone.
 pub fn today() -> Date {
     jiff::Zoned::now().date()
+}
+
+/// Today in UTC: the calendar Atlassian's token pages use for expiry dates.
+pub fn today_utc() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+/// The longest an Atlassian Cloud API token lives: 365 days (1 year by default since
+/// December 2024).
+pub const MAX_CLOUD_TOKEN_DAYS: i32 = 365;
+
+/// One year from today (UTC): the expiry Atlassian suggests for a Cloud token created now.
+pub fn one_year_from_today() -> Date {
+    today_utc()
+        .checked_add(jiff::Span::new().years(1))
+        .unwrap_or_else(|_| today_utc())
+}
+
+/// The label to give a new token, as Atlassian's pages recommend naming it after the app
+/// that uses it: `jira-connect on <this computer's name>`.
+pub fn suggested_token_label() -> String {
+    match host_name() {
+        Some(host) => format!("jira-connect on {host}"),
+        None => "jira-connect".to_string(),
+    }
+}
+
+/// This computer's short name, without a domain.
+fn host_name() -> Option<String> {
+    #[cfg(unix)]
+    let name = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
+    #[cfg(windows)]
+    let name = std::env::var("COMPUTERNAME").unwrap_or_default();
+    #[cfg(not(any(unix, windows)))]
+    let name = String::new();
+    let short = name.split('.').next().unwrap_or_default().trim();
+    let clean: String = short.chars().filter(|c| !c.is_control()).take(64).collect();
+    (!clean.is_empty()).then_some(clean)
 }
 
 /// Serde for `Option<Date>` as a native TOML date (`2027-11-22`, unquoted), converted
@@ -557,6 +619,34 @@ impl LastCheck {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn the_token_to_revoke_is_named_by_label_and_day() {
+        let mut c = Connection {
+            token_label: Some("jira-connect on mia-laptop".into()),
+            token_created: Some(date(2026, 11, 23)),
+            ..Connection::sample("acme")
+        };
+        assert_eq!(
+            c.which_token(),
+            "the token labelled \"jira-connect on mia-laptop\" (added 2026-11-23)"
+        );
+        c.token_label = None;
+        assert_eq!(
+            c.which_token(),
+            "the token added on 2026-11-23; no label was recorded for it"
+        );
+    }
+
+    #[test]
+    fn the_suggested_label_names_the_app_and_this_computer() {
+        let label = suggested_token_label();
+        assert!(label.starts_with("jira-connect"), "{label}");
+        assert!(
+            !label.contains('.') && !label.chars().any(char::is_control),
+            "{label}"
+        );
+    }
 
     fn conn(outcome: Option<Outcome>, expires: Option<Date>) -> Connection {
         Connection {
