@@ -422,24 +422,9 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
     if resp.status.is_success() {
         return Error::UnexpectedStatus { status };
     }
-    match classify_for(resp, target.site, Deployment::DataCenter, target.product) {
-        // The classifier suggests a new base from a moved `/rest/api/` path; cut a moved
-        // token path the same way.
-        Err(Error::Moved {
-            location,
-            mut suggested,
-        }) => {
-            if let Some(i) = suggested.find("/rest/pat/") {
-                suggested.truncate(i);
-            }
-            Error::Moved {
-                location,
-                suggested,
-            }
-        }
-        Err(e) => e,
-        Ok(_) => Error::UnexpectedStatus { status },
-    }
+    classify_for(resp, target.site, Deployment::DataCenter, target.product)
+        .err()
+        .unwrap_or(Error::UnexpectedStatus { status })
 }
 
 /// The messages of a Jira error body (`errorMessages`, `errors`, `message`), cleaned and
@@ -918,7 +903,8 @@ mod tests {
             let got = format!("{err:?}");
             assert!(got.starts_with(want), "want {want}, got {got}");
         }
-        // A moved token path suggests the new site, not the API path.
+        // A moved token path suggests the new site, not the API path (the classifier cuts
+        // the address at `/rest/`).
         let moved = refused(
             301,
             &[(
