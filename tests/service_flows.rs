@@ -539,6 +539,7 @@ fn save_connections(
             token_label: None,
             token_created: None,
             token_expires: None,
+            token_id: None,
             ca_cert: None,
             allow_http: false,
             product: Default::default(),

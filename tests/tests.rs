@@ -9,6 +9,8 @@ mod gui;
 mod jira_http;
 mod keyring_os;
 mod leaks;
+mod pat_api;
+mod pat_mock;
 #[cfg(target_os = "linux")]
 mod reminders;
 mod service_flows;

@@ -18,6 +18,7 @@ pub fn connection(i: usize, url: &str) -> Connection {
         token_label: Some("jira-connect".into()),
         token_created: Some(jiff::civil::date(2026, 11, 22)),
         token_expires: Some(jiff::civil::date(2027, 11, 22)),
+        token_id: None,
         ca_cert: None,
         allow_http: false,
         product: Default::default(),

@@ -420,6 +420,7 @@ mod tests {
             token_label: Some("jira-connect".into()),
             token_created: Some(jiff::civil::date(2026, 11, 22)),
             token_expires: Some(jiff::civil::date(2027, 11, 22)),
+            token_id: None,
             ca_cert: None,
             product: Default::default(),
             scoped: false,

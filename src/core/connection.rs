@@ -230,6 +230,9 @@ pub struct Connection {
     pub token_created: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "toml_date")]
     pub token_expires: Option<Date>,
+    /// The server's id of a Data Center personal access token, to revoke it by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<u64>,
     /// The CA certificate (PEM) the site's certificate must chain to, for Server/DC sites
     /// behind a company PKI. Not a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -588,6 +591,7 @@ impl Connection {
             token_label: None,
             token_created: None,
             token_expires: None,
+            token_id: None,
             ca_cert: None,
             allow_http: false,
             product: Product::Jira,

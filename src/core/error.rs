@@ -35,6 +35,8 @@ pub enum InputField {
     Scoped,
     /// When the token expires.
     Expires,
+    /// The name a personal access token carries on the server.
+    TokenName,
     /// The CA certificate of a site behind a company's own PKI.
     CaCertificate,
     /// A saved connection as a whole.
@@ -61,6 +63,7 @@ impl fmt::Display for InputField {
             InputField::Auth => "login method",
             InputField::Scoped => "scoped token",
             InputField::Expires => "expires",
+            InputField::TokenName => "token name",
             InputField::CaCertificate => "CA certificate",
             InputField::Connection => "connection",
             InputField::JiraCliConfig => "jira-cli config",
@@ -213,6 +216,71 @@ pub enum Error {
     /// The answer was bigger than the cap.
     #[error("the answer from {url} was larger than {limit} bytes; this is not Jira's user API")]
     ResponseTooLarge { url: String, limit: usize },
+
+    // ----- personal access tokens (Server/Data Center) -----------------------------------
+    /// The site has no API for personal access tokens: Jira before 8.14, Confluence before
+    /// 7.9, or a proxy that hides it. Nothing was changed; the tokens are managed on the
+    /// profile page, and a token's expiry date is entered by hand.
+    #[error(
+        "{url} has no API for personal access tokens (it came with Jira 8.14 and Confluence \
+         7.9). Nothing was changed; manage the tokens at {token_page} and enter the token's \
+         expiry date yourself"
+    )]
+    PatApiMissing { url: String, token_page: String },
+
+    /// The server does not let a personal access token create another one. Nothing was
+    /// created; ask for the account's password and create the token with it.
+    #[error(
+        "{product} does not let a personal access token create another one. Nothing was \
+         created; enter the password of the account to create the new token"
+    )]
+    PatNeedsPassword { product: &'static str },
+
+    /// The account's password was refused. Nothing was changed; check the username and
+    /// password. Repeated failures make the server ask for a CAPTCHA.
+    #[error(
+        "{product} rejected the password for {username:?}. Nothing was changed; check the \
+         username and password. After several failed logins {product} asks for a CAPTCHA, \
+         which only a login in the browser clears"
+    )]
+    PasswordRejected {
+        product: &'static str,
+        username: String,
+    },
+
+    /// The token to revoke is not on the server: revoked already, or not this account's.
+    /// Nothing was changed; check the account's tokens on its profile page.
+    #[error(
+        "{product} has no personal access token with id {id} for this account: it was \
+         revoked already, or belongs to another account. Nothing was changed; see the \
+         tokens at {token_page}"
+    )]
+    PatNotFound {
+        product: &'static str,
+        id: u64,
+        token_page: String,
+    },
+
+    /// The server would not create the token, usually because the account holds as many
+    /// tokens as it may, or the expiry is longer than the administrator allows. Nothing was
+    /// created; revoke an unused token or choose a shorter expiry.
+    #[error(
+        "{product} refused to create the token{detail}. Nothing was created. An account may \
+         hold only so many tokens, and administrators can cap how long they last: revoke an \
+         unused token at {token_page}, or choose a shorter expiry"
+    )]
+    PatRefused {
+        product: &'static str,
+        detail: String,
+        token_page: String,
+    },
+
+    /// The token API answered, but not with tokens. Shows the first bytes of the answer.
+    #[error("{product}'s personal access token API answered something unexpected: {snippet:?}")]
+    PatMalformed {
+        product: &'static str,
+        snippet: String,
+    },
 
     // ----- network -----------------------------------------------------------------------
     /// The secure connection failed, usually because the certificate is not trusted.
@@ -387,6 +455,12 @@ impl Error {
             Error::UnexpectedStatus { .. } => "unexpected-status",
             Error::Malformed { .. } => "malformed",
             Error::ResponseTooLarge { .. } => "response-too-large",
+            Error::PatApiMissing { .. } => "pat-api-missing",
+            Error::PatNeedsPassword { .. } => "pat-needs-password",
+            Error::PasswordRejected { .. } => "password-rejected",
+            Error::PatNotFound { .. } => "pat-not-found",
+            Error::PatRefused { .. } => "pat-refused",
+            Error::PatMalformed { .. } => "pat-malformed",
             Error::Tls { .. } => "tls",
             Error::Dns { .. } => "dns",
             Error::ConnectionRefused { .. } => "connection-refused",

@@ -198,7 +198,7 @@ impl JiraClient {
 
     /// The HTTP client for a target: the shared one, or one that trusts exactly the
     /// connection's own CA.
-    async fn http_for(&self, target: &Target<'_>) -> Result<reqwest::Client, Error> {
+    pub(crate) async fn http_for(&self, target: &Target<'_>) -> Result<reqwest::Client, Error> {
         match target.ca_cert {
             // Cloud sites use the public trust store; a company CA is for Server/DC.
             Some(pem) if target.deployment == Deployment::DataCenter => builder(self.timeout)
@@ -299,7 +299,7 @@ impl JiraClient {
     }
 
     /// Sends a request and reads its answer, up to [`MAX_BODY`] bytes.
-    async fn receive(
+    pub(crate) async fn receive(
         &self,
         request: reqwest::RequestBuilder,
         url: String,

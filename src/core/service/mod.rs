@@ -222,6 +222,7 @@ impl Connections {
             token_label: draft.token_label,
             token_created: Some(today()),
             token_expires: draft.token_expires,
+            token_id: None,
             ca_cert: draft.ca_cert,
             allow_http: draft.allow_http,
             product: draft.product,
