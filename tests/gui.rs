@@ -11,6 +11,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jira_connect::core::config::ConfigStore;
 use jira_connect::core::connection::{ConnectionId, Deployment, Product, Status, today};
+use jira_connect::core::connection::{one_year_from_today, suggested_token_label, today_utc};
 use jira_connect::core::draft::{NewConnection, prepare};
 use jira_connect::core::error::KeyringError;
 use jira_connect::core::import::Sources;
@@ -116,6 +117,7 @@ fn saved(rt: &tokio::runtime::Runtime, svc: &Arc<Connections>, jira: &MockServer
         name: Some(name.into()),
         deployment: Some(Deployment::Cloud),
         login: Some(EMAIL.into()),
+        token_label: Some("laptop".into()),
         ..Default::default()
     })
     .unwrap();
@@ -411,10 +413,14 @@ fn replace_works_and_a_failed_replace_keeps_the_old_token() {
     });
     g.click("Replace token");
     g.type_into(Role::PasswordInput, "New API token", NEW_TOKEN);
-    g.type_into(Role::TextInput, "Token expires", "2099-12-31");
+    g.click("In 90 days");
     g.click("Replace");
     g.idle();
     assert!(g.shows("The old token still works until you revoke it"));
+    assert!(
+        g.shows("revoke the token labelled \"laptop\""),
+        "the old token is named by its label"
+    );
     // The dialog's button, drawn above the details' button of the same name.
     let buttons = g.harness.get_all_by_label("Open token page");
     buttons.last().unwrap().click_accesskit();
@@ -427,9 +433,12 @@ fn replace_works_and_a_failed_replace_keeps_the_old_token() {
         NEW_TOKEN
     );
     let row = &g.harness.state().rows()[0];
+    let in_90_days = today_utc().checked_add(jiff::Span::new().days(90)).unwrap();
+    assert_eq!(row.connection.token_expires, Some(in_90_days));
     assert_eq!(
-        row.connection.token_expires,
-        Some(jiff::civil::date(2099, 12, 31))
+        row.connection.token_label,
+        Some(suggested_token_label()),
+        "the new token gets the label the dialog suggested"
     );
 }
 
@@ -863,16 +872,16 @@ fn a_saved_jira_cloud_connection_offers_confluence_with_the_same_token() {
     g.click("Replace token");
     assert!(g.shows("acme-confluence shares this token"));
     g.type_into(Role::PasswordInput, "New API token", NEW_TOKEN);
-    g.type_into(Role::TextInput, "Token expires", "2099-12-31");
+    g.click("In 30 days");
     g.click("Replace");
     g.idle();
+    let in_30_days = today_utc().checked_add(jiff::Span::new().days(30)).unwrap();
     g.until("both rows show the new expiry date", |h| {
         h.state().rows().len() == 2
-            && h.state().rows().iter().all(|r| {
-                r.connection
-                    .token_expires
-                    .is_some_and(|d| d.to_string() == "2099-12-31")
-            })
+            && h.state()
+                .rows()
+                .iter()
+                .all(|r| r.connection.token_expires == Some(in_30_days))
     });
     for name in ["acme", "acme-confluence"] {
         let secret = g.rt.block_on(g.svc.token(name)).unwrap();
@@ -1094,4 +1103,55 @@ fn a_cloud_page_url_on_a_custom_domain_is_saved_as_the_sites_root() {
     assert_eq!(c.url, site.uri());
     assert_eq!(c.deployment, Deployment::Cloud);
     assert_eq!(c.status(today()), Status::Valid);
+}
+
+/// The label field is prefilled with the suggested label, Copy label puts it on the
+/// clipboard for Atlassian's Create API token dialog, and Cloud suggests one year.
+#[test]
+fn the_dialog_suggests_a_label_and_a_year_and_saves_both() {
+    let mut g = gui(|_, _, _| {});
+    g.open_new_connection();
+    g.fill_cloud_form(TOKEN);
+    let label = g
+        .harness
+        .get_by_role_and_label(Role::TextInput, "Token label")
+        .value()
+        .expect("the label field has a value");
+    assert_eq!(label, suggested_token_label());
+    g.harness.get_by_label("Copy label").click_accesskit();
+    g.harness.step();
+    let copied = g
+        .harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if *text == label));
+    assert!(copied, "Copy label puts the label on the clipboard");
+    assert!(g.shows("UTC"), "the date is said to be UTC");
+    // The date picker is a button named by its row (this panics when there is none).
+    g.harness
+        .get_by_role_and_label(Role::Button, "Token expires");
+    g.type_into(Role::TextInput, "Token label", "ci-bot on mia-laptop");
+    g.click("Save");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    let saved = &g.harness.state().rows()[0].connection;
+    assert_eq!(saved.token_label.as_deref(), Some("ci-bot on mia-laptop"));
+    assert_eq!(saved.token_expires, Some(one_year_from_today()));
+}
+
+/// The presets set the date, Clear records none, and a Cloud date more than 365 days
+/// away is flagged.
+#[test]
+fn expiry_presets_set_the_date_and_clear_records_none() {
+    let mut g = gui(|_, _, _| {});
+    g.open_new_connection();
+    g.fill_cloud_form(TOKEN);
+    g.click("In 30 days");
+    assert!(!g.shows("live at most 365 days"));
+    g.click("Clear");
+    assert!(g.shows("not recorded"));
+    g.click("Save");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    assert_eq!(g.harness.state().rows()[0].connection.token_expires, None);
 }

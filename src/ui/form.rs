@@ -8,6 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use crate::core::Error;
+use crate::core::connection::{
+    MAX_CLOUD_TOKEN_DAYS, one_year_from_today, suggested_token_label, today_utc,
+};
 use crate::core::error::InputField;
 use crate::core::service::Cancel;
 use crate::ui::widgets::column_label;
@@ -171,28 +174,115 @@ impl SecretInput {
     }
 }
 
-/// The "Token expires" row of a form: an optional `YYYY-MM-DD` date.
-pub fn expiry_row(ui: &mut Ui, enabled: bool, text: &mut String, width: f32) {
-    let id = form_label(ui, "Token expires");
-    ui.add_enabled(
-        enabled,
-        egui::TextEdit::singleline(text)
-            .hint_text("YYYY-MM-DD (optional)")
-            .desired_width(width),
-    )
-    .labelled_by(id);
+/// A token's label and expiry date as a form holds them, in the terms of Atlassian's token
+/// pages: label, expiry date (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFacts {
+    pub label: String,
+    pub expires: Option<Date>,
+}
+
+impl TokenFacts {
+    /// What a token created just now most likely carries: the suggested label and, on
+    /// Cloud, Atlassian's default of one year.
+    pub fn suggested(cloud: bool) -> Self {
+        TokenFacts {
+            label: suggested_token_label(),
+            expires: cloud.then(one_year_from_today),
+        }
+    }
+
+    /// The label, trimmed, if any.
+    pub fn label(&self) -> Option<String> {
+        Some(self.label.trim().to_string()).filter(|l| !l.is_empty())
+    }
+}
+
+/// The "Token label" row: the label to give the token on Atlassian's page, with a Copy
+/// label button to paste it there.
+pub fn label_row(ui: &mut Ui, enabled: bool, label: &mut String, width: f32) {
+    let id = form_label(ui, "Token label");
+    ui.horizontal(|ui| {
+        ui.add_enabled(
+            enabled,
+            egui::TextEdit::singleline(label)
+                .hint_text("what the token is called on the token page")
+                .desired_width(width - 100.0),
+        )
+        .labelled_by(id);
+        if ui
+            .add_enabled(!label.trim().is_empty(), egui::Button::new("Copy label"))
+            .on_hover_text("Paste it as the token's name on the token page")
+            .clicked()
+        {
+            ui.ctx().copy_text(label.trim().to_string());
+        }
+    });
     ui.end_row();
 }
 
-/// Parses an optional `YYYY-MM-DD` field.
-pub(crate) fn parse_expiry(text: &str) -> Result<Option<Date>, String> {
-    match text.trim() {
-        "" => Ok(None),
-        text => text
-            .parse::<Date>()
-            .map(Some)
-            .map_err(|_| "Use the form YYYY-MM-DD, for example 2027-11-22".to_string()),
+/// How far ahead each expiry preset is, and its words.
+const EXPIRY_PRESETS: [(i32, &str); 3] =
+    [(30, "In 30 days"), (90, "In 90 days"), (365, "In 1 year")];
+
+/// The "Token expires" row: a date picker and presets, or none recorded. Atlassian's dates
+/// are UTC, and a Cloud token lives at most 365 days; the row says both.
+pub fn expiry_row(ui: &mut Ui, enabled: bool, expires: &mut Option<Date>, cloud: bool) {
+    let p = crate::ui::widgets::palette(ui);
+    let id = form_label(ui, "Token expires");
+    ui.add_enabled_ui(enabled, |ui| {
+        ui.horizontal(|ui| {
+            match expires {
+                Some(date) => {
+                    ui.add(
+                        egui_extras::DatePickerButton::new(date)
+                            .id_salt("token-expires")
+                            .calendar_week(false)
+                            .show_icon(false)
+                            .highlight_weekends(false),
+                    )
+                    .labelled_by(id);
+                    ui.label(RichText::new("UTC").color(p.muted));
+                }
+                None => {
+                    ui.label(RichText::new("not recorded").color(p.muted))
+                        .labelled_by(id);
+                }
+            }
+            for (days, text) in EXPIRY_PRESETS {
+                if ui.small_button(text).clicked() {
+                    *expires = days_from_today(days);
+                }
+            }
+            if expires.is_some() && ui.small_button("Clear").clicked() {
+                *expires = None;
+            }
+        });
+    });
+    ui.end_row();
+    if let Some(date) = *expires {
+        let days = today_utc().until(date).map(|s| s.get_days()).unwrap_or(0);
+        if cloud && days > MAX_CLOUD_TOKEN_DAYS {
+            field_message(
+                ui,
+                &format!(
+                    "Atlassian Cloud tokens live at most {MAX_CLOUD_TOKEN_DAYS} days; check \
+                     the date the token page showed."
+                ),
+                p.warn,
+            );
+        } else if date < today_utc() {
+            field_message(ui, "That date has passed.", p.bad);
+        }
     }
+}
+
+/// The date `days` days from today, in UTC like Atlassian's pages.
+fn days_from_today(days: i32) -> Option<Date> {
+    if days == 365 {
+        return Some(one_year_from_today());
+    }
+    today_utc().checked_add(jiff::Span::new().days(days)).ok()
 }
 
 /// Forgets egui's own copy of a text field's state (cursor and undo history), which would
@@ -254,20 +344,5 @@ mod tests {
             input.buffer.is_empty(),
             "a settled secret is not given back"
         );
-    }
-
-    #[test]
-    fn expiry_dates() {
-        assert_eq!(parse_expiry(" "), Ok(None));
-        assert_eq!(
-            parse_expiry("2027-11-22"),
-            Ok(Some(jiff::civil::date(2027, 11, 22)))
-        );
-        assert!(
-            parse_expiry("22.11.2027")
-                .unwrap_err()
-                .contains("YYYY-MM-DD")
-        );
-        assert!(parse_expiry("2027-02-30").is_err());
     }
 }

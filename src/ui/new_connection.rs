@@ -13,8 +13,8 @@ use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::backend::Submission;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, error_text, expiry_row, field_for, field_message,
-    form_label, parse_expiry,
+    Field, Pending, SecretForm, SecretInput, TokenFacts, error_text, expiry_row, field_for,
+    field_message, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -28,7 +28,10 @@ pub(crate) struct NewConnectionDialog {
     login: String,
     dc_auth: AuthKind,
     secret: SecretInput,
-    expires: String,
+    /// The new token's label and expiry.
+    token: TokenFacts,
+    /// The user picked an expiry; until then it follows the Cloud box.
+    expiry_touched: bool,
     ca_file: String,
     allow_http: bool,
     scoped: bool,
@@ -52,7 +55,8 @@ impl Default for NewConnectionDialog {
             login: String::new(),
             dc_auth: AuthKind::Pat,
             secret: SecretInput::default(),
-            expires: String::new(),
+            token: TokenFacts::suggested(false),
+            expiry_touched: false,
             ca_file: String::new(),
             allow_http: false,
             scoped: false,
@@ -162,13 +166,6 @@ impl NewConnectionDialog {
 
     /// Builds the draft and the secret, or shows why it cannot.
     fn submit(&mut self, save: bool) -> Option<Command> {
-        let expires = match parse_expiry(&self.expires) {
-            Ok(expires) => expires,
-            Err(msg) => {
-                self.result = Some(Err((Field::Expires, msg)));
-                return None;
-            }
-        };
         let login = self.login.trim();
         let input = NewConnection {
             url: self.url.clone(),
@@ -176,8 +173,14 @@ impl NewConnectionDialog {
             deployment: Some(self.deployment()),
             auth: Some(self.auth()),
             login: (!login.is_empty()).then(|| login.to_string()),
-            token_label: None,
-            token_expires: expires,
+            token_label: self
+                .token
+                .label()
+                .filter(|_| self.auth() != AuthKind::Password),
+            token_expires: self
+                .token
+                .expires
+                .filter(|_| self.auth() != AuthKind::Password),
             allow_http: self.allow_http,
             // Read by the backend, off the UI thread.
             ca_cert: None,
@@ -362,7 +365,11 @@ impl NewConnectionDialog {
                     form_label(ui, "Sign in with");
                     ui.add_enabled_ui(!busy, |ui| {
                         ui.horizontal(|ui| {
-                            ui.radio_value(&mut self.dc_auth, AuthKind::Pat, "Personal access token");
+                            ui.radio_value(
+                                &mut self.dc_auth,
+                                AuthKind::Pat,
+                                "Personal access token",
+                            );
                             ui.radio_value(&mut self.dc_auth, AuthKind::Password, "Password");
                         });
                     });
@@ -374,6 +381,9 @@ impl NewConnectionDialog {
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Secret) {
                     field_message(ui, msg, p.bad);
+                }
+                if self.auth() != AuthKind::Password {
+                    label_row(ui, !busy, &mut self.token.label, field_width);
                 }
                 self.token_link(ui, commands);
                 if self.cloud {
@@ -401,7 +411,23 @@ impl NewConnectionDialog {
                     }
                 }
 
-                expiry_row(ui, !busy, &mut self.expires, field_width);
+                if self.auth() != AuthKind::Password {
+                    if !self.expiry_touched {
+                        self.token.expires = TokenFacts::suggested(self.cloud).expires;
+                    }
+                    let before = self.token.expires;
+                    expiry_row(ui, !busy, &mut self.token.expires, self.cloud);
+                    self.expiry_touched |= self.token.expires != before;
+                    match self.error_for(Field::Expires) {
+                        Some(msg) => field_message(ui, msg, p.bad),
+                        None => field_message(
+                            ui,
+                            "Atlassian shows it when you create the token; jira-connect warns \
+                             14 days before.",
+                            p.muted,
+                        ),
+                    }
+                }
                 if !self.cloud {
                     let id = form_label(ui, "CA certificate");
                     ui.add_enabled(
@@ -415,14 +441,6 @@ impl NewConnectionDialog {
                     if let Some(msg) = self.error_for(Field::Ca) {
                         field_message(ui, msg, p.bad);
                     }
-                }
-                match self.error_for(Field::Expires) {
-                    Some(msg) => field_message(ui, msg, p.bad),
-                    None => field_message(
-                        ui,
-                        "Atlassian shows it when you create the token; jira-connect warns 14 days before.",
-                        p.muted,
-                    ),
                 }
             });
 

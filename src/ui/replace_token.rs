@@ -1,17 +1,19 @@
-//! The Replace token dialog: the new secret is validated before the swap; the old one stays
-//! in the keyring until then. Afterwards it points to the page where the old one is revoked.
+//! The Replace token dialog, as steps in the terms of Atlassian's token page: copy the label,
+//! open the token page, paste the new token and pick its expiry; after the check, revoke the
+//! old token, named by its label. The new secret is validated before the swap; the old one
+//! stays in the keyring until then.
 
 use egui::{Key, RichText, Ui};
 
 use crate::core::Error;
-use crate::core::connection::{AuthKind, Connection};
+use crate::core::connection::{AuthKind, Connection, Deployment};
 use crate::core::draft::validate_secret;
 use crate::core::jira::Account;
 use crate::core::service::NewToken;
 use crate::ui::Command;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, error_text, expiry_row, field_for, field_message,
-    form_label, parse_expiry,
+    Field, Pending, SecretForm, SecretInput, TokenFacts, error_text, expiry_row, field_for,
+    field_message, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -19,8 +21,10 @@ pub(crate) struct ReplaceTokenDialog {
     pub connection: Connection,
     /// The connections that share the token; they get the new one too.
     sharing: Vec<String>,
+    /// The connection as it was, to name the old token once it is replaced.
+    old: Connection,
     secret: SecretInput,
-    expires: String,
+    token: TokenFacts,
     pub pending: Option<Pending>,
     error: Option<(Field, String)>,
     /// Set once the new token is in place.
@@ -30,11 +34,13 @@ pub(crate) struct ReplaceTokenDialog {
 
 impl ReplaceTokenDialog {
     pub fn new(connection: Connection, sharing: Vec<String>) -> Self {
+        let cloud = connection.deployment == Deployment::Cloud;
         ReplaceTokenDialog {
+            old: connection.clone(),
             connection,
             sharing,
             secret: SecretInput::default(),
-            expires: String::new(),
+            token: TokenFacts::suggested(cloud),
             pending: None,
             error: None,
             done: None,
@@ -51,13 +57,6 @@ impl ReplaceTokenDialog {
     }
 
     fn submit(&mut self) -> Option<Command> {
-        let expires = match parse_expiry(&self.expires) {
-            Ok(expires) => expires,
-            Err(msg) => {
-                self.error = Some((Field::Expires, msg));
-                return None;
-            }
-        };
         if let Err(e) = validate_secret(&self.secret.peek(), self.connection.auth) {
             self.error = Some((Field::Secret, error_text(&e)));
             return None;
@@ -68,8 +67,8 @@ impl ReplaceTokenDialog {
             id: self.connection.id.clone(),
             new: NewToken {
                 secret,
-                expires,
-                label: None,
+                expires: self.token.expires,
+                label: self.token.label(),
             },
         })
     }
@@ -122,10 +121,36 @@ impl ReplaceTokenDialog {
         }
         ui.add_space(GAP);
         let field_width = 300.0;
+        let password = self.connection.auth == AuthKind::Password;
         egui::Grid::new("replace-token-form")
             .num_columns(2)
             .spacing([GAP * 1.5, GAP])
             .show(ui, |ui| {
+                if !password {
+                    step(ui, 1, "Copy the label");
+                    label_row(ui, !busy, &mut self.token.label, field_width);
+                    step(ui, 2, "Open the token page");
+                    let (text, hint) = match self.connection.deployment {
+                        Deployment::Cloud => (
+                            "Open token page",
+                            "Create API token there; paste the label as its name",
+                        ),
+                        Deployment::DataCenter => (
+                            "Open profile",
+                            "Create a personal access token there, named with the label",
+                        ),
+                    };
+                    ui.label("");
+                    ui.horizontal(|ui| {
+                        let url = self.connection.token_page();
+                        if ui.button(text).on_hover_text(&url).clicked() {
+                            commands.push(Command::OpenUrl(url));
+                        }
+                        ui.label(RichText::new(hint).color(p.muted));
+                    });
+                    ui.end_row();
+                    step(ui, 3, "Paste the new token and pick its expiry");
+                }
                 let id = form_label(ui, self.secret_label());
                 let resp = ui
                     .add_enabled_ui(!busy, |ui| self.secret.ui(ui, id, field_width))
@@ -138,21 +163,12 @@ impl ReplaceTokenDialog {
                 if let Some((Field::Secret | Field::Url | Field::Login, msg)) = &self.error {
                     field_message(ui, msg, p.bad);
                 }
-                if self.connection.auth != AuthKind::Password {
-                    ui.label("");
-                    let text = match self.connection.auth {
-                        AuthKind::ApiToken => "Get an API token",
-                        _ => "Create a personal access token",
-                    };
-                    let url = self.connection.token_page();
-                    if ui.link(text).on_hover_text(&url).clicked() {
-                        commands.push(Command::OpenUrl(url));
+                if !password {
+                    let cloud = self.connection.deployment == Deployment::Cloud;
+                    expiry_row(ui, !busy, &mut self.token.expires, cloud);
+                    if let Some((Field::Expires, msg)) = &self.error {
+                        field_message(ui, msg, p.bad);
                     }
-                    ui.end_row();
-                }
-                expiry_row(ui, !busy, &mut self.expires, field_width);
-                if let Some((Field::Expires, msg)) = &self.error {
-                    field_message(ui, msg, p.bad);
                 }
             });
 
@@ -202,9 +218,14 @@ impl ReplaceTokenDialog {
         if self.connection.auth == AuthKind::Password {
             ui.label("The old password is no longer stored by jira-connect.");
         } else {
-            ui.label(
-                "The old token still works until you revoke it. Revoke it on the token page \
-                 so that nobody else can use it.",
+            ui.label(RichText::new("4  Revoke the old token").strong());
+            ui.add(
+                egui::Label::new(format!(
+                    "The old token still works until you revoke it. On the token page, revoke \
+                     {}, so that nobody else can use it.",
+                    self.old.which_token()
+                ))
+                .wrap(),
             );
         }
         ui.add_space(GAP);
@@ -226,4 +247,11 @@ impl SecretForm for ReplaceTokenDialog {
     fn pending_and_secret(&mut self) -> (&mut Option<Pending>, &mut SecretInput) {
         (&mut self.pending, &mut self.secret)
     }
+}
+
+/// A step's heading: its number in the label column, what to do in the field column.
+fn step(ui: &mut Ui, n: u8, text: &str) {
+    ui.label(RichText::new(format!("Step {n}")).strong());
+    ui.label(RichText::new(text).strong());
+    ui.end_row();
 }
