@@ -15,3 +15,4 @@ mod pat_mock;
 mod reminders;
 mod service_flows;
 mod tls;
+mod token_lookup;

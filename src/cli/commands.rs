@@ -11,7 +11,7 @@ use crate::core::Error;
 use crate::core::connection::{AuthKind, Deployment, today};
 use crate::core::draft::{NewConnection, prepare};
 use crate::core::error::InputField;
-use crate::core::service::{Cancel, Connections, Imported, NewToken};
+use crate::core::service::{Added, Cancel, Connections, Imported, NewToken};
 
 use super::args::AddArgs;
 use super::output::{self, Printer};
@@ -72,9 +72,15 @@ pub(super) async fn add(
         draft.site
     );
     let secret = console.secret(&prompt)?;
-    let (connection, account) = svc.add(draft, secret, &Cancel::new()).await?;
+    let Added {
+        connection,
+        account,
+        token,
+    } = svc.add_reporting(draft, secret, &Cancel::new()).await?;
     if args.json {
-        out.json(&output::connection_json(&connection, today()));
+        let mut json = output::connection_json(&connection, today());
+        json["token_lookup"] = output::lookup_json(&token);
+        out.json(&json);
     } else {
         out.ok(&format!(
             "Connected to {} at {} as {}",
@@ -93,6 +99,7 @@ pub(super) async fn add(
             connection.name,
             connection.auth.secret_name()
         ));
+        out.token_lookup(&connection, &token);
         out.expiry_line(&connection, today());
         out.hint(&format!(
             "Check it any time with: jira-connect check {}",

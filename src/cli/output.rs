@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::core::Error;
 use crate::core::connection::{Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status};
 use crate::core::error::{InputField, KeyringError};
-use crate::core::service::CheckReport;
+use crate::core::service::{CheckReport, TokenLookup};
 
 /// Where each line goes. With `--json`, stdout holds exactly one JSON document and every
 /// human line goes to stderr; notices about the run itself (progress, a plain-http warning,
@@ -224,6 +224,26 @@ impl Printer {
         }
     }
 
+    /// What the server said about a Data Center token: what was read, or, when nothing
+    /// was, one line saying why. Nothing when there is nothing to read.
+    pub(crate) fn token_lookup(&self, c: &Connection, token: &TokenLookup) {
+        let product = c.product.title();
+        if let Some(info) = token.recorded() {
+            let expires = match info.expires {
+                Some(date) => format!("expires {date}"),
+                None => "never expires".into(),
+            };
+            self.ok(&format!(
+                "Read from {product}: token {:?} (id {}), {expires}",
+                info.name, info.id
+            ));
+        } else if let Some(why) = token.why_not() {
+            self.warn(&format!(
+                "Did not read the token's expiry from {product}: {why}"
+            ));
+        }
+    }
+
     /// One connection's check, `gh auth status` style.
     pub fn report(&self, report: &CheckReport) {
         let c = &report.connection;
@@ -239,6 +259,12 @@ impl Printer {
                     "Logged in as {}{version}",
                     account_text(&account.display_name, account.email.as_deref())
                 ));
+                if let Some(why) = report.token.why_not() {
+                    self.hint(&format!(
+                        "Did not read the token's expiry from {}: {why}",
+                        c.product.title()
+                    ));
+                }
                 self.expiry_line(c, crate::core::connection::today());
             }
             Err(err) => {
@@ -478,6 +504,7 @@ pub(crate) fn connection_json(c: &Connection, today: Date) -> Value {
         "token_label": c.token_label,
         "token_created": c.token_created.map(|d| d.to_string()),
         "token_expires": c.token_expires.map(|d| d.to_string()),
+        "token_id": c.token_id,
         "status": c.status(today).as_str(),
         "last_check": c.last_check.as_ref().map(|l| json!({
             "at": l.at.to_string(),
@@ -487,6 +514,15 @@ pub(crate) fn connection_json(c: &Connection, today: Date) -> Value {
             "email": l.email,
             "server_version": l.server_version,
         })),
+    })
+}
+
+/// What the server said about a token, for `--json`: `kind`, and `reason` when nothing
+/// was recorded.
+pub(crate) fn lookup_json(token: &TokenLookup) -> Value {
+    json!({
+        "kind": token.kind(),
+        "reason": token.why_not(),
     })
 }
 
@@ -511,6 +547,7 @@ pub(crate) fn report_json(report: &CheckReport) -> Value {
         );
         map.insert("message".into(), Value::String(message));
         map.insert("error".into(), error);
+        map.insert("token_lookup".into(), lookup_json(&report.token));
     }
     value
 }

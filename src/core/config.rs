@@ -69,6 +69,12 @@ pub enum PendingOp {
         token_expires: Option<Date>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token_label: Option<String>,
+        /// The new token's id on a Data Center server, when the server said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_id: Option<u64>,
+        /// The day the new token was created, when the server said; today otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "toml_date")]
+        token_created: Option<Date>,
         check: LastCheck,
         /// The swap and the metadata are done; only the staging entry is left to delete.
         #[serde(default)]

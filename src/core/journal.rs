@@ -140,17 +140,24 @@ fn file_safe(key: &str) -> String {
 /// What a replacement changes in the metadata.
 pub(crate) struct Replacement {
     pub token_expires: Option<Date>,
+    /// The new label; the old one is kept when absent.
     pub token_label: Option<String>,
+    /// The new token's id on the server. Always written, so that an old token's id never
+    /// outlives its token.
+    pub token_id: Option<u64>,
+    /// When the new token was created, as the server says; today when absent.
+    pub token_created: Option<Date>,
     pub check: LastCheck,
 }
 
-fn apply(c: &mut Connection, token_expires: Option<Date>, label: Option<String>, check: LastCheck) {
-    c.token_created = Some(today());
-    c.token_expires = token_expires;
-    if label.is_some() {
-        c.token_label = label;
+fn apply(c: &mut Connection, change: Replacement) {
+    c.token_created = Some(change.token_created.unwrap_or_else(today));
+    c.token_expires = change.token_expires;
+    c.token_id = change.token_id;
+    if change.token_label.is_some() {
+        c.token_label = change.token_label;
     }
-    c.last_check = Some(check);
+    c.last_check = Some(change.check);
 }
 
 impl Journal {
@@ -292,6 +299,8 @@ impl Journal {
                 staging: staging.clone(),
                 token_expires: change.token_expires,
                 token_label: change.token_label.clone(),
+                token_id: change.token_id,
+                token_created: change.token_created,
                 check: change.check.clone(),
                 cleanup: false,
                 aborted: false,
@@ -346,7 +355,7 @@ impl Journal {
                 .ok_or_else(|| Error::NotFound {
                     name: id.to_string(),
                 })?;
-            apply(c, change.token_expires, change.token_label, change.check);
+            apply(c, change);
             Ok(c.clone())
         })
     }
@@ -471,6 +480,8 @@ impl Journal {
                 staging,
                 token_expires,
                 token_label,
+                token_id,
+                token_created,
                 check,
                 cleanup,
                 aborted,
@@ -496,6 +507,8 @@ impl Journal {
                         let change = Replacement {
                             token_expires,
                             token_label,
+                            token_id,
+                            token_created,
                             check,
                         };
                         self.finish_replacement(&id, &staging, change)?;

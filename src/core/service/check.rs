@@ -15,6 +15,7 @@ use crate::core::connection::{
 use crate::core::error::{Error, ErrorClass};
 use crate::core::jira::{Account, Redact};
 
+use super::tokens::{TokenFacts, TokenLookup};
 use super::{Connections, blocking, credentials, target_of};
 
 /// How many requests run at once against one Jira site (one scheme, host and port).
@@ -45,6 +46,10 @@ pub struct CheckReport {
     pub connection: Connection,
     pub status: Status,
     pub result: Result<Account, Error>,
+    /// What the server said about a Data Center personal access token, read after a
+    /// successful check: the id, dates and name found are saved with the check's result.
+    /// [`TokenLookup::NotApplicable`] for other connections and failed checks.
+    pub token: TokenLookup,
 }
 
 /// The caps on checks in flight: [`MAX_CHECKS_PER_SITE`] per site and
@@ -91,7 +96,18 @@ fn site_key(url: &str) -> String {
 
 /// A check result waiting to be written to `connections.toml`, with where to send the
 /// connection as saved.
-type PendingRecord = (ConnectionId, LastCheck, oneshot::Sender<Option<Connection>>);
+struct PendingRecord {
+    id: ConnectionId,
+    result: Recorded,
+    saved: oneshot::Sender<Option<Connection>>,
+}
+
+/// What one check writes: its result, and what the server said about the token.
+#[derive(Clone)]
+struct Recorded {
+    check: LastCheck,
+    token: Option<TokenFacts>,
+}
 
 impl Connections {
     /// Checks one saved connection with Jira and records the result, the same way
@@ -148,15 +164,25 @@ impl Connections {
                         let seen = version.wait_for(Option::is_some).await.ok()?;
                         seen.clone().flatten()
                     };
-                    let result = this.whoami_checked(&connection, version).await;
+                    let (result, token) = match this.whoami_checked(&connection, version).await {
+                        Ok((account, token)) => (Ok(account), token),
+                        Err(e) => (Err(e), TokenLookup::NotApplicable),
+                    };
                     let (connection, check, result) = finish_check(connection, result);
                     let (saved_tx, saved_rx) = oneshot::channel();
-                    let saved = match record.send((connection.id.clone(), check.clone(), saved_tx))
-                    {
+                    let pending = PendingRecord {
+                        id: connection.id.clone(),
+                        result: Recorded {
+                            check: check.clone(),
+                            token: token.recorded().map(TokenFacts::of),
+                        },
+                        saved: saved_tx,
+                    };
+                    let saved = match record.send(pending) {
                         Ok(()) => saved_rx.await.ok().flatten(),
                         Err(_) => None,
                     };
-                    on_report(i, report(connection, check, result, saved));
+                    on_report(i, report(connection, check, result, token, saved));
                 })
             })
             .collect();
@@ -197,12 +223,14 @@ impl Connections {
 
     /// Asks Jira whom a saved connection's token belongs to, within the caps, then takes
     /// the site's version from `version` once its places are given back (so that waiting
-    /// for the version never holds a place). Saves nothing.
+    /// for the version never holds a place). For a Data Center personal access token that
+    /// Jira accepted, also reads what the server knows about the token, in the same places.
+    /// Saves nothing.
     async fn whoami_checked(
         &self,
         connection: &Connection,
         version: impl std::future::Future<Output = Option<String>>,
-    ) -> Result<Account, Error> {
+    ) -> Result<(Account, TokenLookup), Error> {
         let permits = self.limits.acquire(connection).await;
         // Reading the keyring and setting up the HTTP client (which loads the system's CA
         // certificates) do not depend on each other: do both at once.
@@ -214,12 +242,16 @@ impl Connections {
             .client
             .whoami(&target_of(connection, &site), &creds)
             .await;
+        let token = match &result {
+            Ok(_) => self.lookup_saved(connection, &secret).await,
+            Err(_) => TokenLookup::NotApplicable,
+        };
         drop(permits);
         let mut account = result?;
         // Asked without credentials, but redacted all the same: a server that saw the
         // token in another request must not get it stored through its version.
         account.server_version = version.await.map(|v| Redact::credentials(&creds).apply(&v));
-        Ok(account)
+        Ok((account, token))
     }
 
     /// The Jira version of a saved connection's site, asked without credentials, within the
@@ -251,17 +283,25 @@ fn report(
     connection: Connection,
     check: LastCheck,
     result: Result<Account, Error>,
+    token: TokenLookup,
     saved: Option<Connection>,
 ) -> CheckReport {
-    let connection = saved.unwrap_or(Connection {
-        last_check: Some(check),
-        ..connection
+    let connection = saved.unwrap_or_else(|| {
+        let mut connection = Connection {
+            last_check: Some(check),
+            ..connection
+        };
+        if let Some(info) = token.recorded() {
+            TokenFacts::of(info).apply(&mut connection);
+        }
+        connection
     });
     let status = connection.status(today());
     CheckReport {
         connection,
         status,
         result,
+        token,
     }
 }
 
@@ -275,21 +315,21 @@ async fn record_batches(config: ConfigStore, mut pending: mpsc::UnboundedReceive
         }
         let checks = batch
             .iter()
-            .map(|(id, check, _)| (id.clone(), check.clone()))
+            .map(|p| (p.id.clone(), p.result.clone()))
             .collect();
         let mut saved = record_checks(&config, checks).await;
-        for (id, _, reply) in batch {
-            let _ = reply.send(saved.remove(&id));
+        for pending in batch {
+            let _ = pending.saved.send(saved.remove(&pending.id));
         }
     }
 }
 
-/// Records check results in one write of `connections.toml`, and returns the connections
-/// as saved. A connection removed meanwhile is skipped; a failed write is logged here and
-/// leaves nothing saved.
+/// Records check results, and what they read about tokens, in one write of
+/// `connections.toml`, and returns the connections as saved. A connection removed meanwhile
+/// is skipped; a failed write is logged here and leaves nothing saved.
 async fn record_checks(
     config: &ConfigStore,
-    checks: HashMap<ConnectionId, LastCheck>,
+    checks: HashMap<ConnectionId, Recorded>,
 ) -> HashMap<ConnectionId, Connection> {
     let results = checks.len();
     let config = config.clone();
@@ -297,8 +337,11 @@ async fn record_checks(
         config.update(|cfg| {
             let mut saved = HashMap::with_capacity(checks.len());
             for c in &mut cfg.connections {
-                if let Some(check) = checks.get(&c.id) {
-                    c.last_check = Some(check.clone());
+                if let Some(recorded) = checks.get(&c.id) {
+                    c.last_check = Some(recorded.check.clone());
+                    if let Some(token) = &recorded.token {
+                        token.apply(c);
+                    }
                     saved.insert(c.id.clone(), c.clone());
                 }
             }

@@ -15,8 +15,10 @@
 //! the user enters is checked in [`crate::core::draft`] before any of this runs.
 
 mod check;
+mod tokens;
 
 pub use check::{CheckReport, MAX_CHECKS_PER_SITE, MAX_CONCURRENT_CHECKS};
+pub use tokens::{Added, TokenLookup};
 
 use std::sync::Arc;
 
@@ -34,6 +36,7 @@ use crate::core::site_url::SiteUrl;
 
 use crate::core::draft::{Draft, validate_name, validate_new_expiry, validate_secret};
 use check::{CheckLimits, valid_check};
+use tokens::{TokenFacts, has_token_api};
 
 /// A new token for a saved connection, with what the user knows about it.
 #[derive(Debug)]
@@ -182,16 +185,52 @@ impl Connections {
     }
 
     /// Validates with Jira, stores the secret in the keyring, then saves the metadata.
-    /// `cancel` stops it only while Jira is being asked.
+    /// `cancel` stops it only while Jira is being asked. What the server said about a Data
+    /// Center token is recorded as [`Connections::add_reporting`] says, and not returned.
     pub async fn add(
         &self,
         draft: Draft,
         secret: SecretString,
         cancel: &Cancel,
     ) -> Result<(Connection, Account), Error> {
+        let added = self.add_reporting(draft, secret, cancel).await?;
+        Ok((added.connection, added.account))
+    }
+
+    /// [`Connections::add`], returning also what the server said about the token.
+    ///
+    /// For a Data Center personal access token, the account's token list is read with the
+    /// token itself once Jira has accepted it, and the token's id, creation date and real
+    /// expiry are recorded, so that nobody types them. The token is the one named by the
+    /// draft's label, or the only one the account has; its server name becomes the label
+    /// when the user gave none. When that is not certain, or the server has no token API,
+    /// or reading fails, nothing is read and the draft's own expiry stands: the token
+    /// works, so the add goes on, and [`Added::token`] says why.
+    pub async fn add_reporting(
+        &self,
+        draft: Draft,
+        secret: SecretString,
+        cancel: &Cancel,
+    ) -> Result<Added, Error> {
         self.check_name_free(&draft.name)?;
-        let account = unless_cancelled(cancel, self.validate_draft(&draft, &secret)).await?;
-        self.save(draft, secret, account).await
+        let (account, token) = unless_cancelled(cancel, async {
+            let account = self.validate_draft(&draft, &secret).await?;
+            let token = if has_token_api(draft.deployment, draft.auth) {
+                let label = draft.token_label.as_deref();
+                tokens::lookup(&self.client, &draft.target(), &secret, label, None).await
+            } else {
+                TokenLookup::NotApplicable
+            };
+            Ok((account, token))
+        })
+        .await?;
+        let facts = token.recorded().map(TokenFacts::of);
+        let (connection, account) = self.save(draft, secret, account, facts).await?;
+        Ok(Added {
+            connection,
+            account,
+            token,
+        })
     }
 
     /// Refuses a name that a saved connection already has. Checked before asking Jira, to
@@ -210,9 +249,10 @@ impl Connections {
         draft: Draft,
         secret: SecretString,
         account: Account,
+        facts: Option<TokenFacts>,
     ) -> Result<(Connection, Account), Error> {
         let login = draft.login.clone().or_else(|| account.username.clone());
-        let connection = Connection {
+        let mut connection = Connection {
             id: ConnectionId::generate(),
             name: draft.name,
             url: draft.site.to_string(),
@@ -231,6 +271,9 @@ impl Connections {
             linked: draft.linked,
             last_check: Some(valid_check(&account)),
         };
+        if let Some(facts) = facts {
+            facts.apply(&mut connection);
+        }
 
         let journal = self.journal();
         let connection = blocking(move || journal.add(connection, &secret)).await?;
@@ -307,7 +350,7 @@ impl Connections {
         };
         let secret = self.secret_of(&jira).await?;
         let account = unless_cancelled(cancel, self.validate_draft(&draft, &secret)).await?;
-        self.save(draft, secret, account).await
+        self.save(draft, secret, account, None).await
     }
 
     async fn secret_of(&self, connection: &Connection) -> Result<SecretString, Error> {
@@ -323,6 +366,11 @@ impl Connections {
     /// Validates a new token with Jira, for the connection and for every connection linked
     /// to it, and only then swaps it in for the old one. `cancel` stops it only while Jira
     /// is being asked; the old token stays in the keyring until the new one is accepted.
+    ///
+    /// A Data Center personal access token is looked up on the server like on
+    /// [`Connections::add_reporting`], by the new label or as the only token, and its id and
+    /// dates are recorded; otherwise the old token's server id is dropped, since it names a
+    /// token the connection no longer holds.
     pub async fn replace_token(
         &self,
         name: &str,
@@ -333,9 +381,21 @@ impl Connections {
         if let Some(expires) = new.expires {
             validate_new_expiry(expires)?;
         }
-        let accepted =
-            unless_cancelled(cancel, self.validate_replacement(&connection, &new.secret)).await?;
-        self.swap(connection, new, accepted).await
+        let (accepted, token) = unless_cancelled(cancel, async {
+            let accepted = self.validate_replacement(&connection, &new.secret).await?;
+            let token = if has_token_api(connection.deployment, connection.auth) {
+                let site = connection.site()?;
+                let target = target_of(&connection, &site);
+                let label = new.label.as_deref();
+                tokens::lookup(&self.client, &target, &new.secret, label, None).await
+            } else {
+                TokenLookup::NotApplicable
+            };
+            Ok((accepted, token))
+        })
+        .await?;
+        let facts = token.recorded().map(TokenFacts::of);
+        self.swap(connection, new, accepted, facts).await
     }
 
     /// Validates a new secret for a saved connection, and for every connection linked to
@@ -373,6 +433,7 @@ impl Connections {
         connection: Connection,
         new: NewToken,
         accepted: Accepted,
+        facts: Option<TokenFacts>,
     ) -> Result<(Connection, Account), Error> {
         let NewToken {
             secret,
@@ -383,10 +444,21 @@ impl Connections {
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty());
         let Accepted { account, linked } = accepted;
-        let change = |found: &Account| Replacement {
-            token_expires: expires,
-            token_label: label.clone(),
-            check: valid_check(found),
+        let change = |found: &Account| match &facts {
+            Some(facts) => Replacement {
+                token_expires: facts.expires,
+                token_label: label.clone().or_else(|| facts.name.clone()),
+                token_id: Some(facts.id),
+                token_created: facts.created,
+                check: valid_check(found),
+            },
+            None => Replacement {
+                token_expires: expires,
+                token_label: label.clone(),
+                token_id: None,
+                token_created: None,
+                check: valid_check(found),
+            },
         };
         let updated = self
             .swap_one(&connection.id, &secret, change(&account))
