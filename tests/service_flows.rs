@@ -799,6 +799,7 @@ async fn recovery_never_restores_a_secret_for_a_connection_that_is_gone() {
                 },
                 cleanup: false,
                 aborted: false,
+                rotation: None,
             });
             Ok(())
         })

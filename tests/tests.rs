@@ -13,6 +13,7 @@ mod pat_api;
 mod pat_mock;
 #[cfg(target_os = "linux")]
 mod reminders;
+mod rotate;
 mod service_flows;
 mod tls;
 mod token_lookup;

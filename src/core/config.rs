@@ -83,6 +83,23 @@ pub enum PendingOp {
         /// the old secret.
         #[serde(default, skip_serializing_if = "is_false")]
         aborted: bool,
+        /// The replacement is a rotation, whose new token was created on the server for it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rotation: Option<RotationRecord>,
+    },
+    /// A Data Center personal access token to revoke on the server: one a rotation created
+    /// and did not swap in, or the old token a finished rotation replaced. Revoking needs the
+    /// network, so the next run does it after the rest of the recovery (see
+    /// `Connections::revoke_leftovers`); the connection itself is not busy meanwhile.
+    Revoke {
+        /// Names this record and its lock file, and the keyring entry that holds the token
+        /// itself while nothing else does (a created token before the swap). Revoking uses
+        /// that token, or else the connection's own.
+        key: ConnectionId,
+        /// The connection whose site holds the token, as it was when the record was written.
+        connection: Connection,
+        /// The token's id on the server.
+        token_id: u64,
     },
     /// A connection whose secret and metadata are being deleted.
     Remove {
@@ -91,6 +108,18 @@ pub enum PendingOp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lock: Option<ConnectionId>,
     },
+}
+
+/// What a rotation adds to its replacement's record: the two tokens on the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RotationRecord {
+    /// The new token's id: revoked, instead of swapped in, when the swap is rolled back.
+    pub created: u64,
+    /// The old token's id, when known: revoked once the swap is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<u64>,
+    /// The key of the record that revokes the old token, written with the swap's metadata.
+    pub revoke_key: ConnectionId,
 }
 
 impl Default for ConfigFile {

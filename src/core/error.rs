@@ -275,6 +275,16 @@ pub enum Error {
         token_page: String,
     },
 
+    /// Atlassian Cloud has no API for a user's own API tokens, so a token cannot be rotated
+    /// there. Nothing was changed; create a new token on the token page and replace the
+    /// connection's token with it.
+    #[error(
+        "Atlassian Cloud offers no API to create or revoke your own API tokens, so {name:?} \
+         cannot be rotated automatically. Nothing was changed; create a new token at \
+         {token_page}, replace the connection's token with it, then revoke the old one there"
+    )]
+    NoTokenApiOnCloud { name: String, token_page: String },
+
     /// The token API answered, but not with tokens. Shows the first bytes of the answer.
     #[error("{product}'s personal access token API answered something unexpected: {snippet:?}")]
     PatMalformed {
@@ -461,6 +471,7 @@ impl Error {
             Error::PatNotFound { .. } => "pat-not-found",
             Error::PatRefused { .. } => "pat-refused",
             Error::PatMalformed { .. } => "pat-malformed",
+            Error::NoTokenApiOnCloud { .. } => "no-token-api-on-cloud",
             Error::Tls { .. } => "tls",
             Error::Dns { .. } => "dns",
             Error::ConnectionRefused { .. } => "connection-refused",
@@ -635,6 +646,10 @@ mod tests {
             },
             Error::SecretMissing {
                 name: "acme".into(),
+            },
+            Error::NoTokenApiOnCloud {
+                name: "acme".into(),
+                token_page: "https://id.atlassian.com/manage-profile/security/api-tokens".into(),
             },
         ];
         for err in errors {

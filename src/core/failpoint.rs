@@ -49,3 +49,13 @@ pub const ALL: &[&str] = &[
     "remove:pending-written",
     "remove:secret-deleted",
 ];
+
+/// The failpoints of a rotation of a Data Center token, in the order it reaches them. Its
+/// swap also passes `replace:swapped`, `replace:metadata-written` and
+/// `replace:staging-deleted` of [`ALL`] between `rotate:swapping` and `rotate:swapped`.
+pub const ROTATE: &[&str] = &[
+    "rotate:recorded",
+    "rotate:staged",
+    "rotate:swapping",
+    "rotate:swapped",
+];

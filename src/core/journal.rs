@@ -18,6 +18,20 @@
 //! or its daemon has died. Recovery then undoes the operation instead of finishing it:
 //! a change the user was told had failed never completes later.
 //!
+//! A rotation (see `Connections::rotate`) creates its new token on the server before the
+//! swap, so a crash must not leave that token alive and unused. Right after creating it, a
+//! [`PendingOp::Revoke`] record names the token's server id and the token is staged in the
+//! keyring under the record's key ([`Journal::record_created`], [`Journal::stage_created`]):
+//! from then on the next run revokes it, with itself as the credential, unless the swap
+//! happened. Once Jira accepted it, the same record becomes the swap's
+//! [`PendingOp::Replace`] ([`Journal::swap_created`]), whose staged copy is already there,
+//! and the swap runs exactly as a replacement's. Rolled back, that record turns back into
+//! the revocation of the new token; finished, it writes, with the new metadata, the
+//! revocation of the old token. Revocations need the network, so [`Journal::recover`]
+//! leaves them to `Connections::revoke_leftovers`, and they never keep the connection busy.
+//! The one window left is between the server's answer and the first record, a few
+//! milliseconds in which nothing but the answer knows the new token's id.
+//!
 //! While it runs, each operation holds an advisory lock on its own file in the config
 //! directory (`pending-<key>.lock`, see [`OpLock`]). Recovery takes the same lock without
 //! waiting, and leaves alone every operation whose lock is held: the desktop app and the
@@ -31,7 +45,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use secrecy::SecretString;
 
-use crate::core::config::{ConfigStore, PendingOp};
+use crate::core::config::{ConfigStore, PendingOp, RotationRecord};
 use crate::core::connection::{Connection, ConnectionId, LastCheck, today};
 use crate::core::error::Error;
 use crate::core::error::InputField;
@@ -49,18 +63,21 @@ impl PendingOp {
     /// The connection this operation is about.
     pub fn id(&self) -> &ConnectionId {
         match self {
-            PendingOp::Add { connection, .. } => &connection.id,
+            PendingOp::Add { connection, .. } | PendingOp::Revoke { connection, .. } => {
+                &connection.id
+            }
             PendingOp::Replace { id, .. } | PendingOp::Remove { id, .. } => id,
         }
     }
 
     /// What names this operation alone, and its lock file: the new connection's id for an
-    /// add, the staging id for a replacement, a fresh id for a removal.
+    /// add, the staging id for a replacement, a fresh id for a removal or a revocation.
     pub(crate) fn lock_key(&self) -> &ConnectionId {
         match self {
             PendingOp::Add { connection, .. } => &connection.id,
             PendingOp::Replace { staging, .. } => staging,
             PendingOp::Remove { id, lock } => lock.as_ref().unwrap_or(id),
+            PendingOp::Revoke { key, .. } => key,
         }
     }
 }
@@ -106,7 +123,7 @@ impl OpLock {
     }
 
     /// Takes the lock of a new operation, whose key nobody else knows yet.
-    fn take(config: &ConfigStore, key: &ConnectionId) -> Result<OpLock, Error> {
+    pub(crate) fn take(config: &ConfigStore, key: &ConnectionId) -> Result<OpLock, Error> {
         Self::try_take(config, key)?.ok_or_else(|| Error::ConfigIo {
             action: "lock",
             path: Self::path(config, key),
@@ -148,6 +165,14 @@ pub(crate) struct Replacement {
     /// When the new token was created, as the server says; today when absent.
     pub token_created: Option<Date>,
     pub check: LastCheck,
+}
+
+/// A token a rotation created, recorded for revocation, and the lock of that record, held
+/// until the swap has taken the record over or the token has been revoked.
+#[derive(Debug)]
+pub(crate) struct Held {
+    pub key: ConnectionId,
+    _lock: OpLock,
 }
 
 fn apply(c: &mut Connection, change: Replacement) {
@@ -203,8 +228,19 @@ impl Journal {
         }
     }
 
+    /// Refuses a change to a connection that another change is under way for. A revocation
+    /// left to do does not count: it changes nothing about the connection.
     fn refuse_if_busy(pending: &[PendingOp], id: &ConnectionId, name: &str) -> Result<(), Error> {
-        if pending.iter().any(|p| p.id() == id) {
+        let busy = |p: &PendingOp| !matches!(p, PendingOp::Revoke { .. });
+        Self::refuse_if(pending, name, |p| p.id() == id && busy(p))
+    }
+
+    fn refuse_if(
+        pending: &[PendingOp],
+        name: &str,
+        busy: impl Fn(&PendingOp) -> bool,
+    ) -> Result<(), Error> {
+        if pending.iter().any(busy) {
             return Err(Error::InvalidInput {
                 field: InputField::Connection,
                 reason: format!(
@@ -304,6 +340,7 @@ impl Journal {
                 check: change.check.clone(),
                 cleanup: false,
                 aborted: false,
+                rotation: None,
             });
             Ok(())
         })?;
@@ -314,22 +351,182 @@ impl Journal {
             return Err(e.into());
         }
         hit("replace:staged");
+        self.swap_staged(id, &staging, secret, change)
+    }
 
+    /// The swap proper, once the new secret is staged under `staging` and the replacement's
+    /// record written: the connection's entry, then the metadata, then the staged copy.
+    fn swap_staged(
+        &self,
+        id: &ConnectionId,
+        staging: &ConnectionId,
+        secret: &SecretString,
+        change: Replacement,
+    ) -> Result<Connection, Error> {
         if let Err(e) = self.secrets.set(id, secret) {
             // The old secret is untouched: a keyring write replaces an item whole or not at
             // all. The staged copy must never be swapped in later.
-            self.abort(&staging, &staging);
+            self.abort_swap(staging);
             return Err(e.into());
         }
         hit("replace:swapped");
 
-        let updated = self.finish_replacement(id, &staging, change)?;
+        let updated = self.finish_replacement(id, staging, change)?;
         hit("replace:metadata-written");
-        self.drop_staging(&staging);
+        self.drop_staging(staging);
         Ok(updated)
     }
 
-    /// Applies a replacement's metadata and marks its record for cleanup.
+    /// Undoes a swap whose connection entry could not be written. A plain replacement is
+    /// aborted; a rotation's record turns back into the revocation of its new token, whose
+    /// staged copy is kept to revoke it with. Should that write fail, the rotation is
+    /// aborted like a replacement, and recovery still revokes the token, with the
+    /// connection's own.
+    fn abort_swap(&self, staging: &ConnectionId) {
+        let turned = self.config.update(|cfg| {
+            let Some(i) = cfg.pending.iter().position(|p| p.lock_key() == staging) else {
+                return Ok(false);
+            };
+            let PendingOp::Replace {
+                id,
+                rotation: Some(rotation),
+                ..
+            } = &cfg.pending[i]
+            else {
+                return Ok(false);
+            };
+            let Some(connection) = cfg.connections.iter().find(|c| &c.id == id).cloned() else {
+                return Ok(false);
+            };
+            cfg.pending[i] = PendingOp::Revoke {
+                key: staging.clone(),
+                connection,
+                token_id: rotation.created,
+            };
+            Ok(true)
+        });
+        if !matches!(turned, Ok(true)) {
+            self.abort(staging, staging);
+        }
+    }
+
+    /// Refuses while any change to the connection `id` is under way or left to finish,
+    /// revocations included: what [`Journal::record_created`] will check, asked before the
+    /// server creates a token in vain.
+    pub fn refuse_if_pending(&self, id: &ConnectionId) -> Result<(), Error> {
+        let cfg = self.config.load()?;
+        let name = cfg
+            .connections
+            .iter()
+            .find(|c| &c.id == id)
+            .map_or_else(|| id.to_string(), |c| c.name.clone());
+        Self::refuse_if(&cfg.pending, &name, |p| p.id() == id)
+    }
+
+    /// Writes the record of a token a rotation has just created on the server for the
+    /// connection `id`, before anything else happens: from here on, a crash leaves it to
+    /// be revoked. Refuses while another change to the connection is under way or left to
+    /// finish, revocations included, so that two rotations never race.
+    pub fn record_created(&self, id: &ConnectionId, token_id: u64) -> Result<Held, Error> {
+        let key = ConnectionId::generate();
+        let lock = OpLock::take(&self.config, &key)?;
+        self.config.update(|cfg| {
+            let c = cfg
+                .connections
+                .iter()
+                .find(|c| &c.id == id)
+                .ok_or_else(|| Error::NotFound {
+                    name: id.to_string(),
+                })?;
+            Self::refuse_if(&cfg.pending, &c.name, |p| p.id() == id)?;
+            cfg.pending.push(PendingOp::Revoke {
+                key: key.clone(),
+                connection: c.clone(),
+                token_id,
+            });
+            Ok(())
+        })?;
+        hit("rotate:recorded");
+        Ok(Held { key, _lock: lock })
+    }
+
+    /// Stages the created token under its record's key, so that recovery can revoke it with
+    /// itself and the swap can use it.
+    pub fn stage_created(&self, held: &Held, secret: &SecretString) -> Result<(), Error> {
+        self.secrets.set(&held.key, secret)?;
+        hit("rotate:staged");
+        Ok(())
+    }
+
+    /// Drops a created token's record and staged copy once the token has been revoked. What
+    /// cannot be deleted now is left to the next run, which finds the token gone.
+    pub fn release(&self, held: &Held) {
+        match self.secrets.delete(&held.key) {
+            Ok(()) => self.clear_pending(&held.key),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not delete a staged token yet; retried on the next run")
+            }
+        }
+    }
+
+    /// Drops the record `key` once what it asked for is done.
+    pub fn forget(&self, key: &ConnectionId) {
+        self.clear_pending(key);
+    }
+
+    /// Swaps a created and validated token in for the connection `id`'s old one: its record
+    /// becomes the replacement's, with the staged copy already in place, and the swap runs
+    /// as [`Journal::replace`]'s. On failure the record is a revocation again (see
+    /// [`Journal::abort_swap`]) and `held` still names it.
+    pub fn swap_created(
+        &self,
+        held: &Held,
+        id: &ConnectionId,
+        secret: &SecretString,
+        change: Replacement,
+        rotation: RotationRecord,
+    ) -> Result<Connection, Error> {
+        let key = &held.key;
+        self.config.update(|cfg| {
+            let c = cfg
+                .connections
+                .iter()
+                .find(|c| &c.id == id)
+                .ok_or_else(|| Error::NotFound {
+                    name: id.to_string(),
+                })?;
+            let others = |p: &PendingOp| {
+                p.id() == id && p.lock_key() != key && !matches!(p, PendingOp::Revoke { .. })
+            };
+            Self::refuse_if(&cfg.pending, &c.name, others)?;
+            let record = cfg
+                .pending
+                .iter_mut()
+                .find(|p| p.lock_key() == key)
+                .ok_or_else(|| Error::InvalidInput {
+                    field: InputField::Connection,
+                    reason: "the record of the new token is gone; try again".into(),
+                })?;
+            *record = PendingOp::Replace {
+                id: id.clone(),
+                staging: key.clone(),
+                token_expires: change.token_expires,
+                token_label: change.token_label.clone(),
+                token_id: change.token_id,
+                token_created: change.token_created,
+                check: change.check.clone(),
+                cleanup: false,
+                aborted: false,
+                rotation: Some(rotation),
+            };
+            Ok(())
+        })?;
+        hit("rotate:swapping");
+        self.swap_staged(id, key, secret, change)
+    }
+
+    /// Applies a replacement's metadata and marks its record for cleanup. A rotation's
+    /// also records, in the same write, the revocation of the old token.
     fn finish_replacement(
         &self,
         id: &ConnectionId,
@@ -337,15 +534,18 @@ impl Journal {
         change: Replacement,
     ) -> Result<Connection, Error> {
         self.config.update(|cfg| {
+            let mut rotated = None;
             for p in &mut cfg.pending {
                 if let PendingOp::Replace {
                     staging: s,
                     cleanup,
+                    rotation,
                     ..
                 } = p
                     && s == staging
                 {
                     *cleanup = true;
+                    rotated = rotation.clone();
                 }
             }
             let c = cfg
@@ -356,7 +556,21 @@ impl Journal {
                     name: id.to_string(),
                 })?;
             apply(c, change);
-            Ok(c.clone())
+            let updated = c.clone();
+            if let Some(RotationRecord {
+                old: Some(old),
+                revoke_key,
+                ..
+            }) = rotated
+                && !cfg.pending.iter().any(|p| p.lock_key() == &revoke_key)
+            {
+                cfg.pending.push(PendingOp::Revoke {
+                    key: revoke_key,
+                    connection: updated.clone(),
+                    token_id: old,
+                });
+            }
+            Ok(updated)
         })
     }
 
@@ -416,6 +630,10 @@ impl Journal {
         let pending = self.config.load()?.pending.clone();
         let mut recovered = 0;
         for op in &pending {
+            if matches!(op, PendingOp::Revoke { .. }) {
+                // Needs the network: `Connections::revoke_leftovers`.
+                continue;
+            }
             let key = op.lock_key();
             let Some(_lock) = OpLock::try_take(&self.config, key)? else {
                 tracing::info!("left alone a change that is still under way");
@@ -485,7 +703,18 @@ impl Journal {
                 check,
                 cleanup,
                 aborted,
+                rotation,
             } => {
+                if let Some(rotation) = &rotation
+                    && !cleanup
+                    && self.rotation_rolls_back(&id, &staging, aborted)?
+                {
+                    // The new token was never swapped in: keep the old one, and leave the
+                    // new one to be revoked, with its staged copy when there is one.
+                    self.to_revocation(&key, &id, rotation.created)?;
+                    tracing::warn!("rolled back an interrupted token rotation");
+                    return Ok(());
+                }
                 if aborted {
                     // The user was told the replacement failed: keep the old secret.
                     self.secrets.delete(&staging)?;
@@ -522,6 +751,7 @@ impl Journal {
                 self.clear_recovered(&key)?;
                 tracing::warn!("finished an interrupted token replacement");
             }
+            PendingOp::Revoke { .. } => {}
             PendingOp::Remove { id, .. } => {
                 self.secrets.delete(&id)?;
                 self.config.update(|cfg| {
@@ -531,6 +761,58 @@ impl Journal {
                 })?;
                 tracing::warn!("finished an interrupted removal");
             }
+        }
+        Ok(())
+    }
+
+    /// Whether an interrupted rotation's swap is to be rolled back rather than finished:
+    /// it failed and said so, or nothing was staged, or its connection is gone.
+    fn rotation_rolls_back(
+        &self,
+        id: &ConnectionId,
+        staging: &ConnectionId,
+        aborted: bool,
+    ) -> Result<bool, Error> {
+        if aborted {
+            return Ok(true);
+        }
+        let exists = self.config.load()?.connections.iter().any(|c| &c.id == id);
+        Ok(!exists || self.secrets.get(staging)?.is_none())
+    }
+
+    /// Turns the record `key` of a rotation that is rolled back into the revocation of the
+    /// token it created. Without the connection, there is no site to revoke it at: the
+    /// staged copy is deleted and the record dropped.
+    fn to_revocation(
+        &self,
+        key: &ConnectionId,
+        id: &ConnectionId,
+        token_id: u64,
+    ) -> Result<(), Error> {
+        let turned = self.config.update(|cfg| {
+            let connection = cfg.connections.iter().find(|c| &c.id == id).cloned();
+            let Some(i) = cfg.pending.iter().position(|p| p.lock_key() == key) else {
+                return Ok(true);
+            };
+            match connection {
+                Some(connection) => {
+                    cfg.pending[i] = PendingOp::Revoke {
+                        key: key.clone(),
+                        connection,
+                        token_id,
+                    };
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        })?;
+        if !turned {
+            tracing::warn!(
+                token_id,
+                "a rotation's connection is gone, so its new token cannot be revoked here"
+            );
+            self.secrets.delete(key)?;
+            self.clear_recovered(key)?;
         }
         Ok(())
     }

@@ -11,13 +11,19 @@
 //! Each of them goes through [`crate::core::journal`], so that even a crash half-way is
 //! finished or rolled back by [`Connections::recover`] on the next run.
 //!
-//! Checking, one connection or all of them under the per-site caps, is in [`check`]; what
-//! the user enters is checked in [`crate::core::draft`] before any of this runs.
+//! Checking, one connection or all of them under the per-site caps, is in [`check`]; what a
+//! Data Center server knows about a token (its id and real expiry) is read in [`tokens`];
+//! rotating a Data Center token in one step is in [`rotate`]. What the user enters is
+//! checked in [`crate::core::draft`] before any of this runs.
 
 mod check;
+mod rotate;
 mod tokens;
 
 pub use check::{CheckReport, MAX_CHECKS_PER_SITE, MAX_CONCURRENT_CHECKS};
+pub use rotate::{
+    DEFAULT_ROTATION_DAYS, Leftover, LeftoverOutcome, OldToken, RotateOptions, Rotated,
+};
 pub use tokens::{Added, TokenLookup};
 
 use std::sync::Arc;
@@ -492,8 +498,10 @@ impl Connections {
         Ok(removed)
     }
 
-    /// Finishes or rolls back what an interrupted add, replace or remove left behind.
-    /// Touches the keyring only when there is something to recover.
+    /// Finishes or rolls back what an interrupted add, replace, remove or rotation left
+    /// behind. Touches the keyring only when there is something to recover. Revoking the
+    /// tokens an interrupted rotation left on a server needs the network, and is
+    /// [`Connections::revoke_leftovers`]'s, to call next.
     pub fn recover(&self) -> Result<usize, Error> {
         self.journal().recover()
     }

@@ -1,0 +1,588 @@
+//! Rotation of a Data Center personal access token in one step: create the new token on the
+//! server, check it with Jira, swap it into the keyring, then revoke the old one.
+//!
+//! Order, and what each failure leaves:
+//! 1. The new token is created with the current one; a server that does not let a token
+//!    create tokens answers [`Error::PatNeedsPassword`], and the caller asks for the
+//!    account's password and calls again with it. The password serves that one request (and
+//!    the revocation of the old token, should the new token not be allowed to), and is
+//!    never stored or logged. Nothing exists yet, so a failure here (a wrong password
+//!    included) changes nothing anywhere.
+//! 2. At once the journal records the new token's id for revocation and stages the token in
+//!    the keyring ([`crate::core::journal`] explains how), so that from here on a crash
+//!    leaves nothing alive on the server: the next run revokes it, and keeps the old token.
+//! 3. Jira is asked who the new token belongs to, for the connection and every connection
+//!    linked to it. A refusal, or a cancel, revokes the new token and keeps the old one.
+//! 4. The swap is a replacement's, through the same journal code; rolled back, it revokes
+//!    the new token like step 3.
+//! 5. The metadata takes the new token's id, name, creation date and expiry from the
+//!    server's answer, and, in the same write, the journal records the old token's
+//!    revocation. Only then, with the swap durable, the old token is revoked by its id,
+//!    with the new token as the credential (or the password, when it was given and the new
+//!    token is refused). Without a known id, nothing is guessed: the account's other tokens
+//!    are listed so that the user can tell which one to revoke.
+
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use secrecy::SecretString;
+
+use crate::core::config::{PendingOp, RotationRecord};
+use crate::core::connection::{Connection, ConnectionId, Deployment, suggested_token_label};
+use crate::core::error::{Error, ErrorClass, InputField};
+use crate::core::jira::{Account, Target};
+use crate::core::journal::{Held, OpLock, Replacement};
+use crate::core::pat::{self, NewPat, PatAuth, PatInfo};
+
+use super::check::valid_check;
+use super::tokens::{lookup, require_token_api};
+use super::{Accepted, Cancel, Connections, blocking, target_of, unless_cancelled};
+
+/// How long a new token lasts when nothing tells how long the old one did.
+pub const DEFAULT_ROTATION_DAYS: u32 = 90;
+
+/// What the user asks of a rotation; each default comes from the old token.
+#[derive(Debug, Clone, Default)]
+pub struct RotateOptions {
+    /// Days until the new token expires; by default the old token's lifetime (from its
+    /// creation to its expiry), or [`DEFAULT_ROTATION_DAYS`] when that is not known.
+    pub expires_in_days: Option<u32>,
+    /// The new token's name on the server, which becomes the connection's label; by default
+    /// the old label, or a name after this computer.
+    pub label: Option<String>,
+}
+
+/// A rotation that went through: the new token is in the keyring and works.
+#[derive(Debug)]
+pub struct Rotated {
+    /// The connection as saved, with the new token's id, label and dates.
+    pub connection: Connection,
+    /// Who the new token belongs to.
+    pub account: Account,
+    /// The new token, as the server describes it.
+    pub created: PatInfo,
+    /// Whether the account's password was used to create it.
+    pub with_password: bool,
+    /// What became of the old token.
+    pub old: OldToken,
+}
+
+/// What a rotation did with the old token.
+#[derive(Debug)]
+pub enum OldToken {
+    /// Revoked on the server (or found gone already).
+    Revoked { id: u64 },
+    /// Not revoked: `error` says why. The revocation stays recorded, and the next run tries
+    /// it again (see [`Connections::revoke_leftovers`]).
+    NotRevoked { id: u64, error: Error },
+    /// Its id was never recorded, so it was not revoked: nothing is guessed. `candidates`
+    /// are the account's other tokens, those with the old label first; `Err` when they
+    /// could not be listed.
+    Unknown {
+        candidates: Result<Vec<PatInfo>, Error>,
+    },
+}
+
+/// One revocation that an interrupted rotation left to do, as
+/// [`Connections::revoke_leftovers`] handled it.
+#[derive(Debug)]
+pub struct Leftover {
+    /// The connection's name.
+    pub connection: String,
+    /// Where the user revokes tokens by hand.
+    pub token_page: String,
+    /// The token's id on the server.
+    pub token_id: u64,
+    pub outcome: LeftoverOutcome,
+}
+
+/// What became of a revocation left to do.
+#[derive(Debug)]
+pub enum LeftoverOutcome {
+    /// Revoked now, or found gone already; the record is dropped.
+    Revoked,
+    /// The server could not be reached; the record is kept for the next run.
+    Later(Error),
+    /// The server refused, or the connection and its token are gone: the record is dropped,
+    /// and the token is left for the user to revoke on the token page.
+    GaveUp(Error),
+}
+
+/// The outcome of revoking a token with each credential in turn.
+enum Revocation {
+    Done,
+    Failed(Error),
+}
+
+impl Connections {
+    /// Rotates a saved Data Center connection's personal access token, as this module says.
+    ///
+    /// `password` is the account's password, for servers that do not let a token create
+    /// tokens: call without it first, and again with it after [`Error::PatNeedsPassword`].
+    /// A refused password is [`Error::PasswordRejected`] and changes nothing. On Cloud this
+    /// is [`Error::NoTokenApiOnCloud`]. `cancel` is honoured until the swap starts; a cancel
+    /// after the new token was created revokes it.
+    pub async fn rotate(
+        &self,
+        name: &str,
+        options: RotateOptions,
+        password: Option<&SecretString>,
+        cancel: &Cancel,
+    ) -> Result<Rotated, Error> {
+        let connection = self.get(name)?;
+        if connection.deployment == Deployment::Cloud {
+            return Err(Error::NoTokenApiOnCloud {
+                name: connection.name.clone(),
+                token_page: connection.token_page(),
+            });
+        }
+        require_token_api(&connection)?;
+        if options.expires_in_days == Some(0) {
+            return Err(Error::InvalidInput {
+                field: InputField::Expires,
+                reason: "a token must last at least one day".into(),
+            });
+        }
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        // What an interrupted rotation of this connection left is revoked first; then
+        // nothing may be under way for it, so that no token is created in vain.
+        self.revoke_leftovers_of(Some(&connection.id)).await?;
+        self.journal().refuse_if_pending(&connection.id)?;
+        let old = self.secret_of(&connection).await?;
+        let site = connection.site()?;
+        let target = target_of(&connection, &site);
+
+        // Which token is being replaced, by the rules of a check, before a new token with
+        // the same name makes the label ambiguous.
+        let found = unless_cancelled(cancel, async {
+            Ok(lookup(
+                &self.client,
+                &target,
+                &old,
+                connection.token_label.as_deref(),
+                connection.token_id,
+            )
+            .await)
+        })
+        .await?;
+        let old_info = found.recorded().cloned();
+        let old_id = old_info.as_ref().map(|t| t.id);
+        let label = options
+            .label
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .or_else(|| connection.token_label.clone())
+            .unwrap_or_else(suggested_token_label);
+        let days = options
+            .expires_in_days
+            .or_else(|| lifetime(old_info.as_ref(), &connection))
+            .unwrap_or(DEFAULT_ROTATION_DAYS);
+        let username = match password {
+            Some(_) => Some(self.username_of(&connection, &old).await?),
+            None => None,
+        };
+        let username = username.as_deref().unwrap_or_default();
+        // The credential that creates the token: the current token, or the password.
+        let auth = || match password {
+            Some(password) => PatAuth::Password { username, password },
+            None => PatAuth::Token(&old),
+        };
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+
+        // Not cancellable: a token the server made must be known, to be revoked.
+        let created = pat::create_token(
+            &self.client,
+            &target,
+            &auth(),
+            &NewPat {
+                name: &label,
+                expires_in_days: Some(days),
+            },
+        )
+        .await?;
+        tracing::info!(
+            name = %connection.name,
+            token_id = created.info.id,
+            "created a token to rotate to"
+        );
+
+        // From here on, every failure before the swap revokes the new token.
+        let journal = self.journal();
+        let held = {
+            let (journal, id, token_id) = (journal.clone(), connection.id.clone(), created.info.id);
+            blocking(move || journal.record_created(&id, token_id)).await
+        };
+        let held = match held {
+            Ok(held) => Arc::new(held),
+            Err(e) => {
+                let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
+                if let Revocation::Failed(left) =
+                    revoke(self, &target, created.info.id, &auths).await
+                {
+                    tracing::warn!(error = %left, "could not revoke a token that was not used");
+                }
+                return Err(e);
+            }
+        };
+        let staged = {
+            let (journal, held, token) = (journal.clone(), held.clone(), created.token.clone());
+            blocking(move || journal.stage_created(&held, &token)).await
+        };
+        let accepted = match staged {
+            Err(e) => Err(e),
+            Ok(()) if cancel.is_cancelled() => Err(Error::Cancelled),
+            Ok(()) => {
+                unless_cancelled(
+                    cancel,
+                    self.validate_replacement(&connection, &created.token),
+                )
+                .await
+            }
+        };
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
+                self.undo_created(&target, &held, created.info.id, &auths)
+                    .await;
+                return Err(e);
+            }
+        };
+
+        // The swap, as a replacement's; the old token's revocation is recorded with it.
+        let revoke_key = ConnectionId::generate();
+        let revoke_lock = {
+            let (config, key) = (self.config.clone(), revoke_key.clone());
+            blocking(move || OpLock::take(&config, &key)).await
+        };
+        let revoke_lock = match revoke_lock {
+            Ok(lock) => lock,
+            Err(e) => {
+                let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
+                self.undo_created(&target, &held, created.info.id, &auths)
+                    .await;
+                return Err(e);
+            }
+        };
+        let Accepted { account, linked } = accepted;
+        let change = |found: &Account| Replacement {
+            token_expires: created.info.expires,
+            token_label: Some(match created.info.name.trim() {
+                "" => label.clone(),
+                name => name.to_string(),
+            }),
+            token_id: Some(created.info.id),
+            token_created: created.info.created_date(),
+            check: valid_check(found),
+        };
+        let rotation = RotationRecord {
+            created: created.info.id,
+            old: old_id,
+            revoke_key: revoke_key.clone(),
+        };
+        let swapped = {
+            let (journal, held, id) = (journal.clone(), held.clone(), connection.id.clone());
+            let (token, change) = (created.token.clone(), change(&account));
+            blocking(move || journal.swap_created(&held, &id, &token, change, rotation)).await
+        };
+        let updated = match swapped {
+            Ok(updated) => updated,
+            Err(e) => {
+                drop(revoke_lock);
+                let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
+                self.undo_created(&target, &held, created.info.id, &auths)
+                    .await;
+                return Err(e);
+            }
+        };
+        drop(held);
+        tracing::info!(name = %updated.name, "token rotated");
+        for (other, found) in linked {
+            self.swap_one(&other.id, &created.token, change(&found))
+                .await?;
+        }
+        crate::core::failpoint::hit("rotate:swapped");
+
+        let old = match old_id {
+            Some(id) => {
+                let mut auths = vec![(PatAuth::Token(&created.token), false)];
+                if let Some(password) = password {
+                    auths.push((PatAuth::Password { username, password }, false));
+                }
+                match revoke(self, &target, id, &auths).await {
+                    Revocation::Done => {
+                        let (journal, key) = (journal.clone(), revoke_key.clone());
+                        let _ = blocking(move || {
+                            journal.forget(&key);
+                            Ok::<_, Error>(())
+                        })
+                        .await;
+                        OldToken::Revoked { id }
+                    }
+                    Revocation::Failed(error) => {
+                        tracing::warn!(%error, "the old token is not revoked yet; retried on the next run");
+                        OldToken::NotRevoked { id, error }
+                    }
+                }
+            }
+            None => OldToken::Unknown {
+                candidates: self
+                    .other_tokens(&target, &created, connection.token_label.as_deref())
+                    .await,
+            },
+        };
+        drop(revoke_lock);
+        Ok(Rotated {
+            connection: updated,
+            account,
+            created: created.info,
+            with_password: password.is_some(),
+            old,
+        })
+    }
+
+    /// The username a password goes with: the connection's, or the one Jira reports for
+    /// its token.
+    async fn username_of(
+        &self,
+        connection: &Connection,
+        secret: &SecretString,
+    ) -> Result<String, Error> {
+        if let Some(login) = connection.login.as_deref().filter(|l| !l.is_empty()) {
+            return Ok(login.to_string());
+        }
+        let account = self.validate_for(connection, secret).await?;
+        account.username.ok_or_else(|| Error::InvalidInput {
+            field: InputField::Username,
+            reason: format!(
+                "{:?} records no username, and Jira did not report one",
+                connection.name
+            ),
+        })
+    }
+
+    /// Revokes a created token that was not swapped in, then drops its record and staged
+    /// copy. Should the revocation fail, both stay, and the next run revokes it.
+    async fn undo_created(
+        &self,
+        target: &Target<'_>,
+        held: &Arc<Held>,
+        token_id: u64,
+        auths: &[(PatAuth<'_>, bool)],
+    ) {
+        match revoke(self, target, token_id, auths).await {
+            Revocation::Done => {
+                let (journal, held) = (self.journal(), held.clone());
+                let _ = blocking(move || {
+                    journal.release(&held);
+                    Ok::<_, Error>(())
+                })
+                .await;
+                tracing::info!(token_id, "revoked the token that was not used");
+            }
+            Revocation::Failed(e) => {
+                tracing::warn!(
+                    error = %e,
+                    token_id,
+                    "could not revoke the token that was not used yet; retried on the next run"
+                );
+            }
+        }
+    }
+
+    /// The account's tokens other than the one just created, those named `label` first:
+    /// the ones the user may want to revoke when the old token's id is unknown.
+    async fn other_tokens(
+        &self,
+        target: &Target<'_>,
+        created: &pat::CreatedPat,
+        label: Option<&str>,
+    ) -> Result<Vec<PatInfo>, Error> {
+        let mut tokens =
+            pat::list_tokens(&self.client, target, &PatAuth::Token(&created.token)).await?;
+        tokens.retain(|t| t.id != created.info.id);
+        tokens.sort_by_key(|t| Some(t.name.as_str()) != label);
+        Ok(tokens)
+    }
+
+    /// Revokes the tokens that interrupted rotations left to revoke: a new token that was
+    /// never swapped in, or an old token that was replaced. Each is revoked with the token
+    /// itself when its record holds it, else with the connection's current token. Records
+    /// another process is working on are left alone.
+    ///
+    /// The half of the recovery that needs the network: call it after
+    /// [`Connections::recover`], from an async context. Asks nothing when there is nothing
+    /// to revoke.
+    pub async fn revoke_leftovers(&self) -> Result<Vec<Leftover>, Error> {
+        self.revoke_leftovers_of(None).await
+    }
+
+    /// [`Connections::revoke_leftovers`], for one connection or for all.
+    async fn revoke_leftovers_of(
+        &self,
+        only: Option<&ConnectionId>,
+    ) -> Result<Vec<Leftover>, Error> {
+        let pending = self.config.load()?.pending.clone();
+        let mut done = Vec::new();
+        for op in pending {
+            let PendingOp::Revoke {
+                key, connection, ..
+            } = op
+            else {
+                continue;
+            };
+            if only.is_some_and(|id| id != &connection.id) {
+                continue;
+            }
+            let lock = {
+                let (config, key) = (self.config.clone(), key.clone());
+                blocking(move || OpLock::try_take(&config, &key)).await?
+            };
+            let Some(_lock) = lock else {
+                continue;
+            };
+            // Read again under the lock: another process may have finished it.
+            let current = self.config.load()?;
+            let Some(PendingOp::Revoke {
+                connection,
+                token_id,
+                ..
+            }) = current
+                .pending
+                .iter()
+                .find(|p| p.lock_key() == &key)
+                .cloned()
+            else {
+                continue;
+            };
+            let live = current.connections.iter().any(|c| c.id == connection.id);
+            let outcome = self
+                .revoke_leftover(&key, &connection, token_id, live)
+                .await;
+            if !matches!(outcome, LeftoverOutcome::Later(_)) {
+                // The token is gone: its staged copy and record go too. A copy that cannot
+                // be deleted now keeps its record, and the next run finds the token gone.
+                let (journal, key) = (self.journal(), key.clone());
+                let dropped = blocking(move || {
+                    journal.secrets.delete(&key)?;
+                    journal.forget(&key);
+                    Ok::<_, Error>(())
+                })
+                .await;
+                if let Err(e) = dropped {
+                    tracing::warn!(error = %e, "could not delete a revoked token's staged copy yet");
+                }
+            }
+            match &outcome {
+                LeftoverOutcome::Revoked => {
+                    tracing::warn!(token_id, "revoked a token an interrupted rotation left")
+                }
+                LeftoverOutcome::Later(e) | LeftoverOutcome::GaveUp(e) => {
+                    tracing::warn!(
+                        error = %e,
+                        token_id,
+                        "could not revoke a token an interrupted rotation left"
+                    )
+                }
+            }
+            done.push(Leftover {
+                connection: connection.name.clone(),
+                token_page: connection.token_page(),
+                token_id,
+                outcome,
+            });
+        }
+        Ok(done)
+    }
+
+    async fn revoke_leftover(
+        &self,
+        key: &ConnectionId,
+        connection: &Connection,
+        token_id: u64,
+        live: bool,
+    ) -> LeftoverOutcome {
+        let read = |id: ConnectionId| {
+            let secrets = self.secrets.clone();
+            blocking(move || secrets.get(&id))
+        };
+        let staged = match read(key.clone()).await {
+            Ok(staged) => staged,
+            Err(e) => return LeftoverOutcome::Later(e),
+        };
+        let own = match live {
+            true => match read(connection.id.clone()).await {
+                Ok(own) => own,
+                Err(e) => return LeftoverOutcome::Later(e),
+            },
+            false => None,
+        };
+        let site = match connection.site() {
+            Ok(site) => site,
+            Err(e) => return LeftoverOutcome::GaveUp(e),
+        };
+        let target = target_of(connection, &site);
+        let mut auths = Vec::new();
+        if let Some(staged) = &staged {
+            auths.push((PatAuth::Token(staged), true));
+        }
+        if let Some(own) = &own {
+            auths.push((PatAuth::Token(own), false));
+        }
+        if auths.is_empty() {
+            // Nothing of the account's is left to revoke it with.
+            let name = connection.name.clone();
+            return LeftoverOutcome::GaveUp(match live {
+                true => Error::SecretMissing { name },
+                false => Error::NotFound { name },
+            });
+        }
+        match revoke(self, &target, token_id, &auths).await {
+            Revocation::Done => LeftoverOutcome::Revoked,
+            Revocation::Failed(e) if e.class() == ErrorClass::Unreachable => {
+                LeftoverOutcome::Later(e)
+            }
+            Revocation::Failed(e @ Error::RateLimited { .. }) => LeftoverOutcome::Later(e),
+            Revocation::Failed(e) => LeftoverOutcome::GaveUp(e),
+        }
+    }
+}
+
+/// Revokes the token `id` with each credential in turn, until one is allowed to. The token
+/// not being there counts as done, and so does a refusal of a credential that is the token
+/// itself (`true` beside it): a token the server rejects is not alive.
+async fn revoke(
+    svc: &Connections,
+    target: &Target<'_>,
+    id: u64,
+    auths: &[(PatAuth<'_>, bool)],
+) -> Revocation {
+    let mut last = None;
+    for (auth, itself) in auths {
+        match pat::revoke_token(&svc.client, target, auth, id).await {
+            Ok(()) | Err(Error::PatNotFound { .. }) => return Revocation::Done,
+            Err(Error::BadCredentials { .. }) if *itself => return Revocation::Done,
+            Err(e @ (Error::BadCredentials { .. } | Error::Forbidden { .. })) => last = Some(e),
+            Err(e) => return Revocation::Failed(e),
+        }
+    }
+    Revocation::Failed(last.unwrap_or(Error::Cancelled))
+}
+
+/// How long the old token lasted, in days: from its creation to its expiry, as the server
+/// says or else as recorded. `None` for a token that never expires or whose dates are not
+/// known.
+fn lifetime(server: Option<&PatInfo>, connection: &Connection) -> Option<u32> {
+    let (created, expires): (Option<Date>, Option<Date>) = match server {
+        Some(info) => (info.created_date(), info.expires),
+        None => (connection.token_created, connection.token_expires),
+    };
+    let days = created?.until(expires?).ok()?.get_days();
+    u32::try_from(days).ok().filter(|d| *d > 0)
+}
