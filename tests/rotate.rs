@@ -1,9 +1,10 @@
-//! Rotation on Data Center against the stateful mock token API, which refuses to let a
+//! `rotate` on Data Center against the stateful mock token API, which refuses to let a
 //! token create tokens: the new token is created with the password, checked, swapped in and
 //! the old one revoked; a wrong password or a failure before the swap leaves nothing behind
 //! on the server and nothing changed here; an interrupted rotation is finished or undone by
-//! the next run.
+//! the next run; Cloud says why it cannot.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use jiff::ToSpan;
@@ -19,7 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
 use crate::pat_mock::*;
-use crate::token_lookup::{THIS_EXPIRY, add_dc, assert_no_secret};
+use crate::token_lookup::{Answers, THIS_EXPIRY, add_dc, assert_no_secret, run};
 
 /// How long [`PAT`] lasts, from its creation to its expiry, as the server dates them.
 const THIS_LIFETIME: i64 = 181;
@@ -267,6 +268,126 @@ async fn an_unknown_old_id_is_never_guessed() {
     assert!(pending(&svc).is_empty());
 }
 
+#[tokio::test]
+async fn cli_rotate_asks_for_the_password_and_says_what_it_did() {
+    let (server, _dir, _secrets, svc) = with_dc().await;
+    let answers = Answers::new(&[PASSWORD]);
+    let (code, out) = run(&svc, &["rotate", "dc"], &answers).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out:?}");
+    let prompts = answers.prompts.borrow().clone();
+    assert_eq!(
+        prompts,
+        vec![format!("Password of mia at {}: ", server.uri())]
+    );
+    assert!(
+        out.stderr
+            .contains("does not let a personal access token create another one"),
+        "{out:?}"
+    );
+    let saved = svc.get("dc").unwrap();
+    let new_id = saved.token_id.unwrap();
+    let new_raw = raw_of(&server, new_id);
+    let expires = today_utc().checked_add(THIS_LIFETIME.days()).unwrap();
+    for line in [
+        format!(
+            "✓ Created the token {THIS_NAME:?} (id {new_id}) on Jira with the account's \
+             password; it expires {expires}"
+        ),
+        "✓ The new token works: connected as Mia Krystof".into(),
+        "✓ Replaced the personal access token of \"dc\" in the OS keyring".into(),
+        format!("✓ Revoked the old token (id {THIS_ID}) on Jira"),
+        format!("✓ Token expires {expires}"),
+    ] {
+        assert!(out.stdout.contains(&line), "{line}\n{out:?}");
+    }
+    assert_no_secret(&format!("{out:?}"), &[&new_raw]);
+    assert!(!server.is_live(PAT));
+
+    // Again, as JSON: the new token, the old one revoked.
+    let answers = Answers::new(&[PASSWORD]);
+    let (code, out) = run(
+        &svc,
+        &["rotate", "dc", "--json", "--expires-in", "7"],
+        &answers,
+    )
+    .await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out:?}");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    assert_eq!(json["old_token"]["id"], new_id);
+    assert_eq!(json["old_token"]["revoked"], true);
+    assert_eq!(json["with_password"], true);
+    let newest = svc.get("dc").unwrap().token_id.unwrap();
+    assert_eq!(json["created"]["id"], newest);
+    assert_eq!(json["token_id"], newest);
+    assert_eq!(
+        json["token_expires"],
+        today_utc().checked_add(7.days()).unwrap().to_string()
+    );
+    assert_no_secret(&format!("{out:?}"), &[&new_raw, &raw_of(&server, newest)]);
+}
+
+#[tokio::test]
+async fn cli_rotate_with_a_wrong_password_says_so_and_changes_nothing() {
+    let (server, _dir, _secrets, svc) = with_dc().await;
+    let before = svc.get("dc").unwrap();
+    let (code, out) = run(&svc, &["rotate", "dc"], &Answers::new(&["hunter2-wrong"])).await;
+    assert_eq!(code, ExitCode::from(1), "{out:?}");
+    assert!(
+        out.stderr.contains("rejected the password for \"mia\""),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("Nothing was changed"), "{out:?}");
+    assert_no_secret(&format!("{out:?}"), &["hunter2-wrong"]);
+    assert_eq!(server.creates(), 0);
+    assert_eq!(svc.get("dc").unwrap(), before);
+    assert_eq!(svc.token("dc").await.unwrap().expose_secret(), PAT);
+}
+
+#[tokio::test]
+async fn cli_rotate_on_cloud_explains_and_points_to_replace_token() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let url = jira.uri();
+    let add = [
+        "add", "--url", &url, "--cloud", "--email", EMAIL, "--name", "acme",
+    ];
+    assert_eq!(
+        run(&svc, &add, &Answers::new(&[TOKEN])).await.0,
+        ExitCode::SUCCESS
+    );
+    let before = jira.received_requests().await.unwrap().len();
+
+    let (code, out) = run(&svc, &["rotate", "acme"], &Answers::default()).await;
+    assert_eq!(code, ExitCode::from(1), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("Atlassian Cloud offers no API to create or revoke your own API tokens"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr
+            .contains("https://id.atlassian.com/manage-profile/security/api-tokens"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("jira-connect replace-token acme"),
+        "{out:?}"
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        jira.received_requests().await.unwrap().len(),
+        before,
+        "asked nothing"
+    );
+
+    let (code, out) = run(&svc, &["rotate", "acme", "--json"], &Answers::default()).await;
+    assert_eq!(code, ExitCode::from(1));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["error"]["kind"], "no-token-api-on-cloud");
+    assert_eq!(svc.token("acme").await.unwrap().expose_secret(), TOKEN);
+}
+
 /// Writes what a rotation interrupted after staging its new token leaves: the new token
 /// live on the server, staged in the keyring, and its revocation recorded.
 async fn interrupted_before_the_swap(
@@ -425,4 +546,120 @@ async fn an_aborted_rotation_is_rolled_back_and_its_token_revoked() {
 
 fn raw_of_id(server: &PatServer, raw: &str) -> u64 {
     server.tokens().iter().find(|t| t.raw == raw).unwrap().id
+}
+
+/// The built binary, killed at each point of a rotation, against the stateful mock; the
+/// next command recovers: before the swap, the old token is kept and the new one revoked
+/// (no orphan on the server); from the swap on, the new token is kept and the old one
+/// revoked.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn a_rotation_killed_at_any_point_leaves_no_orphan() {
+    use crate::cli::{bin, text};
+    use jira_connect::core::failpoint;
+    let keyring = os_keyring();
+    let points = failpoint::ROTATE.iter().chain(
+        [
+            "replace:swapped",
+            "replace:metadata-written",
+            "replace:staging-deleted",
+        ]
+        .iter(),
+    );
+    for point in points {
+        let server = PatServer::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path();
+        let added = bin(config)
+            .args([
+                "add",
+                "--url",
+                &server.uri(),
+                "--data-center",
+                "--name",
+                "dc",
+            ])
+            .args(["--token-label", THIS_NAME])
+            .write_stdin(format!("{PAT}\n"))
+            .output()
+            .unwrap();
+        assert!(added.status.success(), "{}", text(&added.stderr));
+
+        let crashed = bin(config)
+            .env("JIRA_CONNECT_FAILPOINT", point)
+            .args(["rotate", "dc"])
+            .write_stdin(format!("{PASSWORD}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            crashed.status.code(),
+            None,
+            "{point}: killed; {}",
+            text(&crashed.stderr)
+        );
+        assert_eq!(server.creates(), 1, "{point}");
+        let raw = std::fs::read_to_string(config.join("connections.toml")).unwrap();
+        assert!(raw.contains("[[pending]]"), "{point}: a record was written");
+        let doc: toml::Table = toml::from_str(&raw).unwrap();
+        let keys: Vec<ConnectionId> = doc["pending"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|op| ["key", "staging"].map(|k| op.get(k).and_then(|v| v.as_str())))
+            .flatten()
+            .map(|k| serde_json::from_value(serde_json::Value::String(k.into())).unwrap())
+            .collect();
+        assert!(!keys.is_empty(), "{point}: {raw}");
+
+        // The next command recovers, the network half included.
+        let listed = bin(config).args(["list", "--json"]).output().unwrap();
+        assert!(listed.status.success(), "{point}: {}", text(&listed.stderr));
+        let raw = std::fs::read_to_string(config.join("connections.toml")).unwrap();
+        assert!(
+            !raw.contains("[[pending]]"),
+            "{point}: every record cleared\n{raw}"
+        );
+        assert_no_secret(&raw, &[]);
+
+        let token = bin(config).args(["token", "dc"]).output().unwrap();
+        let token = text(&token.stdout).trim_end().to_string();
+        let mia: Vec<String> = server
+            .tokens()
+            .into_iter()
+            .filter(|t| t.user == USER)
+            .map(|t| t.raw)
+            .collect();
+        let before_swap = ["rotate:recorded", "rotate:staged"].contains(point);
+        if before_swap {
+            assert_eq!(token, PAT, "{point}: the old token is kept");
+            assert_eq!(
+                mia,
+                vec![PAT.to_string(), OTHER_TOKEN.to_string()],
+                "{point}: no orphan"
+            );
+        } else {
+            assert_ne!(token, PAT, "{point}: the new token is kept");
+            assert_eq!(mia.len(), 2, "{point}: {mia:?}");
+            assert!(mia.contains(&token), "{point}: the kept token is live");
+            assert!(mia.contains(&OTHER_TOKEN.to_string()), "{point}");
+            assert!(!server.is_live(PAT), "{point}: the old token is revoked");
+        }
+        // Nothing is left in the keyring but the connection's own token.
+        for key in &keys {
+            assert!(
+                keyring.get(key).unwrap().is_none(),
+                "{point}: a staged copy is left"
+            );
+        }
+        let saved = jira_connect::core::config::ConfigStore::new(config)
+            .load()
+            .unwrap();
+        let id = saved.find("dc").unwrap().id.clone();
+        assert!(keyring.get(&id).unwrap().is_some());
+        let removed = bin(config)
+            .args(["remove", "dc", "--yes"])
+            .output()
+            .unwrap();
+        assert!(removed.status.success(), "{}", text(&removed.stderr));
+    }
 }

@@ -76,6 +76,24 @@ pub enum Action {
         #[arg(long)]
         json: bool,
     },
+    /// Replace a Data Center personal access token in one step: create the new token on the
+    /// server, check it with Jira, swap it into the OS keyring, then revoke the old one.
+    /// When the server does not let a token create tokens, asks for the account's password
+    /// (from stdin when it is not a terminal, otherwise from a prompt that does not echo),
+    /// for that request only. Cloud has no API for this: use replace-token there.
+    Rotate {
+        name: String,
+        /// Days until the new token expires; by default as long as the old one lasted, or
+        /// 90 days when that is not known.
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+        expires_in: Option<u32>,
+        /// The new token's name on the server; by default the old token's label.
+        #[arg(long, value_name = "TEXT")]
+        token_label: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a connection's token from the keyring and its settings. Does not revoke the
     /// token at Atlassian.
     Remove {
@@ -236,6 +254,7 @@ impl Action {
             Action::List { json }
             | Action::Check { json, .. }
             | Action::ReplaceToken { json, .. }
+            | Action::Rotate { json, .. }
             | Action::LinkConfluence { json, .. } => *json,
             Action::Remove { .. }
             | Action::Token { .. }

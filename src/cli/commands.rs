@@ -11,7 +11,9 @@ use crate::core::Error;
 use crate::core::connection::{AuthKind, Deployment, today};
 use crate::core::draft::{NewConnection, prepare};
 use crate::core::error::InputField;
-use crate::core::service::{Added, Cancel, Connections, Imported, NewToken};
+use crate::core::service::{
+    Added, Cancel, Connections, Imported, NewToken, OldToken, RotateOptions, Rotated,
+};
 
 use super::args::AddArgs;
 use super::output::{self, Printer};
@@ -234,6 +236,119 @@ pub(super) async fn replace_token(
             out.hint(&connection.token_page());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Rotates a Data Center token: with the current token first, and with the account's
+/// password when the server asks for it.
+pub(super) async fn rotate(
+    name: &str,
+    options: RotateOptions,
+    svc: &Connections,
+    out: &Printer,
+    console: &dyn Console,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let cancel = Cancel::new();
+    let rotated = match svc.rotate(name, options.clone(), None, &cancel).await {
+        Err(Error::PatNeedsPassword { product }) => {
+            let existing = svc.get(name)?;
+            out.caution(&format!(
+                "{product} does not let a personal access token create another one: the new \
+                 token is created with the account's password, used for this request only \
+                 and never stored."
+            ));
+            let prompt = format!(
+                "Password of {} at {}: ",
+                existing.login.as_deref().unwrap_or("the account"),
+                existing.url
+            );
+            let password = console.secret(&prompt)?;
+            svc.rotate(name, options, Some(&password), &cancel).await?
+        }
+        other => other?,
+    };
+    if json {
+        out.json(&output::rotated_json(&rotated, today()));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Rotated {
+        connection,
+        account,
+        created,
+        with_password,
+        old,
+    } = &rotated;
+    let product = connection.product.title();
+    let expires = match created.expires {
+        Some(date) => format!("it expires {date}"),
+        None => "it never expires".into(),
+    };
+    out.ok(&format!(
+        "Created the token {:?} (id {}) on {product}{}; {expires}",
+        created.name,
+        created.id,
+        if *with_password {
+            " with the account's password"
+        } else {
+            ""
+        }
+    ));
+    out.ok(&format!(
+        "The new token works: connected as {}",
+        output::account_text(&account.display_name, account.email.as_deref())
+    ));
+    out.ok(&format!(
+        "Replaced the {} of {:?} in the OS keyring",
+        connection.auth.secret_name(),
+        connection.name
+    ));
+    for other in svc.linked(connection)? {
+        out.ok(&format!(
+            "Replaced it for {:?} too, which shares it (checked with {} first)",
+            other.name,
+            other.product.title()
+        ));
+    }
+    match old {
+        OldToken::Revoked { id } => {
+            out.ok(&format!("Revoked the old token (id {id}) on {product}"));
+        }
+        OldToken::NotRevoked { id, error } => {
+            out.warn(&format!(
+                "Did not revoke the old token (id {id}): {}",
+                error.sentence()
+            ));
+            out.hint("jira-connect tries again the next time it runs");
+            out.hint(&format!("Or revoke it at {}", connection.token_page()));
+        }
+        OldToken::Unknown { candidates } => {
+            out.warn(
+                "The old token's id was never recorded, so it was not revoked; nothing was \
+                 guessed",
+            );
+            match candidates {
+                Ok(tokens) if tokens.is_empty() => {
+                    out.hint("The account has no other token on the server")
+                }
+                Ok(tokens) => {
+                    out.hint("The account's other tokens, one of which is the old one:");
+                    for t in tokens {
+                        out.hint(&output::token_text(t));
+                    }
+                }
+                Err(e) => out.hint(&format!(
+                    "The account's tokens could not be listed: {}",
+                    e.sentence()
+                )),
+            }
+            out.hint(&format!(
+                "Revoke the old one at {}",
+                connection.token_page()
+            ));
+        }
+    }
+    out.expiry_line(connection, today());
     Ok(ExitCode::SUCCESS)
 }
 

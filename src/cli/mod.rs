@@ -28,7 +28,7 @@ use zeroize::Zeroizing;
 
 use crate::core::Error;
 use crate::core::secrets::LazyPlatformStore;
-use crate::core::service::Connections;
+use crate::core::service::{Connections, RotateOptions};
 use output::Printer;
 
 /// Exit status for failures of the operation or of a check.
@@ -99,6 +99,13 @@ pub fn run(command: Action, timeout: u64) -> ExitCode {
             err.sentence()
         )),
     }
+    // Then revoke what an interrupted rotation left on a server; asks nothing when there
+    // is nothing to revoke.
+    if let Ok(leftovers) = runtime.block_on(connections.revoke_leftovers()) {
+        for leftover in &leftovers {
+            output::leftover(&printer, leftover);
+        }
+    }
     runtime.block_on(execute(command, Arc::new(connections), &printer, &Terminal))
 }
 
@@ -125,6 +132,18 @@ pub async fn execute(
             token_label,
             json,
         } => commands::replace_token(&name, expires, token_label, &svc, out, console, json).await,
+        Action::Rotate {
+            name,
+            expires_in,
+            token_label,
+            json,
+        } => {
+            let options = RotateOptions {
+                expires_in_days: expires_in,
+                label: token_label,
+            };
+            commands::rotate(&name, options, &svc, out, console, json).await
+        }
         Action::Remove { name, yes } => commands::remove(&name, yes, &svc, out, console).await,
         Action::Token { name } => commands::token(&name, &svc, out).await,
         Action::LinkConfluence {

@@ -13,9 +13,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::core::Error;
-use crate::core::connection::{Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status};
+use crate::core::connection::{
+    AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status,
+};
 use crate::core::error::{InputField, KeyringError};
-use crate::core::service::{CheckReport, TokenLookup};
+use crate::core::pat::PatInfo;
+use crate::core::service::{
+    CheckReport, Leftover, LeftoverOutcome, OldToken, Rotated, TokenLookup,
+};
 
 /// Where each line goes. With `--json`, stdout holds exactly one JSON document and every
 /// human line goes to stderr; notices about the run itself (progress, a plain-http warning,
@@ -214,6 +219,13 @@ impl Printer {
             }
             (Some(date), Some(days)) if days <= EXPIRY_WARNING_DAYS => {
                 self.warn(&format!("Token expires {date} ({})", days_text(days)));
+                if c.deployment == Deployment::DataCenter && c.auth == AuthKind::Pat {
+                    self.hint(&format!(
+                        "Rotate it in one step with: jira-connect rotate {}",
+                        c.name
+                    ));
+                    return;
+                }
                 self.hint(&format!("Create a new token at {}", c.token_page()));
                 self.hint(&format!("Then run: jira-connect replace-token {}", c.name));
             }
@@ -380,6 +392,9 @@ fn cli_step(err: &Error) -> Option<String> {
         Error::Tls { .. } => "Give the site's CA certificate with --ca-cert PATH".into(),
         Error::Timeout { .. } => "Or allow more time with --timeout SECONDS".into(),
         Error::SecretMissing { name } => format!("Run: jira-connect replace-token {name}"),
+        Error::NoTokenApiOnCloud { name, .. } => {
+            format!("Then run: jira-connect replace-token {name}")
+        }
         Error::InvalidInput {
             field: InputField::Auth,
             ..
@@ -526,6 +541,70 @@ pub(crate) fn lookup_json(token: &TokenLookup) -> Value {
     })
 }
 
+/// One of the account's tokens, for a person choosing which to revoke.
+pub(crate) fn token_text(t: &PatInfo) -> String {
+    let created = t
+        .created_date()
+        .map(|d| format!(", created {d}"))
+        .unwrap_or_default();
+    let expires = match t.expires {
+        Some(d) => format!(", expires {d}"),
+        None => ", never expires".into(),
+    };
+    format!("{:?} (id {}{created}{expires})", t.name, t.id)
+}
+
+fn token_json(t: &PatInfo) -> Value {
+    json!({
+        "id": t.id,
+        "name": t.name,
+        "created": t.created_date().map(|d| d.to_string()),
+        "expires": t.expires.map(|d| d.to_string()),
+    })
+}
+
+/// A rotation as `rotate --json` prints it.
+pub(crate) fn rotated_json(r: &Rotated, today: Date) -> Value {
+    let old = match &r.old {
+        OldToken::Revoked { id } => json!({"id": id, "revoked": true}),
+        OldToken::NotRevoked { id, error } => json!({
+            "id": id,
+            "revoked": false,
+            "error": {"kind": error.kind(), "message": error.to_string()},
+        }),
+        OldToken::Unknown { candidates } => json!({
+            "id": null,
+            "revoked": false,
+            "candidates": candidates.as_ref().ok().map(|t| t.iter().map(token_json).collect::<Vec<_>>()),
+        }),
+    };
+    let mut value = connection_json(&r.connection, today);
+    value["created"] = token_json(&r.created);
+    value["with_password"] = r.with_password.into();
+    value["old_token"] = old;
+    value
+}
+
+/// Tells what became of a revocation an interrupted rotation left, on stderr.
+pub(crate) fn leftover(out: &Printer, l: &Leftover) {
+    let what = format!(
+        "token id {} of {:?}, left on the server by an interrupted rotation",
+        l.token_id, l.connection
+    );
+    match &l.outcome {
+        LeftoverOutcome::Revoked => out.notice(&format!("Revoked {what}")),
+        LeftoverOutcome::Later(e) => out.caution(&format!(
+            "Did not revoke {what} yet: {}; tried again next time",
+            e.sentence()
+        )),
+        LeftoverOutcome::GaveUp(e) => out.caution(&format!(
+            "Could not revoke {what}: {}. Revoke it at {}",
+            e.sentence(),
+            l.token_page
+        )),
+    }
+}
+
 /// A check as `check --json` prints it.
 pub(crate) fn report_json(report: &CheckReport) -> Value {
     let c = &report.connection;
@@ -601,6 +680,29 @@ mod tests {
             assert!(step.contains(want), "{err:?}: {step}");
         }
         assert_eq!(cli_step(&Error::Cancelled), None);
+    }
+
+    /// A Data Center token close to its expiry can be rotated in one step; a Cloud one is
+    /// replaced by hand.
+    #[test]
+    fn an_expiring_data_center_token_suggests_rotate() {
+        let today = jiff::civil::date(2026, 11, 22);
+        let mut dc = connection("data-center");
+        dc.auth = crate::core::connection::AuthKind::Pat;
+        dc.token_expires = Some(jiff::civil::date(2026, 11, 27));
+        let (out, captured) = Printer::capture(false);
+        out.expiry_line(&dc, today);
+        let mut cloud = connection("cloud");
+        cloud.token_expires = dc.token_expires;
+        out.expiry_line(&cloud, today);
+        let text = captured.lock().unwrap().stdout.clone();
+        let (dc_text, cloud_text) = text.split_at(text.rfind("! Token expires").unwrap());
+        assert!(dc_text.contains("jira-connect rotate acme"), "{text}");
+        assert!(!dc_text.contains("replace-token"), "{text}");
+        assert!(
+            cloud_text.contains("jira-connect replace-token acme"),
+            "{text}"
+        );
     }
 
     fn connection(deployment: &str) -> Connection {
