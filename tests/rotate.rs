@@ -611,9 +611,13 @@ async fn a_rotation_killed_at_any_point_leaves_no_orphan() {
             .collect();
         assert!(!keys.is_empty(), "{point}: {raw}");
 
-        // The next command recovers, the network half included.
-        let listed = bin(config).args(["list", "--json"]).output().unwrap();
-        assert!(listed.status.success(), "{point}: {}", text(&listed.stderr));
+        // The next command that talks to Jira recovers, the network half included.
+        let checked = bin(config).args(["check", "dc"]).output().unwrap();
+        assert!(
+            checked.status.success(),
+            "{point}: {}",
+            text(&checked.stderr)
+        );
         let raw = std::fs::read_to_string(config.join("connections.toml")).unwrap();
         assert!(
             !raw.contains("[[pending]]"),

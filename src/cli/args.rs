@@ -248,6 +248,24 @@ fn parse_date(text: &str) -> Result<Date, String> {
 }
 
 impl Action {
+    /// Whether the command asks Jira anything: those also finish what an interrupted
+    /// rotation left to revoke on a server.
+    pub(super) fn talks_to_servers(&self) -> bool {
+        match self {
+            Action::Add(_)
+            | Action::Check { .. }
+            | Action::ReplaceToken { .. }
+            | Action::Rotate { .. }
+            | Action::LinkConfluence { .. }
+            | Action::Import { .. } => true,
+            Action::List { .. }
+            | Action::Remove { .. }
+            | Action::Token { .. }
+            | Action::Exec { .. }
+            | Action::Reminders { .. } => false,
+        }
+    }
+
     pub(super) fn wants_json(&self) -> bool {
         match self {
             Action::Add(a) => a.json,

@@ -99,9 +99,12 @@ pub fn run(command: Action, timeout: u64) -> ExitCode {
             err.sentence()
         )),
     }
-    // Then revoke what an interrupted rotation left on a server; asks nothing when there
-    // is nothing to revoke.
-    if let Ok(leftovers) = runtime.block_on(connections.revoke_leftovers()) {
+    // Then, for a command that talks to servers anyway, revoke what an interrupted rotation
+    // left on one; asks nothing when there is nothing to revoke. Commands that work offline
+    // (list, token, exec...) never wait for a server that may be out of reach.
+    if command.talks_to_servers()
+        && let Ok(leftovers) = runtime.block_on(connections.revoke_leftovers())
+    {
         for leftover in &leftovers {
             output::leftover(&printer, leftover);
         }
