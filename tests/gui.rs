@@ -1155,3 +1155,54 @@ fn expiry_presets_set_the_date_and_clear_records_none() {
     g.until("the dialog closes", |h| !h.state().dialog_open());
     assert_eq!(g.harness.state().rows()[0].connection.token_expires, None);
 }
+
+/// Rotate on a Data Center personal access token, against the stateful token API: the
+/// server refuses to let the token create tokens, so the dialog asks for the password, then
+/// the new token is in the keyring, the old one revoked, and another device's untouched.
+#[test]
+fn rotate_asks_for_the_password_and_revokes_the_old_token() {
+    use crate::pat_mock::{OTHER_TOKEN, PASSWORD, PatServer};
+    let mut server = None;
+    let mut g = gui(|rt, svc, _| {
+        let started = rt.block_on(PatServer::start());
+        let label = Some(crate::pat_mock::THIS_NAME);
+        rt.block_on(crate::token_lookup::add_dc(svc, &started, label));
+        server = Some(started);
+    });
+    let server = server.unwrap();
+    // Token names come from the server in any script; where the bundled fonts lack a glyph
+    // the app draws a box, as egui does by default (kittest makes it a panic).
+    g.harness
+        .ctx
+        .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
+    g.idle();
+    g.click("Rotate token");
+    assert!(g.harness.state().dialog_open());
+    g.click("Rotate");
+    g.idle();
+    assert!(g.shows("does not let a token create tokens"));
+    assert!(server.is_live(PAT), "nothing changed yet");
+    assert_eq!(server.creates(), 0);
+
+    g.type_into(Role::PasswordInput, "Password", PASSWORD);
+    g.click("Rotate");
+    g.idle();
+    g.until("the rotation is done", |h| {
+        h.query_by_label_contains("Revoked the old token").is_some()
+    });
+    assert!(
+        !server.is_live(PAT),
+        "the old token is revoked on the server"
+    );
+    assert!(
+        server.is_live(OTHER_TOKEN),
+        "another device's token is untouched"
+    );
+    let new = g.rt.block_on(g.svc.token("dc")).unwrap();
+    assert!(
+        server.is_live(new.expose_secret()),
+        "the keyring holds the new token"
+    );
+    g.click("Done");
+    assert!(!g.harness.state().dialog_open());
+}

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use jiff::civil::Date;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::import::{Sources, TokenSource};
-use crate::core::service::{Connections, NewToken};
+use crate::core::service::{Connections, NewToken, RotateOptions};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler, Submission};
 use crate::ui::caret::CaretBlink;
@@ -24,6 +24,7 @@ use crate::ui::netrc::NetrcDialog;
 use crate::ui::new_connection::NewConnectionDialog;
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
+use crate::ui::rotate::RotateDialog;
 use crate::ui::style::setup_style;
 use crate::ui::widgets::{self, GAP, palette};
 use crate::ui::{connection_list, details};
@@ -35,6 +36,15 @@ pub enum Command {
     Check(ConnectionId),
     CheckAll,
     ReplaceToken(ConnectionId),
+    /// Open the Rotate token dialog (a personal access token on Server/Data Center).
+    RotateToken(ConnectionId),
+    /// Rotate the token: create, check, swap, revoke the old one; with the account's
+    /// password when the server wants it.
+    RunRotate {
+        id: ConnectionId,
+        options: RotateOptions,
+        password: Option<SecretString>,
+    },
     ConfirmRemove(ConnectionId),
     CopyToken(ConnectionId),
     OpenUrl(String),
@@ -73,6 +83,7 @@ pub(crate) enum Dialog {
     New(Box<NewConnectionDialog>),
     Replace(Box<ReplaceTokenDialog>),
     Remove(Box<RemoveDialog>),
+    Rotate(Box<RotateDialog>),
     Netrc(Box<NetrcDialog>),
 }
 
@@ -81,6 +92,7 @@ impl Dialog {
         match self {
             Dialog::New(d) => d.forget(ctx),
             Dialog::Replace(d) => d.forget(ctx),
+            Dialog::Rotate(d) => d.forget(ctx),
             Dialog::Remove(_) | Dialog::Netrc(_) => {}
         }
     }
@@ -247,6 +259,7 @@ impl App {
             || match &self.dialog {
                 Some(Dialog::New(d)) => d.pending.is_some(),
                 Some(Dialog::Replace(d)) => d.pending.is_some(),
+                Some(Dialog::Rotate(d)) => d.pending.is_some(),
                 Some(Dialog::Remove(d)) => d.pending,
                 Some(Dialog::Netrc(d)) => d.pending,
                 None => false,
@@ -458,6 +471,24 @@ impl App {
                     d.on_replaced(result);
                 }
             }
+            Event::Rotated { request, result } => {
+                if let Ok(rotated) = &result {
+                    // Linked connections may have the new token too: reload them all.
+                    self.backend.load();
+                    if let Some(row) = self
+                        .rows
+                        .iter_mut()
+                        .find(|r| r.connection.id == rotated.connection.id)
+                    {
+                        row.connection = rotated.connection.clone();
+                    }
+                }
+                if let Some(Dialog::Rotate(d)) = &mut self.dialog
+                    && d.pending.as_ref().is_some_and(|p| p.request == request)
+                {
+                    d.on_rotated(result);
+                }
+            }
             Event::Removed(result) => match result {
                 Ok(removed) => {
                     self.rows.retain(|r| r.connection.id != removed.id);
@@ -623,6 +654,30 @@ impl App {
                     self.dialog = Some(Dialog::Replace(Box::new(dialog)));
                 }
             }
+            Command::RotateToken(id) => {
+                if let Some(row) = self.row(&id) {
+                    let dialog = RotateDialog::new(row.connection.clone());
+                    self.dialog = Some(Dialog::Rotate(Box::new(dialog)));
+                }
+            }
+            Command::RunRotate {
+                id,
+                options,
+                password,
+            } => {
+                let Some(name) = self.row(&id).map(|r| r.connection.name.clone()) else {
+                    return;
+                };
+                let request = self.request();
+                let cancel = self.backend.rotate(request, name, options, password);
+                if let Some(Dialog::Rotate(d)) = &mut self.dialog {
+                    d.pending = Some(Pending {
+                        request,
+                        saving: true,
+                        cancel,
+                    });
+                }
+            }
             Command::ConfirmRemove(id) => {
                 if let Some(row) = self.row(&id) {
                     let sharing = self.sharing_names(&row.connection);
@@ -662,6 +717,7 @@ impl App {
             Command::CancelPending => match &mut self.dialog {
                 Some(Dialog::New(d)) => d.cancel_pending(),
                 Some(Dialog::Replace(d)) => d.cancel_pending(),
+                Some(Dialog::Rotate(d)) => d.cancel_pending(),
                 _ => {}
             },
             Command::CloseDialog => self.close_dialog(ctx),
@@ -807,6 +863,7 @@ impl App {
         let id = match dialog {
             Dialog::New(_) => "new-connection",
             Dialog::Replace(_) => "replace-token",
+            Dialog::Rotate(_) => "rotate-token",
             Dialog::Remove(_) => "remove",
             Dialog::Netrc(_) => "netrc",
         };
@@ -818,6 +875,7 @@ impl App {
                 match dialog {
                     Dialog::New(d) => d.ui(ui, commands),
                     Dialog::Replace(d) => d.ui(ui, commands),
+                    Dialog::Rotate(d) => d.ui(ui, commands),
                     Dialog::Remove(d) => d.ui(ui, commands),
                     Dialog::Netrc(d) => d.ui(ui, commands),
                 }

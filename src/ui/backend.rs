@@ -16,7 +16,9 @@ use crate::core::connection::Connection;
 use crate::core::draft::Draft;
 use crate::core::import::{self, Found, Sources};
 use crate::core::jira::{Account, read_ca_file};
-use crate::core::service::{Cancel, CheckReport, Connections, Imported, NewToken};
+use crate::core::service::{
+    Cancel, CheckReport, Connections, Imported, NewToken, RotateOptions, Rotated,
+};
 use crate::core::site_url::SiteUrl;
 
 /// A result coming back from the backend.
@@ -36,6 +38,10 @@ pub(crate) enum Event {
     Replaced {
         request: u64,
         result: Result<(Connection, Account), Error>,
+    },
+    Rotated {
+        request: u64,
+        result: Result<Rotated, Error>,
     },
     Removed(Result<Connection, Error>),
     Token {
@@ -282,11 +288,24 @@ impl Backend {
     pub fn load(&self) {
         let svc = self.svc.clone();
         let send = self.sender();
+        let runtime = self.runtime.clone();
         self.runtime.spawn_blocking(move || {
             if let Err(e) = svc.recover() {
                 tracing::warn!(error = %e, "an interrupted change could not be finished yet");
             }
-            send(Event::Loaded(svc.load()))
+            send(Event::Loaded(svc.load()));
+            // The network half of recovery: tokens an interrupted rotation created on a
+            // server are revoked there, after the window has its list.
+            let leftovers = svc.clone();
+            runtime.spawn(async move {
+                match leftovers.revoke_leftovers().await {
+                    Ok(done) if !done.is_empty() => {
+                        tracing::info!(count = done.len(), "revoked tokens a rotation left")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "leftover tokens not revoked yet"),
+                }
+            });
         });
     }
 
@@ -354,6 +373,24 @@ impl Backend {
         self.cancellable(
             |svc, cancel| async move { svc.replace_token(&name, new, &cancel).await },
             move |result| Event::Replaced { request, result },
+        )
+    }
+
+    /// Rotates a Data Center token on the server: create, check, swap, revoke the old one.
+    /// Cancelling stops it only before the swap; what was created by then is revoked.
+    pub fn rotate(
+        &self,
+        request: u64,
+        name: String,
+        options: RotateOptions,
+        password: Option<SecretString>,
+    ) -> Cancel {
+        self.cancellable(
+            |svc, cancel| async move {
+                svc.rotate(&name, options, password.as_ref(), &cancel)
+                    .await
+            },
+            move |result| Event::Rotated { request, result },
         )
     }
 

@@ -234,6 +234,17 @@ fn show(ui: &mut Ui, view: &Details<'_>, commands: &mut Vec<Command>) {
         {
             commands.push(Command::ReplaceToken(id.clone()));
         }
+        if c.deployment == Deployment::DataCenter
+            && c.auth == AuthKind::Pat
+            && ui
+                .button("Rotate token")
+                .on_hover_text(
+                    "Create a new token on the server, swap it in, then revoke the old one",
+                )
+                .clicked()
+        {
+            commands.push(Command::RotateToken(id.clone()));
+        }
         if ui
             .button("Copy token")
             .on_hover_text("Put the token on the clipboard, e.g. for a BI tool's password field")

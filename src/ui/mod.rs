@@ -18,6 +18,7 @@ pub mod netrc;
 pub mod new_connection;
 pub mod remove;
 pub mod replace_token;
+pub mod rotate;
 pub mod style;
 pub mod widgets;
 
