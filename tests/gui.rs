@@ -1206,3 +1206,44 @@ fn rotate_asks_for_the_password_and_revokes_the_old_token() {
     g.click("Done");
     assert!(!g.harness.state().dialog_open());
 }
+
+/// A Data Center token the server lists among several is not guessed: the user picks it from
+/// the list (name, created, expires), and its id and real expiry are recorded.
+#[test]
+fn the_user_picks_the_token_from_the_servers_list() {
+    use crate::pat_mock::{OTHER_NAME, PatServer, THIS_ID, THIS_NAME};
+    let mut server = None;
+    let mut g = gui(|rt, svc, _| {
+        let started = rt.block_on(PatServer::start());
+        rt.block_on(crate::token_lookup::add_dc(svc, &started, None));
+        server = Some(started);
+    });
+    g.harness
+        .ctx
+        .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
+    g.idle();
+    assert_eq!(g.harness.state().rows()[0].connection.token_id, None);
+    g.click("Pick token…");
+    g.idle();
+    assert!(g.shows(THIS_NAME) && g.shows("Expires (UTC)"));
+    assert!(g.shows(OTHER_NAME), "every token of the account is listed");
+    // The server lists this machine's token first.
+    g.harness
+        .get_all_by_label("This one")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    g.harness.step();
+    g.until("the token is recorded", |h| {
+        h.state().rows()[0].connection.token_id == Some(THIS_ID)
+    });
+    let saved = g.svc.get("dc").unwrap();
+    assert_eq!(saved.token_id, Some(THIS_ID));
+    assert_eq!(saved.token_label.as_deref(), Some(THIS_NAME));
+    assert!(
+        saved.token_expires.is_some(),
+        "the server's expiry is recorded"
+    );
+    assert!(!g.harness.state().dialog_open());
+    drop(server);
+}

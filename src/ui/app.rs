@@ -13,6 +13,7 @@ use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, today};
 use crate::core::import::{Sources, TokenSource};
+use crate::core::pat::PatInfo;
 use crate::core::service::{Connections, NewToken, RotateOptions};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler, Submission};
@@ -22,6 +23,7 @@ use crate::ui::form::{Pending, SecretForm, error_text};
 use crate::ui::import_card::{ImportOffer, import_card};
 use crate::ui::netrc::NetrcDialog;
 use crate::ui::new_connection::NewConnectionDialog;
+use crate::ui::pick_token::PickTokenDialog;
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
 use crate::ui::rotate::RotateDialog;
@@ -36,6 +38,13 @@ pub enum Command {
     Check(ConnectionId),
     CheckAll,
     ReplaceToken(ConnectionId),
+    /// Open the token picker: which of the account's tokens on the server this one is.
+    PickToken(ConnectionId),
+    /// Record the token picked from the server's list.
+    RecordToken {
+        id: ConnectionId,
+        token: PatInfo,
+    },
     /// Open the Rotate token dialog (a personal access token on Server/Data Center).
     RotateToken(ConnectionId),
     /// Rotate the token: create, check, swap, revoke the old one; with the account's
@@ -84,6 +93,7 @@ pub(crate) enum Dialog {
     Replace(Box<ReplaceTokenDialog>),
     Remove(Box<RemoveDialog>),
     Rotate(Box<RotateDialog>),
+    PickToken(Box<PickTokenDialog>),
     Netrc(Box<NetrcDialog>),
 }
 
@@ -93,7 +103,7 @@ impl Dialog {
             Dialog::New(d) => d.forget(ctx),
             Dialog::Replace(d) => d.forget(ctx),
             Dialog::Rotate(d) => d.forget(ctx),
-            Dialog::Remove(_) | Dialog::Netrc(_) => {}
+            Dialog::Remove(_) | Dialog::Netrc(_) | Dialog::PickToken(_) => {}
         }
     }
 }
@@ -262,6 +272,7 @@ impl App {
                 Some(Dialog::Rotate(d)) => d.pending.is_some(),
                 Some(Dialog::Remove(d)) => d.pending,
                 Some(Dialog::Netrc(d)) => d.pending,
+                Some(Dialog::PickToken(d)) => d.tokens.is_none(),
                 None => false,
             }
             || self.linking.is_some()
@@ -489,6 +500,30 @@ impl App {
                     d.on_rotated(result);
                 }
             }
+            Event::TokensListed { name, result } => {
+                if let Some(Dialog::PickToken(d)) = &mut self.dialog
+                    && d.connection.name == name
+                {
+                    d.tokens = Some(result.map_err(|e| error_text(&e)));
+                }
+            }
+            Event::TokenRecorded(result) => match result {
+                Ok(connection) => {
+                    if let Some(row) = self
+                        .rows
+                        .iter_mut()
+                        .find(|r| r.connection.id == connection.id)
+                    {
+                        row.connection = connection.clone();
+                    }
+                    if matches!(self.dialog, Some(Dialog::PickToken(_))) {
+                        self.close_dialog(ctx);
+                    }
+                    let label = connection.token_label.unwrap_or_default();
+                    self.notify(ctx, format!("Recorded the token \"{label}\""), false);
+                }
+                Err(e) => self.notify(ctx, error_text(&e), true),
+            },
             Event::Removed(result) => match result {
                 Ok(removed) => {
                     self.rows.retain(|r| r.connection.id != removed.id);
@@ -652,6 +687,19 @@ impl App {
                     let sharing = self.sharing_names(&row.connection);
                     let dialog = ReplaceTokenDialog::new(row.connection.clone(), sharing);
                     self.dialog = Some(Dialog::Replace(Box::new(dialog)));
+                }
+            }
+            Command::PickToken(id) => {
+                if let Some(row) = self.row(&id) {
+                    self.backend.list_tokens(row.connection.name.clone());
+                    let dialog = PickTokenDialog::new(row.connection.clone());
+                    self.dialog = Some(Dialog::PickToken(Box::new(dialog)));
+                }
+            }
+            Command::RecordToken { id, token } => {
+                if let Some(row) = self.row(&id) {
+                    self.backend
+                        .record_token(row.connection.name.clone(), token);
                 }
             }
             Command::RotateToken(id) => {
@@ -864,6 +912,7 @@ impl App {
             Dialog::New(_) => "new-connection",
             Dialog::Replace(_) => "replace-token",
             Dialog::Rotate(_) => "rotate-token",
+            Dialog::PickToken(_) => "pick-token",
             Dialog::Remove(_) => "remove",
             Dialog::Netrc(_) => "netrc",
         };
@@ -876,6 +925,7 @@ impl App {
                     Dialog::New(d) => d.ui(ui, commands),
                     Dialog::Replace(d) => d.ui(ui, commands),
                     Dialog::Rotate(d) => d.ui(ui, commands),
+                    Dialog::PickToken(d) => d.ui(ui, commands),
                     Dialog::Remove(d) => d.ui(ui, commands),
                     Dialog::Netrc(d) => d.ui(ui, commands),
                 }

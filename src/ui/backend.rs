@@ -16,6 +16,7 @@ use crate::core::connection::Connection;
 use crate::core::draft::Draft;
 use crate::core::import::{self, Found, Sources};
 use crate::core::jira::{Account, read_ca_file};
+use crate::core::pat::PatInfo;
 use crate::core::service::{
     Cancel, CheckReport, Connections, Imported, NewToken, RotateOptions, Rotated,
 };
@@ -43,6 +44,13 @@ pub(crate) enum Event {
         request: u64,
         result: Result<Rotated, Error>,
     },
+    /// The account's tokens, for the picker of connection `name`.
+    TokensListed {
+        name: String,
+        result: Result<Vec<PatInfo>, Error>,
+    },
+    /// A token picked from the list was recorded.
+    TokenRecorded(Result<Connection, Error>),
     Removed(Result<Connection, Error>),
     Token {
         name: String,
@@ -392,6 +400,25 @@ impl Backend {
             },
             move |result| Event::Rotated { request, result },
         )
+    }
+
+    /// Lists the account's tokens on a Data Center server, for the picker.
+    pub fn list_tokens(&self, name: String) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn(async move {
+            let result = svc.list_tokens(&name, &Cancel::new()).await;
+            send(Event::TokensListed { name, result });
+        });
+    }
+
+    /// Records the token the user picked: its id, label, created date and expiry.
+    pub fn record_token(&self, name: String, token: PatInfo) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime.spawn_blocking(move || {
+            send(Event::TokenRecorded(svc.record_token(&name, &token)));
+        });
     }
 
     /// Deletes the secret and then the metadata.

@@ -236,6 +236,16 @@ fn show(ui: &mut Ui, view: &Details<'_>, commands: &mut Vec<Command>) {
         }
         if c.deployment == Deployment::DataCenter
             && c.auth == AuthKind::Pat
+            && c.token_id.is_none()
+            && ui
+                .button("Pick token…")
+                .on_hover_text("Choose this token from the list Jira keeps of your tokens")
+                .clicked()
+        {
+            commands.push(Command::PickToken(id.clone()));
+        }
+        if c.deployment == Deployment::DataCenter
+            && c.auth == AuthKind::Pat
             && ui
                 .button("Rotate token")
                 .on_hover_text(

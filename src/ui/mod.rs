@@ -16,6 +16,7 @@ pub mod form;
 pub mod import_card;
 pub mod netrc;
 pub mod new_connection;
+pub mod pick_token;
 pub mod remove;
 pub mod replace_token;
 pub mod rotate;
