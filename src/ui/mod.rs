@@ -41,9 +41,9 @@ fn theme_from_env() -> Option<egui::ThemePreference> {
     }
 }
 
-/// Opens the desktop app, with the connection named `select` selected, and returns when
-/// its window closes.
-pub fn run(select: Option<String>) -> ExitCode {
+/// Opens the desktop app, with the connection named `select` selected and, if
+/// `new_connection`, the New Connection dialog showing; returns when its window closes.
+pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
     let svc = match Connections::open(DEFAULT_TIMEOUT, Arc::new(LazyPlatformStore::new())) {
         Ok(svc) => Arc::new(svc),
         Err(e) => {
@@ -85,7 +85,9 @@ pub fn run(select: Option<String>) -> ExitCode {
                 cc.egui_ctx.set_theme(theme);
             }
             Ok(Box::new(
-                App::new(cc, handle, svc, backend::system_opener()).with_selection(select),
+                App::new(cc, handle, svc, backend::system_opener())
+                    .with_selection(select)
+                    .with_new_connection(new_connection),
             ))
         }),
     );
