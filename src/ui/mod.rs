@@ -27,7 +27,7 @@ use crate::core::jira::DEFAULT_TIMEOUT;
 use crate::core::secrets::LazyPlatformStore;
 use crate::core::service::Connections;
 
-/// The window icon, also installed by `assets/jira-connect.desktop`.
+/// The window icon; the Linux package installs the same picture from `assets/icon.svg`.
 pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// `JIRA_CONNECT_THEME=light|dark|system` overrides the theme, which otherwise follows the
@@ -65,7 +65,7 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("jira-connect")
-        .with_app_id("jira-connect")
+        .with_app_id(crate::core::APP_ID)
         .with_inner_size([980.0, 640.0])
         .with_min_inner_size([720.0, 460.0]);
     match eframe::icon_data::from_png_bytes(ICON_PNG) {
