@@ -3,6 +3,7 @@
 # a Secret Service (gnome-keyring) on a private D-Bus session for the real-keyring tests,
 # a virtual X display with Mesa for the real-window tests, and systemd-analyze to verify the
 # reminders units.
+# Usage: scripts/install-deps.sh [PACKAGE...]   (extra packages another script needs)
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   xvfb xauth xdotool imagemagick
   systemd
   libgl1 libgl1-mesa-dri libegl1 mesa-vulkan-drivers
+  "$@"
 )
 
 missing=()

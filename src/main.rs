@@ -10,8 +10,8 @@ fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
-        None => jira_connect::ui::run(None),
-        Some(Command::Gui { select }) => jira_connect::ui::run(select),
+        None => jira_connect::ui::run(None, false),
+        Some(Command::Gui { select, new }) => jira_connect::ui::run(select, new),
         Some(Command::Run(action)) => cli::run(action, cli.timeout),
     }
 }

@@ -1247,3 +1247,29 @@ fn the_user_picks_the_token_from_the_servers_list() {
     assert!(!g.harness.state().dialog_open());
     drop(server);
 }
+
+/// `gui --new`, the desktop file's New Connection action, opens with the dialog showing.
+#[test]
+fn the_app_can_open_with_the_new_connection_dialog() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let svc = Arc::new(Connections::new(
+        ConfigStore::new(dir.path()),
+        Arc::new(KeyringStore::mock()),
+        JiraClient::new(Duration::from_secs(10)).unwrap(),
+    ));
+    let handle = rt.handle().clone();
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 720.0])
+        .build_eframe(move |cc| {
+            App::new(cc, handle.clone(), svc.clone(), Arc::new(|_: &str| Ok(())))
+                .with_new_connection(true)
+        });
+    harness.step();
+    assert!(harness.state().dialog_open());
+    harness.get_by_role_and_label(Role::TextInput, "Jira URL");
+}

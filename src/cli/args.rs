@@ -34,6 +34,9 @@ pub enum Command {
         /// Select this connection when the window opens.
         #[arg(long, value_name = "NAME")]
         select: Option<String>,
+        /// Open with the New Connection dialog showing.
+        #[arg(long)]
+        new: bool,
     },
 }
 

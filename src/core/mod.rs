@@ -23,3 +23,8 @@ pub mod service;
 pub mod site_url;
 
 pub use error::Error;
+
+/// The application id: the name of the desktop file, the icon and the AppStream metainfo
+/// that the Linux package installs, the window's Wayland app id and X11 class, and the
+/// desktop entry that notifications name.
+pub const APP_ID: &str = "io.github.jira_connect.JiraConnect";

@@ -115,7 +115,7 @@ mod linux {
                 Vec::new()
             };
             let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
-            hints.insert("desktop-entry", Value::from(APP_NAME));
+            hints.insert("desktop-entry", Value::from(crate::core::APP_ID));
             hints.insert("urgency", Value::U8(if reminder.critical { 2 } else { 1 }));
             hints.insert("category", Value::from("x-jira-connect.token"));
             let reply = self

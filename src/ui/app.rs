@@ -195,6 +195,14 @@ impl App {
         self
     }
 
+    /// Opens with the New Connection dialog showing (`gui --new`).
+    pub fn with_new_connection(mut self, open: bool) -> Self {
+        if open {
+            self.dialog = Some(Dialog::New(Box::default()));
+        }
+        self
+    }
+
     /// Switches reminders with `scheduler` instead of the system's scheduler.
     pub fn with_scheduler(mut self, scheduler: Scheduler) -> Self {
         self.scheduler = Some(scheduler);

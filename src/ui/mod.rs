@@ -32,8 +32,8 @@ use crate::core::jira::DEFAULT_TIMEOUT;
 use crate::core::secrets::LazyPlatformStore;
 use crate::core::service::Connections;
 
-/// The window icon, also installed by `assets/jira-connect.desktop`.
-pub(crate) const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+/// The window icon; the Linux package installs the same picture from `assets/icon.svg`.
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// `JIRA_CONNECT_THEME=light|dark|system` overrides the theme, which otherwise follows the
 /// system.
@@ -46,9 +46,9 @@ fn theme_from_env() -> Option<egui::ThemePreference> {
     }
 }
 
-/// Opens the desktop app, with the connection named `select` selected, and returns when
-/// its window closes.
-pub fn run(select: Option<String>) -> ExitCode {
+/// Opens the desktop app, with the connection named `select` selected and, if
+/// `new_connection`, the New Connection dialog showing; returns when its window closes.
+pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
     let svc = match Connections::open(DEFAULT_TIMEOUT, Arc::new(LazyPlatformStore::new())) {
         Ok(svc) => Arc::new(svc),
         Err(e) => {
@@ -70,7 +70,7 @@ pub fn run(select: Option<String>) -> ExitCode {
     };
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("jira-connect")
-        .with_app_id("jira-connect")
+        .with_app_id(crate::core::APP_ID)
         .with_inner_size([980.0, 640.0])
         .with_min_inner_size([720.0, 460.0]);
     match eframe::icon_data::from_png_bytes(ICON_PNG) {
@@ -90,7 +90,9 @@ pub fn run(select: Option<String>) -> ExitCode {
                 cc.egui_ctx.set_theme(theme);
             }
             Ok(Box::new(
-                App::new(cc, handle, svc, backend::system_opener()).with_selection(select),
+                App::new(cc, handle, svc, backend::system_opener())
+                    .with_selection(select)
+                    .with_new_connection(new_connection),
             ))
         }),
     );
