@@ -450,6 +450,10 @@ fn remove_deletes_the_entry_and_its_secret() {
     let id: ConnectionId = g.svc.get("acme").unwrap().id;
     assert!(store.get(&id).unwrap().is_some());
     g.click("Remove");
+    assert!(
+        g.shows("until you revoke the token labelled \"laptop\""),
+        "the dialog names the token to revoke"
+    );
     assert!(g.shows("Remove acme?"));
     assert!(g.shows("It does not revoke the token at Atlassian"));
     // The dialog's button is drawn above the details' one.

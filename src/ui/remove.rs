@@ -43,11 +43,16 @@ impl RemoveDialog {
                     Product::Confluence => "in Confluence",
                 },
             };
-            ui.label(
-                RichText::new(format!(
-                    "It does not revoke the token {at}: it keeps working until you revoke it."
-                ))
-                .color(p.warn),
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!(
+                        "It does not revoke the token {at}: it keeps working until you revoke \
+                         {} on the token page.",
+                        c.which_token()
+                    ))
+                    .color(p.warn),
+                )
+                .wrap(),
             );
             for other in &self.sharing {
                 ui.label(
