@@ -24,6 +24,9 @@ use wiremock::MockServer;
 
 use crate::common::*;
 
+#[path = "gui_desktop.rs"]
+mod desktop;
+
 struct Gui {
     harness: Harness<'static, App>,
     svc: Arc<Connections>,

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use egui::{RichText, Ui};
 use jiff::civil::Date;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
 
-use crate::core::connection::{Connection, ConnectionId, today};
+use crate::core::connection::{Connection, ConnectionId, Product, today};
 use crate::core::import::{Sources, TokenSource};
 use crate::core::pat::PatInfo;
 use crate::core::service::{Connections, NewToken, RotateOptions};
@@ -29,11 +29,16 @@ use crate::ui::replace_token::ReplaceTokenDialog;
 use crate::ui::rotate::RotateDialog;
 use crate::ui::style::setup_style;
 use crate::ui::widgets::{self, GAP, palette};
-use crate::ui::{connection_list, details};
+use crate::ui::{about, connection_list, details, menu};
 
 /// Something the user asked for, applied after the frame is drawn.
 pub enum Command {
     NewConnection,
+    /// New Connection with Confluence chosen as the product.
+    NewConfluenceConnection,
+    /// Help ▸ About.
+    About,
+    CloseAbout,
     Select(ConnectionId),
     Check(ConnectionId),
     CheckAll,
@@ -150,6 +155,8 @@ pub struct App {
     scheduler: Option<Scheduler>,
     /// The connection to select once the config is loaded (`gui --select NAME`).
     select_name: Option<String>,
+    /// True while Help ▸ About is shown.
+    about: bool,
 }
 
 impl App {
@@ -186,7 +193,13 @@ impl App {
             reminders_pending: false,
             scheduler: None,
             select_name: None,
+            about: false,
         }
+    }
+
+    /// True while Help ▸ About is shown.
+    pub fn about_open(&self) -> bool {
+        self.about
     }
 
     /// Selects the connection with this name once the config is loaded.
@@ -687,6 +700,14 @@ impl App {
                     self.dialog = Some(Dialog::New(Box::default()));
                 }
             }
+            Command::NewConfluenceConnection => {
+                if self.dialog.is_none() {
+                    let dialog = NewConnectionDialog::for_product(Product::Confluence);
+                    self.dialog = Some(Dialog::New(Box::new(dialog)));
+                }
+            }
+            Command::About => self.about = self.dialog.is_none(),
+            Command::CloseAbout => self.about = false,
             Command::Select(id) => self.selected = Some(id),
             Command::Check(id) => self.check(&id),
             Command::CheckAll => self.check_all(),
@@ -811,29 +832,6 @@ impl App {
             Command::RemoveNetrc(entry) => self.backend.remove_netrc(entry),
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
-    }
-
-    fn shortcuts(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
-        let new = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
-        let check_all = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
-        let quit = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
-        ui.input_mut(|i| {
-            if i.consume_shortcut(&quit) {
-                commands.push(Command::Quit);
-            }
-            if self.dialog.is_some() {
-                if i.consume_key(Modifiers::NONE, Key::Escape) {
-                    commands.push(Command::CloseDialog);
-                }
-                return;
-            }
-            if i.consume_shortcut(&new) {
-                commands.push(Command::NewConnection);
-            }
-            if i.consume_shortcut(&check_all) {
-                commands.push(Command::CheckAll);
-            }
-        });
     }
 
     fn top_bar(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -997,7 +995,8 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let mut commands = Vec::new();
-        self.shortcuts(ui, &mut commands);
+        menu::shortcuts(ui, self.dialog.is_some(), self.about, &mut commands);
+        menu::bar(ui, !self.rows.is_empty(), &mut commands);
         self.top_bar(ui, &mut commands);
 
         if let Some(err) = &self.load_error {
@@ -1058,6 +1057,9 @@ impl eframe::App for App {
         }
 
         self.dialogs(ui, &mut commands);
+        if self.about {
+            about::show(ui.ctx(), &mut commands);
+        }
         self.notice_ui(ui);
         let ctx = ui.ctx().clone();
         for command in commands {

@@ -3,9 +3,11 @@
 //! - [`app`]: the main window; views push [`Command`]s that are applied after drawing.
 //! - [`backend`]: all IO, on a tokio runtime; results come back as events.
 //! - one file per window: [`connection_list`], [`details`], [`new_connection`],
-//!   [`replace_token`], [`remove`], [`netrc`]; shared pieces in [`widgets`].
+//!   [`replace_token`], [`remove`], [`netrc`], [`about`]; shared pieces in [`widgets`].
+//! - [`menu`]: the menu bar and the keyboard shortcuts it lists.
 //! - [`caret`]: the caret stops blinking when the user does nothing, so idle costs nothing.
 
+pub mod about;
 pub mod app;
 pub mod backend;
 pub mod caret;
@@ -14,6 +16,7 @@ pub mod details;
 pub mod first_frame;
 pub mod form;
 pub mod import_card;
+pub mod menu;
 pub mod netrc;
 pub mod new_connection;
 pub mod pick_token;

@@ -70,6 +70,16 @@ impl Default for NewConnectionDialog {
 }
 
 impl NewConnectionDialog {
+    /// An empty dialog for `product` (Connection ▸ New Confluence Connection…).
+    pub(crate) fn for_product(product: Product) -> Self {
+        NewConnectionDialog {
+            product,
+            ..Default::default()
+        }
+    }
+}
+
+impl NewConnectionDialog {
     pub(crate) const TITLE: &'static str = "New Connection";
 
     fn deployment(&self) -> Deployment {

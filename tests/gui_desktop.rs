@@ -1,0 +1,284 @@
+//! What a desktop user expects of the main window: a menu bar that does what the buttons and
+//! keys do, an About box, a remembered selection, and a name on every control a screen
+//! reader can reach.
+
+use egui::accessibility::is_input;
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use super::*;
+
+const TOKEN_PAGE: &str = "https://id.atlassian.com/manage-profile/security/api-tokens";
+
+impl Gui {
+    /// Opens a menu of the menu bar, then chooses `item` in it.
+    fn menu(&mut self, menu: &str, item: &str) {
+        self.open_menu(menu);
+        self.harness
+            .get_by_role_and_label(Role::MenuItem, item)
+            .click();
+        for _ in 0..3 {
+            self.harness.step();
+        }
+    }
+
+    fn open_menu(&mut self, menu: &str) {
+        self.harness
+            .get_by_role_and_label(Role::MenuItem, menu)
+            .click();
+        for _ in 0..3 {
+            self.harness.step();
+        }
+    }
+
+    /// Every control a user can act on, as (role, label); panics on one without a name.
+    fn controls(&self) -> Vec<(Role, String)> {
+        let mut named = Vec::new();
+        let mut unnamed = Vec::new();
+        for node in self.harness.root().children_recursive() {
+            let node = node.accesskit_node();
+            if !is_input(node.role()) || node.is_hidden() {
+                continue;
+            }
+            match node.label().filter(|l| !l.trim().is_empty()) {
+                Some(label) => named.push((node.role(), label)),
+                None => unnamed.push(format!("{:?} at {:?}", node.role(), node.raw_bounds())),
+            }
+        }
+        assert!(unnamed.is_empty(), "controls without a name: {unnamed:?}");
+        named
+    }
+}
+
+fn has(controls: &[(Role, String)], role: Role, label: &str) -> bool {
+    controls.iter().any(|(r, l)| *r == role && l == label)
+}
+
+#[test]
+fn connection_menu_opens_new_jira_and_new_confluence() {
+    let mut g = gui(|_, _, _| {});
+    g.menu("Connection", "New Jira Connection…");
+    assert!(g.harness.state().dialog_open());
+    assert!(g.shows("Jira URL"), "the dialog is for Jira");
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+    assert!(!g.harness.state().dialog_open());
+
+    g.menu("Connection", "New Confluence Connection…");
+    assert!(g.harness.state().dialog_open());
+    assert!(g.shows("Confluence URL"), "the dialog is for Confluence");
+    let confluence = g
+        .harness
+        .get_by_role_and_label(Role::RadioButton, "Confluence");
+    assert_eq!(
+        confluence.accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True)
+    );
+}
+
+#[test]
+fn ctrl_shift_n_opens_new_confluence_and_ctrl_n_new_jira() {
+    let mut g = gui(|_, _, _| {});
+    g.harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::N,
+    );
+    g.harness.step();
+    assert!(g.shows("Confluence URL"));
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+    g.open_new_connection();
+    assert!(g.shows("Jira URL"));
+}
+
+#[test]
+fn the_menu_shows_the_shortcuts_and_check_all_needs_a_connection() {
+    let mut g = gui(|_, _, _| {});
+    let connection = g
+        .harness
+        .get_by_role_and_label(Role::MenuItem, "Connection");
+    assert_eq!(
+        connection.accesskit_node().data().is_expanded(),
+        Some(false)
+    );
+    g.open_menu("Connection");
+    let connection = g
+        .harness
+        .get_by_role_and_label(Role::MenuItem, "Connection");
+    assert_eq!(connection.accesskit_node().data().is_expanded(), Some(true));
+    for (item, keys) in [
+        ("New Jira Connection…", "Ctrl+N"),
+        ("New Confluence Connection…", "Ctrl+Shift+N"),
+        ("Check all", "Ctrl+R"),
+        ("Quit", "Ctrl+Q"),
+    ] {
+        let node = g.harness.get_by_role_and_label(Role::MenuItem, item);
+        assert_eq!(
+            node.accesskit_node().data().keyboard_shortcut(),
+            Some(keys),
+            "{item}"
+        );
+    }
+    let check_all = g.harness.get_by_role_and_label(Role::MenuItem, "Check all");
+    assert!(check_all.accesskit_node().is_disabled(), "nothing to check");
+}
+
+#[test]
+fn check_all_in_the_menu_checks_every_connection() {
+    let mut g = gui(|rt, svc, jira| {
+        saved(rt, svc, jira, "acme");
+        saved(rt, svc, jira, "beta");
+        svc.set_check_on_launch(false).unwrap();
+    });
+    // The tokens get revoked; only a check can tell.
+    g.rt.block_on(async {
+        g.jira.reset().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(401))
+            .mount(&g.jira)
+            .await;
+    });
+    g.menu("Connection", "Check all");
+    g.idle();
+    assert_eq!(
+        g.statuses(),
+        vec![
+            ("acme".to_string(), Status::Rejected),
+            ("beta".to_string(), Status::Rejected),
+        ]
+    );
+}
+
+#[test]
+fn view_theme_switches_light_and_dark() {
+    let mut g = gui(|_, _, _| {});
+    for (choice, want) in [
+        ("Dark", egui::ThemePreference::Dark),
+        ("Light", egui::ThemePreference::Light),
+        ("System", egui::ThemePreference::System),
+    ] {
+        g.open_menu("View");
+        g.harness
+            .get_by_role_and_label(Role::MenuItem, "Theme")
+            .hover();
+        for _ in 0..3 {
+            g.harness.step();
+        }
+        g.harness
+            .get_by_role_and_label(Role::MenuItemRadio, choice)
+            .click();
+        for _ in 0..3 {
+            g.harness.step();
+        }
+        let now = g.harness.ctx.options(|o| o.theme_preference);
+        assert_eq!(now, want, "after choosing {choice}");
+    }
+}
+
+#[test]
+fn help_about_shows_the_version_licence_and_token_page() {
+    let mut g = gui(|_, _, _| {});
+    g.menu("Help", "About jira-connect");
+    assert!(g.harness.state().about_open());
+    assert!(g.shows(env!("CARGO_PKG_VERSION")));
+    assert!(g.shows("MIT licence"));
+    g.harness
+        .get_by_role_and_label(
+            Role::Link,
+            "Atlassian API tokens (Jira and Confluence Cloud)",
+        )
+        .click();
+    for _ in 0..3 {
+        g.harness.step();
+    }
+    g.wait_opened(TOKEN_PAGE);
+    // Keys for the main window wait while About is open; Esc closes it.
+    g.open_new_connection();
+    assert!(!g.harness.state().dialog_open());
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+    assert!(!g.harness.state().about_open());
+
+    g.menu("Help", "About jira-connect");
+    g.click("Close");
+    assert!(!g.harness.state().about_open());
+}
+
+#[test]
+fn help_opens_the_atlassian_token_page() {
+    let mut g = gui(|_, _, _| {});
+    g.menu("Help", "Atlassian API Tokens");
+    g.wait_opened(TOKEN_PAGE);
+}
+
+#[test]
+fn every_control_of_the_empty_window_has_a_name() {
+    let mut g = gui(|_, _, _| {});
+    g.idle();
+    let controls = g.controls();
+    assert!(
+        has(&controls, Role::Button, "New Connection"),
+        "{controls:?}"
+    );
+    assert!(has(&controls, Role::MenuItem, "Connection"), "{controls:?}");
+}
+
+#[test]
+fn every_control_of_the_main_window_has_a_name() {
+    let mut g = gui(|rt, svc, jira| {
+        saved(rt, svc, jira, "acme");
+        saved(rt, svc, jira, "beta");
+    });
+    g.idle();
+    let controls = g.controls();
+    for (role, label) in [
+        (Role::MenuItem, "Connection"),
+        (Role::MenuItem, "View"),
+        (Role::MenuItem, "Help"),
+        (Role::Button, "New Connection"),
+        (Role::Button, "Check all"),
+        (Role::CheckBox, "Check at launch"),
+        (Role::CheckBox, "Reminders"),
+        (Role::Button, "System"),
+        (Role::Button, "Light"),
+        (Role::Button, "Dark"),
+        (Role::ListItem, "acme, Valid"),
+        (Role::ListItem, "beta, Valid"),
+        (Role::Button, "Check now"),
+        (Role::Button, "Replace token"),
+        (Role::Button, "Copy token"),
+        (Role::Button, "Open token page"),
+        (Role::Button, "Remove"),
+    ] {
+        assert!(
+            has(&controls, role, label) || g.harness.query_by_role_and_label(role, label).is_some(),
+            "no {role:?} named {label:?} in {controls:?}"
+        );
+    }
+    // The status badge of the selected connection says its status in words.
+    assert!(
+        g.harness
+            .query_by_role_and_label(Role::Status, "Valid")
+            .is_some()
+    );
+
+    // And inside each menu.
+    g.open_menu("Connection");
+    let controls = g.controls();
+    for item in [
+        "New Jira Connection…",
+        "New Confluence Connection…",
+        "Check all",
+        "Quit",
+    ] {
+        assert!(
+            has(&controls, Role::MenuItem, item),
+            "{item} in {controls:?}"
+        );
+    }
+    g.harness.key_press(egui::Key::Escape);
+    g.harness.step();
+    g.menu("Help", "About jira-connect");
+    g.controls();
+    assert!(g.harness.unnamed_widgets().is_empty());
+}
