@@ -282,3 +282,80 @@ fn every_control_of_the_main_window_has_a_name() {
     g.controls();
     assert!(g.harness.unnamed_widgets().is_empty());
 }
+
+/// eframe's storage, in memory.
+#[derive(Default, Clone)]
+struct Remembered(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for Remembered {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.into(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+/// The app over `svc`'s config, started as eframe starts it: with `storage` from the last
+/// run, and with `gui --select` naming `select`.
+fn relaunch(
+    g: &Gui,
+    storage: Remembered,
+    select: Option<&str>,
+) -> egui_kittest::Harness<'static, App> {
+    let storage: &'static Remembered = Box::leak(Box::new(storage));
+    let handle = g.rt.handle().clone();
+    let svc = g.svc.clone();
+    let select = select.map(String::from);
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([1000.0, 720.0])
+        .build_eframe(move |cc| {
+            cc.storage = Some(storage);
+            App::new(cc, handle, svc, Arc::new(|_: &str| Ok(())))
+                .with_selection(select)
+                .with_import_sources(Sources::default())
+        });
+    for _ in 0..2000 {
+        harness.step();
+        if harness.state().is_loaded() {
+            return harness;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the config never loaded");
+}
+
+#[test]
+fn the_selected_connection_is_remembered_and_select_wins() {
+    let mut g = gui(|rt, svc, jira| {
+        for name in ["acme", "beta", "corp"] {
+            saved(rt, svc, jira, name);
+        }
+        svc.set_check_on_launch(false).unwrap();
+    });
+    assert_eq!(g.harness.state().selected_name(), Some("acme"), "the first");
+    g.click("beta, Valid");
+    assert_eq!(g.harness.state().selected_name(), Some("beta"));
+    let mut storage = Remembered::default();
+    eframe::App::save(g.harness.state_mut(), &mut storage);
+    let beta = g.harness.state().selected_id().cloned().unwrap();
+    assert_eq!(
+        jira_connect::ui::window_state::selected(Some(&storage)),
+        Some(beta)
+    );
+
+    let again = relaunch(&g, storage.clone(), None);
+    assert_eq!(again.state().selected_name(), Some("beta"), "remembered");
+
+    let told = relaunch(&g, storage.clone(), Some("corp"));
+    assert_eq!(told.state().selected_name(), Some("corp"), "--select wins");
+
+    // A remembered connection that was removed meanwhile: the first one, as before.
+    g.rt.block_on(g.svc.remove("beta")).unwrap();
+    let gone = relaunch(&g, storage, None);
+    assert_eq!(gone.state().selected_name(), Some("acme"));
+}

@@ -29,7 +29,7 @@ use crate::ui::replace_token::ReplaceTokenDialog;
 use crate::ui::rotate::RotateDialog;
 use crate::ui::style::setup_style;
 use crate::ui::widgets::{self, GAP, palette};
-use crate::ui::{about, connection_list, details, menu};
+use crate::ui::{about, connection_list, details, menu, window_state};
 
 /// Something the user asked for, applied after the frame is drawn.
 pub enum Command {
@@ -155,6 +155,8 @@ pub struct App {
     scheduler: Option<Scheduler>,
     /// The connection to select once the config is loaded (`gui --select NAME`).
     select_name: Option<String>,
+    /// The connection selected when the app last closed; `--select` wins over it.
+    remembered: Option<ConnectionId>,
     /// True while Help ▸ About is shown.
     about: bool,
 }
@@ -193,8 +195,14 @@ impl App {
             reminders_pending: false,
             scheduler: None,
             select_name: None,
+            remembered: window_state::selected(cc.storage),
             about: false,
         }
+    }
+
+    /// The selected connection's id.
+    pub fn selected_id(&self) -> Option<&ConnectionId> {
+        self.selected.as_ref()
     }
 
     /// True while Help ▸ About is shown.
@@ -416,6 +424,12 @@ impl App {
                         Some(row) => self.selected = Some(row.connection.id.clone()),
                         None => self.notify(ctx, format!("No connection named {name:?}"), true),
                     }
+                }
+                if self.selected.is_none()
+                    && let Some(id) = self.remembered.take()
+                    && self.row(&id).is_some()
+                {
+                    self.selected = Some(id);
                 }
                 if self.selected.is_none() {
                     self.selected = self.rows.first().map(|r| r.connection.id.clone());
@@ -985,6 +999,16 @@ impl App {
 }
 
 impl eframe::App for App {
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        window_state::save_selected(storage, self.selected.as_ref());
+    }
+
+    /// egui's memory holds text field state and such; only what [`window_state`] names is
+    /// kept between launches.
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.first_frame.on_frame(ctx);
         self.caret.on_frame(ctx);

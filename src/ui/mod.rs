@@ -5,6 +5,8 @@
 //! - one file per window: [`connection_list`], [`details`], [`new_connection`],
 //!   [`replace_token`], [`remove`], [`netrc`], [`about`]; shared pieces in [`widgets`].
 //! - [`menu`]: the menu bar and the keyboard shortcuts it lists.
+//! - [`window_state`]: the window's size and place, and the selected connection, across
+//!   launches.
 //! - [`caret`]: the caret stops blinking when the user does nothing, so idle costs nothing.
 
 pub mod about;
@@ -25,6 +27,7 @@ pub mod replace_token;
 pub mod rotate;
 pub mod style;
 pub mod widgets;
+pub mod window_state;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -80,8 +83,16 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
         Ok(icon) => viewport = viewport.with_icon(icon),
         Err(e) => tracing::warn!(error = %e, "window icon not loaded"),
     }
+    // The window state lives in the config directory, which has to exist, private, before
+    // eframe writes there.
+    if let Err(e) = svc.config().ensure_dir() {
+        eprintln!("X {}", e.sentence());
+        return ExitCode::from(1);
+    }
     let options = eframe::NativeOptions {
         viewport,
+        persist_window: true,
+        persistence_path: Some(window_state::path(svc.config().dir())),
         ..Default::default()
     };
     let handle = runtime.handle().clone();

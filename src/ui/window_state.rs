@@ -1,0 +1,34 @@
+//! What the app remembers between launches: the window's size and place (eframe saves those
+//! itself) and the selected connection's id. All in `window.ron` in the config directory, next
+//! to `connections.toml`, so that `JIRA_CONNECT_CONFIG_DIR` moves it too and tests never write
+//! into the real user's directories. It holds no secret and no connection details: egui's
+//! own memory (text field state, popups) is not saved.
+
+use std::path::{Path, PathBuf};
+
+use crate::core::connection::ConnectionId;
+
+/// The file, in the config directory.
+pub const FILE_NAME: &str = "window.ron";
+
+/// The key of the selected connection's id.
+pub const SELECTED_KEY: &str = "selected_connection";
+
+/// Where eframe keeps the window state for the config directory `config_dir`.
+pub fn path(config_dir: &Path) -> PathBuf {
+    config_dir.join(FILE_NAME)
+}
+
+/// The connection that was selected when the app last closed. `None` without storage, as
+/// under test.
+pub fn selected(storage: Option<&dyn eframe::Storage>) -> Option<ConnectionId> {
+    eframe::get_value(storage?, SELECTED_KEY)
+}
+
+/// Remembers the selected connection, or that none was.
+pub fn save_selected(storage: &mut dyn eframe::Storage, selected: Option<&ConnectionId>) {
+    match selected {
+        Some(id) => eframe::set_value(storage, SELECTED_KEY, id),
+        None => storage.remove_string(SELECTED_KEY),
+    }
+}
