@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The real window under Xvfb: it appears, draws something other than a blank frame, and
-# quits on Ctrl+Q. Once with no connections and once with a few saved ones.
+# quits on Ctrl+Q. Once with no connections and once with a few saved ones. Then a second
+# launch for the same config directory brings the first window forward and exits.
 # Usage: scripts/smoke-window.sh [BINARY]   (default: target/debug/jira-connect)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/debug/jira-connect}
 scratch=$(mktemp -d)
 xvfb=
+wm=
+apps=()
 cleanup() {
+  for p in "${apps[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -z "$wm" ] || kill "$wm" 2>/dev/null || true
   [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
   rm -rf "$scratch"
 }
@@ -86,6 +91,79 @@ login = "mia@example.com"
 token_expires = 2020-01-01
 TOML
 
+# Waits until a window titled jira-connect that is not one of "$@" exists, and prints it.
+new_window() {
+  local wid
+  for _ in $(seq 300); do
+    wid=$(xdotool search --name '^jira-connect$' 2>/dev/null | grep -vxF -f <(printf '%s\n' "$@") | head -n 1 || true)
+    [ -n "$wid" ] && { echo "$wid"; return 0; }
+    sleep 0.2
+  done
+  return 1
+}
+
+# One app per config directory: a second launch asks the running one to come forward (and
+# to select what --select names), says so, and exits 0 at once; no second window opens.
+# A window manager decides which window is active, so run one for this step when there is
+# one (scripts/install-deps.sh installs openbox); without it, the focus check is skipped.
+single_instance() {
+  local config=$1 other=$2
+  start_x
+  if command -v openbox >/dev/null; then
+    openbox >/dev/null 2>&1 &
+    wm=$!
+    sleep 1
+  fi
+  JIRA_CONNECT_CONFIG_DIR=$config "$bin" >"$scratch/first.log" 2>&1 &
+  local first=$!
+  apps+=("$first")
+  local wid
+  wid=$(new_window 0) || { echo "FAIL single instance: the first window did not appear"; return 1; }
+  # Another window takes the focus: the same app for another config directory, which is
+  # a separate instance.
+  JIRA_CONNECT_CONFIG_DIR=$other "$bin" >"$scratch/other.log" 2>&1 &
+  local second_app=$!
+  apps+=("$second_app")
+  local wid2
+  wid2=$(new_window "$wid") || { echo "FAIL single instance: the other config's window did not appear"; return 1; }
+  sleep 2
+  if [ -n "$wm" ]; then
+    xdotool windowactivate --sync "$wid2"
+    [ "$(xdotool getactivewindow)" = "$wid2" ] || {
+      echo "FAIL single instance: the other window could not take the focus"; return 1; }
+  fi
+  local start out rc=0
+  start=$(date +%s%N)
+  out=$(JIRA_CONNECT_CONFIG_DIR=$config timeout 10 "$bin" gui --select corp 2>&1) || rc=$?
+  local took=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$rc" -eq 0 ] || { echo "FAIL single instance: the second launch exited $rc: $out"; return 1; }
+  [ "$out" = "jira-connect is already running: brought its window to the front." ] || {
+    echo "FAIL single instance: the second launch said: $out"; return 1; }
+  [ "$took" -lt 3000 ] || { echo "FAIL single instance: the second launch took $took ms"; return 1; }
+  kill -0 "$first" 2>/dev/null || { echo "FAIL single instance: the first app quit"; return 1; }
+  sleep 1
+  local windows
+  windows=$(xdotool search --name '^jira-connect$' | wc -l)
+  [ "$windows" -eq 2 ] || { echo "FAIL single instance: $windows windows, not 2"; return 1; }
+  local focus="focus not checked: no window manager"
+  if [ -n "$wm" ]; then
+    local active
+    active=$(xdotool getactivewindow)
+    [ "$active" = "$wid" ] || {
+      echo "FAIL single instance: window $active is active, not the first app's $wid"; return 1; }
+    focus="its window came to the front"
+  fi
+  import -window root "$scratch/single-instance.png"
+  xdotool windowfocus --sync "$wid"
+  xdotool key ctrl+q
+  for _ in $(seq 100); do kill -0 "$first" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$first" 2>/dev/null && { echo "FAIL single instance: the first app did not quit"; return 1; }
+  [ ! -e "$config/gui.sock" ] || { echo "FAIL single instance: gui.sock left behind"; return 1; }
+  echo "ok   single instance: the second launch exited in $took ms; $focus"
+}
+
 run_once empty "$scratch/empty"
 run_once saved "$scratch/saved"
-echo "window smoke: 2 passed, 0 failed"
+mkdir -p "$scratch/other"
+single_instance "$scratch/saved" "$scratch/other"
+echo "window smoke: 3 passed, 0 failed"

@@ -6,6 +6,10 @@ use egui::accessibility::is_input;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 
+use std::sync::mpsc::Receiver;
+
+use jira_connect::ui::single_instance::Request;
+
 use super::*;
 
 const TOKEN_PAGE: &str = "https://id.atlassian.com/manage-profile/security/api-tokens";
@@ -300,12 +304,13 @@ impl eframe::Storage for Remembered {
     fn flush(&mut self) {}
 }
 
-/// The app over `svc`'s config, started as eframe starts it: with `storage` from the last
-/// run, and with `gui --select` naming `select`.
+/// The app over `g`'s config, started as `ui::run` starts it: with `storage` from the last
+/// run, `gui --select` naming `select`, and later launches' requests coming from `requests`.
 fn relaunch(
     g: &Gui,
     storage: Remembered,
     select: Option<&str>,
+    requests: Option<Receiver<Request>>,
 ) -> egui_kittest::Harness<'static, App> {
     let storage: &'static Remembered = Box::leak(Box::new(storage));
     let handle = g.rt.handle().clone();
@@ -315,9 +320,13 @@ fn relaunch(
         .with_size([1000.0, 720.0])
         .build_eframe(move |cc| {
             cc.storage = Some(storage);
-            App::new(cc, handle, svc, Arc::new(|_: &str| Ok(())))
+            let app = App::new(cc, handle, svc, Arc::new(|_: &str| Ok(())))
                 .with_selection(select)
-                .with_import_sources(Sources::default())
+                .with_import_sources(Sources::default());
+            match requests {
+                Some(requests) => app.with_requests(requests),
+                None => app,
+            }
         });
     for _ in 0..2000 {
         harness.step();
@@ -348,14 +357,57 @@ fn the_selected_connection_is_remembered_and_select_wins() {
         Some(beta)
     );
 
-    let again = relaunch(&g, storage.clone(), None);
+    let again = relaunch(&g, storage.clone(), None, None);
     assert_eq!(again.state().selected_name(), Some("beta"), "remembered");
 
-    let told = relaunch(&g, storage.clone(), Some("corp"));
+    let told = relaunch(&g, storage.clone(), Some("corp"), None);
     assert_eq!(told.state().selected_name(), Some("corp"), "--select wins");
 
     // A remembered connection that was removed meanwhile: the first one, as before.
     g.rt.block_on(g.svc.remove("beta")).unwrap();
-    let gone = relaunch(&g, storage, None);
+    let gone = relaunch(&g, storage, None, None);
     assert_eq!(gone.state().selected_name(), Some("acme"));
+}
+
+#[test]
+fn a_later_launch_selects_its_connection_in_the_running_window() {
+    let g = gui(|rt, svc, jira| {
+        saved(rt, svc, jira, "acme");
+        saved(rt, svc, jira, "beta");
+        svc.set_check_on_launch(false).unwrap();
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut running = relaunch(&g, Remembered::default(), None, Some(rx));
+    assert_eq!(running.state().selected_name(), Some("acme"));
+    let ask = |running: &mut egui_kittest::Harness<'static, App>, select: Option<&str>| {
+        let select = select.map(String::from);
+        tx.send(Request {
+            select,
+            ..Default::default()
+        })
+        .unwrap();
+        running.step();
+        running.step();
+    };
+    ask(&mut running, Some("beta"));
+    assert_eq!(running.state().selected_name(), Some("beta"));
+    ask(&mut running, None);
+    assert_eq!(running.state().selected_name(), Some("beta"), "only shown");
+    ask(&mut running, Some("nope"));
+    assert_eq!(
+        running.state().notice(),
+        Some("No connection named \"nope\"")
+    );
+    assert_eq!(running.state().selected_name(), Some("beta"));
+
+    // gui --new: New Connection opens, over the selected connection.
+    tx.send(Request {
+        new_connection: true,
+        ..Default::default()
+    })
+    .unwrap();
+    running.step();
+    running.step();
+    assert!(running.state().dialog_open());
+    assert_eq!(running.state().selected_name(), Some("beta"));
 }

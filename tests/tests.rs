@@ -15,5 +15,7 @@ mod pat_mock;
 mod reminders;
 mod rotate;
 mod service_flows;
+#[cfg(unix)]
+mod single_instance;
 mod tls;
 mod token_lookup;

@@ -27,6 +27,7 @@ use crate::ui::pick_token::PickTokenDialog;
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
 use crate::ui::rotate::RotateDialog;
+use crate::ui::single_instance::Request;
 use crate::ui::style::setup_style;
 use crate::ui::widgets::{self, GAP, palette};
 use crate::ui::{about, connection_list, details, menu, window_state};
@@ -159,6 +160,8 @@ pub struct App {
     remembered: Option<ConnectionId>,
     /// True while Help ▸ About is shown.
     about: bool,
+    /// What later launches ask for (see [`crate::ui::single_instance`]).
+    requests: Option<Receiver<Request>>,
 }
 
 impl App {
@@ -197,6 +200,33 @@ impl App {
             select_name: None,
             remembered: window_state::selected(cc.storage),
             about: false,
+            requests: None,
+        }
+    }
+
+    /// Takes what later launches ask for from `requests`: show the window, maybe select a
+    /// connection.
+    pub fn with_requests(mut self, requests: Receiver<Request>) -> Self {
+        self.requests = Some(requests);
+        self
+    }
+
+    /// A later launch asked for the window: bring it forward, open New Connection if asked
+    /// and no dialog is open, and select what it named.
+    fn on_request(&mut self, request: Request, ctx: &egui::Context) {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+        ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        if request.new_connection {
+            self.apply(Command::NewConnection, ctx);
+        }
+        let Some(name) = request.select else { return };
+        if !self.loaded {
+            self.select_name = Some(name);
+            return;
+        }
+        match self.rows.iter().find(|r| r.connection.name == name) {
+            Some(row) => self.selected = Some(row.connection.id.clone()),
+            None => self.notify(ctx, format!("No connection named {name:?}"), true),
         }
     }
 
@@ -1014,6 +1044,9 @@ impl eframe::App for App {
         self.caret.on_frame(ctx);
         while let Ok(event) = self.events.try_recv() {
             self.handle(event, ctx);
+        }
+        while let Some(request) = self.requests.as_ref().and_then(|r| r.try_recv().ok()) {
+            self.on_request(request, ctx);
         }
     }
 

@@ -5,6 +5,7 @@
 //! - one file per window: [`connection_list`], [`details`], [`new_connection`],
 //!   [`replace_token`], [`remove`], [`netrc`], [`about`]; shared pieces in [`widgets`].
 //! - [`menu`]: the menu bar and the keyboard shortcuts it lists.
+//! - [`single_instance`]: a second launch brings the running window forward instead.
 //! - [`window_state`]: the window's size and place, and the selected connection, across
 //!   launches.
 //! - [`caret`]: the caret stops blinking when the user does nothing, so idle costs nothing.
@@ -25,6 +26,7 @@ pub mod pick_token;
 pub mod remove;
 pub mod replace_token;
 pub mod rotate;
+pub mod single_instance;
 pub mod style;
 pub mod widgets;
 pub mod window_state;
@@ -62,6 +64,22 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // The window state lives in the config directory, which has to exist, private, before
+    // eframe or the single-instance lock write there.
+    if let Err(e) = svc.config().ensure_dir() {
+        eprintln!("X {}", e.sentence());
+        return ExitCode::from(1);
+    }
+    let request = single_instance::Request {
+        select: select.clone(),
+        new_connection,
+    };
+    let mut instance = match single_instance::launch(svc.config().dir(), request) {
+        Ok(instance) => instance,
+        Err(handed_over) => return handed_over,
+    };
+    let requests = instance.take_requests();
+    let waker = instance.waker();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("jira-connect-io")
@@ -83,12 +101,6 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
         Ok(icon) => viewport = viewport.with_icon(icon),
         Err(e) => tracing::warn!(error = %e, "window icon not loaded"),
     }
-    // The window state lives in the config directory, which has to exist, private, before
-    // eframe writes there.
-    if let Err(e) = svc.config().ensure_dir() {
-        eprintln!("X {}", e.sentence());
-        return ExitCode::from(1);
-    }
     let options = eframe::NativeOptions {
         viewport,
         persist_window: true,
@@ -103,13 +115,18 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
             if let Some(theme) = theme_from_env() {
                 cc.egui_ctx.set_theme(theme);
             }
-            Ok(Box::new(
-                App::new(cc, handle, svc, backend::system_opener())
-                    .with_selection(select)
-                    .with_new_connection(new_connection),
-            ))
+            waker.wake(&cc.egui_ctx);
+            let mut app = App::new(cc, handle, svc, backend::system_opener())
+                .with_selection(select)
+                .with_new_connection(new_connection);
+            if let Some(requests) = requests {
+                app = app.with_requests(requests);
+            }
+            Ok(Box::new(app))
         }),
     );
+    // Held until the window has closed: the next launch then gets the app.
+    drop(instance);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
