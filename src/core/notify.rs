@@ -20,6 +20,7 @@ use crate::core::reminders::Reminder;
 pub(crate) const APP_NAME: &str = "jira-connect";
 
 /// The key of the button that opens the app on the connection.
+#[cfg(target_os = "linux")]
 pub(crate) const OPEN_ACTION: &str = "open";
 
 /// How long [`Notifier::wait_for_actions`] waits for a click at most.

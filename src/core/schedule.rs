@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::core::error::Error;
 
 /// The systemd units' name, without suffix.
+#[cfg(any(target_os = "linux", test))]
 pub(crate) const UNIT: &str = "jira-connect-reminders";
 
 /// What enabling did.
@@ -116,6 +117,7 @@ fn config_dir_override() -> Option<PathBuf> {
 /// Quotes one word for a systemd `ExecStart=` or `Environment=` line: double quotes, C
 /// escapes for `\` and `"`, `%%` for a literal `%` (specifiers) and, for `ExecStart=`,
 /// `$$` for a literal `$` (variable expansion). Control characters cannot be written.
+#[cfg(any(target_os = "linux", test))]
 pub(crate) fn systemd_quote(word: &str, exec: bool) -> Result<String, Error> {
     if word.chars().any(char::is_control) {
         return Err(scheduler_error(
@@ -139,6 +141,7 @@ pub(crate) fn systemd_quote(word: &str, exec: bool) -> Result<String, Error> {
 }
 
 /// The systemd service unit that runs the check.
+#[cfg(any(target_os = "linux", test))]
 pub(crate) fn service_unit(exe: &Path, config_dir: Option<&Path>) -> Result<String, Error> {
     let exe = exe
         .to_str()
@@ -174,6 +177,7 @@ pub(crate) fn service_unit(exe: &Path, config_dir: Option<&Path>) -> Result<Stri
 }
 
 /// The systemd timer unit: daily, a minute after login, and a missed run at the next start.
+#[cfg(any(target_os = "linux", test))]
 pub(crate) fn timer_unit() -> String {
     format!(
         "[Unit]\n\
@@ -191,6 +195,7 @@ pub(crate) fn timer_unit() -> String {
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user`, or `~/.config/systemd/user`.
+#[cfg(any(target_os = "linux", test))]
 pub(crate) fn systemd_user_dir() -> Result<PathBuf, Error> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
