@@ -185,6 +185,16 @@ fn apply(c: &mut Connection, change: Replacement) {
     c.last_check = Some(change.check);
 }
 
+/// The saved connection with this id, or [`Error::NotFound`].
+fn saved<'a>(connections: &'a [Connection], id: &ConnectionId) -> Result<&'a Connection, Error> {
+    connections
+        .iter()
+        .find(|c| &c.id == id)
+        .ok_or_else(|| Error::NotFound {
+            name: id.to_string(),
+        })
+}
+
 impl Journal {
     /// Drops the record of the operation `key`.
     fn clear_pending(&self, key: &ConnectionId) {
@@ -322,13 +332,7 @@ impl Journal {
         let staging = ConnectionId::generate();
         let _lock = OpLock::take(&self.config, &staging)?;
         self.config.update(|cfg| {
-            let c = cfg
-                .connections
-                .iter()
-                .find(|c| &c.id == id)
-                .ok_or_else(|| Error::NotFound {
-                    name: id.to_string(),
-                })?;
+            let c = saved(&cfg.connections, id)?;
             Self::refuse_if_busy(&cfg.pending, id, &c.name)?;
             cfg.pending.push(PendingOp::Replace {
                 id: id.clone(),
@@ -431,13 +435,7 @@ impl Journal {
         let key = ConnectionId::generate();
         let lock = OpLock::take(&self.config, &key)?;
         self.config.update(|cfg| {
-            let c = cfg
-                .connections
-                .iter()
-                .find(|c| &c.id == id)
-                .ok_or_else(|| Error::NotFound {
-                    name: id.to_string(),
-                })?;
+            let c = saved(&cfg.connections, id)?;
             Self::refuse_if(&cfg.pending, &c.name, |p| p.id() == id)?;
             cfg.pending.push(PendingOp::Revoke {
                 key: key.clone(),
@@ -488,13 +486,7 @@ impl Journal {
     ) -> Result<Connection, Error> {
         let key = &held.key;
         self.config.update(|cfg| {
-            let c = cfg
-                .connections
-                .iter()
-                .find(|c| &c.id == id)
-                .ok_or_else(|| Error::NotFound {
-                    name: id.to_string(),
-                })?;
+            let c = saved(&cfg.connections, id)?;
             let others = |p: &PendingOp| {
                 p.id() == id && p.lock_key() != key && !matches!(p, PendingOp::Revoke { .. })
             };
@@ -591,14 +583,7 @@ impl Journal {
         let key = ConnectionId::generate();
         let _lock = OpLock::take(&self.config, &key)?;
         let connection = self.config.update(|cfg| {
-            let c = cfg
-                .connections
-                .iter()
-                .find(|c| &c.id == id)
-                .cloned()
-                .ok_or_else(|| Error::NotFound {
-                    name: id.to_string(),
-                })?;
+            let c = saved(&cfg.connections, id)?.clone();
             Self::refuse_if_busy(&cfg.pending, id, &c.name)?;
             cfg.pending.push(PendingOp::Remove {
                 id: id.clone(),
