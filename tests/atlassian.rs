@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use jira_connect::core::Error;
 use jira_connect::core::connection::{Deployment, Product, Status, today};
-use jira_connect::core::draft::{NewConnection, prepare};
+use jira_connect::core::draft::{NewConnection, SiteOptions, prepare};
 use jira_connect::core::secrets::{MemoryStore, SecretStore};
 use jira_connect::core::service::{Cancel, NewToken};
 use secrecy::{ExposeSecret, SecretString};
@@ -43,7 +43,10 @@ async fn a_scoped_token_is_validated_and_checked_through_the_gateway() {
     let svc = service_via(dir.path(), secrets.clone(), &gateway.uri());
 
     let draft = prepare(&NewConnection {
-        scoped: true,
+        options: SiteOptions {
+            scoped: true,
+            ..Default::default()
+        },
         ..cloud(&site.uri())
     })
     .unwrap();
@@ -104,7 +107,10 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
     assert!(svc.list().unwrap().is_empty());
 
     let draft = prepare(&NewConnection {
-        gateway_fallback: true,
+        options: SiteOptions {
+            gateway_fallback: true,
+            ..Default::default()
+        },
         ..cloud(&site.uri())
     })
     .unwrap();
@@ -122,7 +128,10 @@ async fn the_gateway_is_tried_after_a_401_only_when_the_user_allowed_it() {
     // A token the gateway refuses too is reported as the site's refusal.
     let draft = prepare(&NewConnection {
         name: Some("other".into()),
-        gateway_fallback: true,
+        options: SiteOptions {
+            gateway_fallback: true,
+            ..Default::default()
+        },
         ..cloud(&site.uri())
     })
     .unwrap();
@@ -207,7 +216,10 @@ async fn confluence_cloud_is_validated_at_wiki_user_current() {
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
     let draft = prepare(&NewConnection {
         name: None,
-        product: Product::Confluence,
+        options: SiteOptions {
+            product: Product::Confluence,
+            ..Default::default()
+        },
         ..cloud(&site.uri())
     })
     .unwrap();
@@ -223,7 +235,10 @@ async fn confluence_cloud_is_validated_at_wiki_user_current() {
 
     let draft = prepare(&NewConnection {
         name: Some("wrong".into()),
-        product: Product::Confluence,
+        options: SiteOptions {
+            product: Product::Confluence,
+            ..Default::default()
+        },
         ..cloud(&site.uri())
     })
     .unwrap();
@@ -262,7 +277,10 @@ async fn confluence_data_center_takes_a_pat_and_anonymous_is_a_rejection() {
         url: site.uri(),
         name: Some("wiki".into()),
         deployment: Some(Deployment::DataCenter),
-        product: Product::Confluence,
+        options: SiteOptions {
+            product: Product::Confluence,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let draft = prepare(&input).unwrap();
@@ -391,7 +409,10 @@ async fn confluence_linked_to_a_scoped_jira_goes_through_the_gateway_too() {
     let dir = tempfile::tempdir().unwrap();
     let svc = service_via(dir.path(), Arc::new(MemoryStore::new()), &gateway.uri());
     let draft = prepare(&NewConnection {
-        scoped: true,
+        options: SiteOptions {
+            scoped: true,
+            ..Default::default()
+        },
         ..cloud(&site.uri())
     })
     .unwrap();
@@ -440,7 +461,10 @@ async fn only_jira_cloud_links_confluence_and_scoped_needs_cloud() {
 
     let err = prepare(&NewConnection {
         url: dc.uri(),
-        scoped: true,
+        options: SiteOptions {
+            scoped: true,
+            ..Default::default()
+        },
         ..Default::default()
     })
     .unwrap_err();

@@ -9,7 +9,7 @@ use jiff::civil::Date;
 
 use crate::core::Error;
 use crate::core::connection::{AuthKind, Deployment, today};
-use crate::core::draft::{NewConnection, prepare};
+use crate::core::draft::{NewConnection, SiteOptions, prepare};
 use crate::core::error::InputField;
 use crate::core::service::{
     Added, Cancel, Connections, Imported, NewToken, OldToken, RotateOptions, Rotated,
@@ -50,14 +50,16 @@ pub(super) async fn add(
         login: args.email.or(args.username),
         token_label: args.token_label,
         token_expires: args.expires,
-        allow_http: args.allow_http,
-        ca_cert: match &args.ca_cert {
-            Some(path) => Some(crate::core::jira::read_ca_file(path)?),
-            None => None,
+        options: SiteOptions {
+            product: args.product.into(),
+            allow_http: args.allow_http,
+            ca_cert: match &args.ca_cert {
+                Some(path) => Some(crate::core::jira::read_ca_file(path)?),
+                None => None,
+            },
+            scoped: args.scoped,
+            gateway_fallback: args.try_scoped,
         },
-        product: args.product.into(),
-        scoped: args.scoped,
-        gateway_fallback: args.try_scoped,
     };
     let mut draft = prepare(&new)?;
     draft.cloud_id = cloud_id;

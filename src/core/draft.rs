@@ -29,11 +29,20 @@ pub struct NewConnection {
     pub login: Option<String>,
     pub token_label: Option<String>,
     pub token_expires: Option<Date>,
+    pub options: SiteOptions,
+}
+
+/// How the app reaches a site, beyond its URL: which product it asks, which CA it trusts,
+/// whether plain HTTP is allowed, and whether the token goes through Atlassian's API gateway.
+/// The same in what the user enters and in the checked [`Draft`].
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    /// Jira (the default) or Confluence.
+    pub product: Product,
+    /// The user explicitly allowed plain HTTP to a host that is not loopback.
     pub allow_http: bool,
     /// A CA certificate (PEM) for a site behind a company PKI.
     pub ca_cert: Option<String>,
-    /// Jira (the default) or Confluence.
-    pub product: Product,
     /// A Cloud API token with scopes, which works only through the API gateway.
     pub scoped: bool,
     /// The user allows one retry through the API gateway when the site refuses a classic
@@ -51,11 +60,9 @@ pub struct Draft {
     pub login: Option<String>,
     pub token_label: Option<String>,
     pub token_expires: Option<Date>,
-    pub allow_http: bool,
-    pub ca_cert: Option<String>,
-    pub product: Product,
-    pub scoped: bool,
-    pub gateway_fallback: bool,
+    /// Checked: the CA certificate parses, and the gateway fallback is only for a classic
+    /// Cloud token.
+    pub options: SiteOptions,
     /// The site's cloud id, when already known.
     pub cloud_id: Option<String>,
     /// The connection whose token this one shares.
@@ -67,23 +74,24 @@ impl Draft {
         Target {
             site: &self.site,
             deployment: self.deployment,
-            product: self.product,
-            ca_cert: self.ca_cert.as_deref(),
-            scoped: self.scoped,
+            product: self.options.product,
+            ca_cert: self.options.ca_cert.as_deref(),
+            scoped: self.options.scoped,
             cloud_id: self.cloud_id.as_deref(),
-            gateway_fallback: self.gateway_fallback,
+            gateway_fallback: self.options.gateway_fallback,
         }
     }
 }
 
 /// Checks what the user entered, without any network, keyring or disk access.
 pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
-    let site = SiteUrl::parse(&new.url, new.allow_http)?;
+    let options = &new.options;
+    let site = SiteUrl::parse(&new.url, options.allow_http)?;
     let deployment = new.deployment.unwrap_or_else(|| Deployment::infer(&site));
     let site = site.for_deployment(deployment);
     let auth = new.auth.unwrap_or(deployment.default_auth());
     check_auth_fits(deployment, auth)?;
-    if new.scoped && deployment != Deployment::Cloud {
+    if options.scoped && deployment != Deployment::Cloud {
         return Err(Error::InvalidInput {
             field: InputField::Scoped,
             reason: "scoped API tokens exist only on Atlassian Cloud; on Server/Data Center \
@@ -93,7 +101,7 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
     }
     let name = match new.name.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => name.to_string(),
-        _ => default_name(&site, new.product),
+        _ => default_name(&site, options.product),
     };
     validate_name(&name)?;
     let login = new
@@ -120,17 +128,21 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
         login,
         token_label,
         token_expires: new.token_expires,
-        allow_http: new.allow_http,
-        ca_cert: match new.ca_cert.as_deref().map(str::trim) {
-            Some(pem) if !pem.is_empty() => {
-                crate::core::jira::parse_ca(pem)?;
-                Some(pem.to_string())
-            }
-            _ => None,
+        options: SiteOptions {
+            product: options.product,
+            allow_http: options.allow_http,
+            ca_cert: match options.ca_cert.as_deref().map(str::trim) {
+                Some(pem) if !pem.is_empty() => {
+                    crate::core::jira::parse_ca(pem)?;
+                    Some(pem.to_string())
+                }
+                _ => None,
+            },
+            scoped: options.scoped,
+            gateway_fallback: options.gateway_fallback
+                && deployment == Deployment::Cloud
+                && !options.scoped,
         },
-        product: new.product,
-        scoped: new.scoped,
-        gateway_fallback: new.gateway_fallback && deployment == Deployment::Cloud && !new.scoped,
         cloud_id: None,
         linked: None,
     })

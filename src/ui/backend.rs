@@ -241,7 +241,7 @@ impl Submission {
                     task: "reading the CA certificate",
                     source,
                 })??;
-            draft.ca_cert = Some(pem);
+            draft.options.ca_cert = Some(pem);
         }
         Ok((draft, secret))
     }

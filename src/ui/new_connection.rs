@@ -7,7 +7,7 @@ use crate::core::Error;
 use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
-use crate::core::draft::{NewConnection, default_name, prepare, validate_secret};
+use crate::core::draft::{NewConnection, SiteOptions, default_name, prepare, validate_secret};
 use crate::core::jira::Account;
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
@@ -191,12 +191,14 @@ impl NewConnectionDialog {
                 .token
                 .expires
                 .filter(|_| self.auth() != AuthKind::Password),
-            allow_http: self.allow_http,
-            // Read by the backend, off the UI thread.
-            ca_cert: None,
-            product: self.product,
-            scoped: self.cloud && self.scoped,
-            gateway_fallback: self.cloud && !self.scoped && self.try_scoped,
+            options: SiteOptions {
+                product: self.product,
+                allow_http: self.allow_http,
+                // Read by the backend, off the UI thread.
+                ca_cert: None,
+                scoped: self.cloud && self.scoped,
+                gateway_fallback: self.cloud && !self.scoped && self.try_scoped,
+            },
         };
         let mut draft = match prepare(&input) {
             Ok(d) => d,

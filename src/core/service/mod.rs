@@ -40,7 +40,7 @@ use crate::core::journal::{Journal, Replacement};
 use crate::core::secrets::SecretStore;
 use crate::core::site_url::SiteUrl;
 
-use crate::core::draft::{Draft, validate_name, validate_new_expiry, validate_secret};
+use crate::core::draft::{Draft, SiteOptions, validate_name, validate_new_expiry, validate_secret};
 use check::{CheckLimits, valid_check};
 use tokens::{TokenFacts, has_token_api};
 
@@ -269,10 +269,10 @@ impl Connections {
             token_created: Some(today()),
             token_expires: draft.token_expires,
             token_id: None,
-            ca_cert: draft.ca_cert,
-            allow_http: draft.allow_http,
-            product: draft.product,
-            scoped: draft.scoped || account.scoped,
+            ca_cert: draft.options.ca_cert,
+            allow_http: draft.options.allow_http,
+            product: draft.options.product,
+            scoped: draft.options.scoped || account.scoped,
             cloud_id: account.cloud_id.clone().or(draft.cloud_id),
             linked: draft.linked,
             last_check: Some(valid_check(&account)),
@@ -346,11 +346,13 @@ impl Connections {
             login: jira.login.clone(),
             token_label: jira.token_label.clone(),
             token_expires: jira.token_expires,
-            allow_http: jira.allow_http,
-            ca_cert: None,
-            product: Product::Confluence,
-            scoped: jira.scoped,
-            gateway_fallback: false,
+            options: SiteOptions {
+                product: Product::Confluence,
+                allow_http: jira.allow_http,
+                ca_cert: None,
+                scoped: jira.scoped,
+                gateway_fallback: false,
+            },
             cloud_id: jira.cloud_id.clone(),
             linked: Some(jira.id.clone()),
         };
