@@ -584,25 +584,14 @@ fn utc_date(at: Timestamp) -> Date {
 mod tests {
     use super::*;
     use crate::core::site_url::SiteUrl;
-    use reqwest::StatusCode;
-    use reqwest::header::{HeaderMap, HeaderValue};
 
     fn site() -> SiteUrl {
         SiteUrl::parse("https://jira.corp.example/jira", false).unwrap()
     }
 
     fn resp(status: u16, headers: &[(&'static str, &str)], body: &str) -> RawResponse {
-        let mut map = HeaderMap::new();
-        for (k, v) in headers {
-            map.insert(*k, HeaderValue::from_str(v).unwrap());
-        }
-        RawResponse {
-            url: format!("https://jira.corp.example/jira{TOKENS_PATH}"),
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: map,
-            body: body.as_bytes().to_vec(),
-            redact: Redact::default(),
-        }
+        let url = format!("https://jira.corp.example/jira{TOKENS_PATH}");
+        RawResponse::fake(&url, status, headers, body)
     }
 
     fn list(body: &str) -> Result<Vec<PatInfo>, Error> {
@@ -832,6 +821,11 @@ mod tests {
                 "CAPTCHA_CHALLENGE; login-url=https://jira.corp.example/jira/login.jsp",
             ),
         ];
+        let new_home = [(
+            "location",
+            "https://new.corp.example/jira/rest/pat/latest/tokens",
+        )];
+        let moved = || refused(301, &new_home, "", &bearer, Op::List);
         let cases: Vec<(Error, &str)> = vec![
             (refused(404, &[], "", &bearer, Op::List), "PatApiMissing"),
             (refused(404, &[], "<html>", &basic, create), "PatApiMissing"),
@@ -884,19 +878,7 @@ mod tests {
                 ),
                 "LoginPage",
             ),
-            (
-                refused(
-                    301,
-                    &[(
-                        "location",
-                        "https://new.corp.example/jira/rest/pat/latest/tokens",
-                    )],
-                    "",
-                    &bearer,
-                    Op::List,
-                ),
-                "Moved",
-            ),
+            (moved(), "Moved"),
             (refused(202, &[], "", &bearer, Op::List), "UnexpectedStatus"),
         ];
         for (err, want) in cases {
@@ -905,16 +887,7 @@ mod tests {
         }
         // A moved token path suggests the new site, not the API path (the classifier cuts
         // the address at `/rest/`).
-        let moved = refused(
-            301,
-            &[(
-                "location",
-                "https://new.corp.example/jira/rest/pat/latest/tokens",
-            )],
-            "",
-            &bearer,
-            Op::List,
-        );
+        let moved = moved();
         assert!(
             moved
                 .to_string()

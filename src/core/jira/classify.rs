@@ -28,6 +28,29 @@ pub struct RawResponse {
     pub redact: Redact,
 }
 
+#[cfg(test)]
+impl RawResponse {
+    /// An answer from `url`, for the classifiers' unit tests.
+    pub(crate) fn fake(
+        url: &str,
+        status: u16,
+        headers: &[(&'static str, &str)],
+        body: &str,
+    ) -> Self {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, reqwest::header::HeaderValue::from_str(v).unwrap());
+        }
+        RawResponse {
+            url: url.into(),
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: body.as_bytes().to_vec(),
+            redact: Redact::default(),
+        }
+    }
+}
+
 /// The most characters kept of a display name from the server.
 pub const MAX_NAME_CHARS: usize = 256;
 /// The most characters kept of an email address from the server (RFC 5321's limit).
@@ -483,17 +506,8 @@ mod tests {
     }
 
     fn resp(status: u16, headers: &[(&'static str, &str)], body: &str) -> RawResponse {
-        let mut map = HeaderMap::new();
-        for (k, v) in headers {
-            map.insert(*k, HeaderValue::from_str(v).unwrap());
-        }
-        RawResponse {
-            url: "https://jira.corp.example/jira/rest/api/2/myself".into(),
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: map,
-            body: body.as_bytes().to_vec(),
-            redact: Redact::default(),
-        }
+        let url = "https://jira.corp.example/jira/rest/api/2/myself";
+        RawResponse::fake(url, status, headers, body)
     }
 
     fn classify_dc(r: &RawResponse) -> Result<Account, Error> {
