@@ -70,6 +70,29 @@ impl PendingOp {
         }
     }
 
+    /// The record of a swap about to start: the new token of connection `id` staged under
+    /// `staging`, and what the swap changes in the metadata. A rotation's swap also carries
+    /// the old token's revocation.
+    fn replace(
+        id: &ConnectionId,
+        staging: &ConnectionId,
+        change: &Replacement,
+        rotation: Option<RotationRecord>,
+    ) -> Self {
+        PendingOp::Replace {
+            id: id.clone(),
+            staging: staging.clone(),
+            token_expires: change.token_expires,
+            token_label: change.token_label.clone(),
+            token_id: change.token_id,
+            token_created: change.token_created,
+            check: change.check.clone(),
+            cleanup: false,
+            aborted: false,
+            rotation,
+        }
+    }
+
     /// What names this operation alone, and its lock file: the new connection's id for an
     /// add, the staging id for a replacement, a fresh id for a removal or a revocation.
     pub(crate) fn lock_key(&self) -> &ConnectionId {
@@ -238,6 +261,15 @@ impl Journal {
         }
     }
 
+    /// Writes `secret` under `key`, the keyring entry of the pending operation `key`. A
+    /// failed write may still have stored it, so then the operation is undone.
+    fn store_or_abort(&self, key: &ConnectionId, secret: &SecretString) -> Result<(), Error> {
+        self.secrets.set(key, secret).map_err(|e| {
+            self.abort(key, key);
+            e.into()
+        })
+    }
+
     /// Refuses a change to a connection that another change is under way for. A revocation
     /// left to do does not count: it changes nothing about the connection.
     fn refuse_if_busy(pending: &[PendingOp], id: &ConnectionId, name: &str) -> Result<(), Error> {
@@ -292,11 +324,7 @@ impl Journal {
         })?;
         hit("add:pending-written");
 
-        if let Err(e) = self.secrets.set(&id, secret) {
-            // A failed write may still have stored the secret.
-            self.abort(&id, &id);
-            return Err(e.into());
-        }
+        self.store_or_abort(&id, secret)?;
         hit("add:secret-stored");
 
         let finished = self.config.update(|cfg| {
@@ -334,26 +362,13 @@ impl Journal {
         self.config.update(|cfg| {
             let c = saved(&cfg.connections, id)?;
             Self::refuse_if_busy(&cfg.pending, id, &c.name)?;
-            cfg.pending.push(PendingOp::Replace {
-                id: id.clone(),
-                staging: staging.clone(),
-                token_expires: change.token_expires,
-                token_label: change.token_label.clone(),
-                token_id: change.token_id,
-                token_created: change.token_created,
-                check: change.check.clone(),
-                cleanup: false,
-                aborted: false,
-                rotation: None,
-            });
+            cfg.pending
+                .push(PendingOp::replace(id, &staging, &change, None));
             Ok(())
         })?;
         hit("replace:pending-written");
 
-        if let Err(e) = self.secrets.set(&staging, secret) {
-            self.abort(&staging, &staging);
-            return Err(e.into());
-        }
+        self.store_or_abort(&staging, secret)?;
         hit("replace:staged");
         self.swap_staged(id, &staging, secret, change)
     }
@@ -499,18 +514,7 @@ impl Journal {
                     field: InputField::Connection,
                     reason: "the record of the new token is gone; try again".into(),
                 })?;
-            *record = PendingOp::Replace {
-                id: id.clone(),
-                staging: key.clone(),
-                token_expires: change.token_expires,
-                token_label: change.token_label.clone(),
-                token_id: change.token_id,
-                token_created: change.token_created,
-                check: change.check.clone(),
-                cleanup: false,
-                aborted: false,
-                rotation: Some(rotation),
-            };
+            *record = PendingOp::replace(id, key, &change, Some(rotation));
             Ok(())
         })?;
         hit("rotate:swapping");
