@@ -230,23 +230,19 @@ impl Connections {
                 return Err(e);
             }
         };
-        let staged = {
+        // Staged, validated, and the old token's revocation key locked, or undone.
+        let revoke_key = ConnectionId::generate();
+        let ready = async {
             let (journal, held, token) = (journal.clone(), held.clone(), created.token.clone());
-            blocking(move || journal.stage_created(&held, &token)).await
+            blocking(move || journal.stage_created(&held, &token)).await?;
+            let validation = self.validate_replacement(&connection, &created.token);
+            let accepted = unless_cancelled(cancel, validation).await?;
+            let (config, key) = (self.config.clone(), revoke_key.clone());
+            let revoke_lock = blocking(move || OpLock::take(&config, &key)).await?;
+            Ok::<_, Error>((accepted, revoke_lock))
         };
-        let accepted = match staged {
-            Err(e) => Err(e),
-            Ok(()) if cancel.is_cancelled() => Err(Error::Cancelled),
-            Ok(()) => {
-                unless_cancelled(
-                    cancel,
-                    self.validate_replacement(&connection, &created.token),
-                )
-                .await
-            }
-        };
-        let accepted = match accepted {
-            Ok(accepted) => accepted,
+        let (accepted, revoke_lock) = match ready.await {
+            Ok(ready) => ready,
             Err(e) => {
                 let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
                 self.undo_created(&target, &held, created.info.id, &auths)
@@ -256,20 +252,6 @@ impl Connections {
         };
 
         // The swap, as a replacement's; the old token's revocation is recorded with it.
-        let revoke_key = ConnectionId::generate();
-        let revoke_lock = {
-            let (config, key) = (self.config.clone(), revoke_key.clone());
-            blocking(move || OpLock::take(&config, &key)).await
-        };
-        let revoke_lock = match revoke_lock {
-            Ok(lock) => lock,
-            Err(e) => {
-                let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
-                self.undo_created(&target, &held, created.info.id, &auths)
-                    .await;
-                return Err(e);
-            }
-        };
         let Accepted { account, linked } = accepted;
         let change = |found: &Account| Replacement {
             token_expires: created.info.expires,
