@@ -13,6 +13,7 @@ use crate::core::connection::{
 };
 use crate::core::error::InputField;
 use crate::core::service::Cancel;
+use crate::ui::Command;
 use crate::ui::widgets::column_label;
 
 /// Which field an error belongs next to.
@@ -306,6 +307,18 @@ pub(crate) fn error_text(err: &Error) -> String {
     match step {
         Some(step) => format!("{sentence}. {step}"),
         None => sentence,
+    }
+}
+
+/// A dialog's Cancel button (also Esc): stops the work under way while `busy`, and closes
+/// the dialog otherwise.
+pub fn cancel_button(ui: &mut Ui, busy: bool, commands: &mut Vec<Command>) {
+    if ui.button("Cancel").on_hover_text("Esc").clicked() {
+        commands.push(if busy {
+            Command::CancelPending
+        } else {
+            Command::CloseDialog
+        });
     }
 }
 

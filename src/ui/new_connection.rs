@@ -13,8 +13,8 @@ use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::backend::Submission;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFacts, error_text, expiry_row, field_for,
-    field_message, form_label, label_row,
+    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, error_text, expiry_row,
+    field_for, field_message, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -554,13 +554,7 @@ impl NewConnectionDialog {
             {
                 commands.extend(self.submit(false));
             }
-            if ui.button("Cancel").on_hover_text("Esc").clicked() {
-                if busy {
-                    commands.push(Command::CancelPending);
-                } else {
-                    commands.push(Command::CloseDialog);
-                }
-            }
+            cancel_button(ui, busy, commands);
         });
     }
 }

@@ -12,8 +12,8 @@ use crate::core::jira::Account;
 use crate::core::service::NewToken;
 use crate::ui::Command;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFacts, error_text, expiry_row, field_for,
-    field_message, form_label, label_row,
+    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, error_text, expiry_row,
+    field_for, field_message, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -191,13 +191,7 @@ impl ReplaceTokenDialog {
             {
                 commands.extend(self.submit());
             }
-            if ui.button("Cancel").on_hover_text("Esc").clicked() {
-                commands.push(if busy {
-                    Command::CancelPending
-                } else {
-                    Command::CloseDialog
-                });
-            }
+            cancel_button(ui, busy, commands);
         });
         if !busy && ui.input(|i| i.key_pressed(Key::Enter)) {
             commands.extend(self.submit());

@@ -9,7 +9,9 @@ use crate::core::Error;
 use crate::core::connection::Connection;
 use crate::core::service::{OldToken, RotateOptions, Rotated};
 use crate::ui::Command;
-use crate::ui::form::{Pending, SecretForm, SecretInput, error_text, form_label, label_row};
+use crate::ui::form::{
+    Pending, SecretForm, SecretInput, cancel_button, error_text, form_label, label_row,
+};
 use crate::ui::widgets::{GAP, button_row, palette};
 
 /// The lifetimes offered for the new token, in days.
@@ -169,13 +171,7 @@ impl RotateDialog {
             {
                 commands.push(self.submit());
             }
-            if ui.button("Cancel").on_hover_text("Esc").clicked() {
-                commands.push(if busy {
-                    Command::CancelPending
-                } else {
-                    Command::CloseDialog
-                });
-            }
+            cancel_button(ui, busy, commands);
         });
     }
 }
