@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The Windows build, made and run on Linux: clippy for x86_64-pc-windows-gnu, then the
-# Windows binary under Wine, in a scratch Wine prefix, against the loopback mock Jira
-# (examples/mock_jira.rs, run natively):
+# The Windows build, made and run on Linux: built for x86_64-pc-windows-gnu with clippy's
+# lints and no warning allowed, then run under Wine, in a scratch Wine prefix, against the
+# loopback mock Jira (examples/mock_jira.rs, run natively):
 # - the CLI's round trip, add, list, token, check and remove, with the token in the
 #   Windows Credential Manager (Wine keeps it in the prefix's registry, checked too);
 # - the window, under Xvfb: it opens, draws, and lists the connection checked against
@@ -18,9 +18,11 @@ start=$(date +%s)
 target=x86_64-pc-windows-gnu
 out=target/windows-check
 # No debug info in the Windows build: the binary links in a fraction of the time (with it,
-# it is 400 MB), and nothing here reads a backtrace. Set for the Windows target only, so the
-# host's build (the mock Jira, build scripts, proc macros) stays the one the tests made.
-export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C debuginfo=0"
+# it is 400 MB), and nothing here reads a backtrace. `-D warnings` makes any warning in
+# jira-connect's own code fail the build (cargo caps the lints of dependencies). Both are
+# set for the Windows target only, so the host's build (the mock Jira, build scripts, proc
+# macros) stays the one the tests made.
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C debuginfo=0 -D warnings"
 
 if ! rustup target list --installed | grep -qx "$target"; then
   if ! rustup target add "$target"; then
@@ -33,8 +35,11 @@ fi
 # wine runs the binary; mingw is the C compiler for aws-lc-sys and for the fixture.
 scripts/install-deps.sh wine wine64 gcc-mingw-w64-x86-64
 
-cargo clippy --locked --target "$target" -- -D warnings
-cargo build --locked --target "$target" --bin jira-connect
+# Linted while it is built: clippy-driver compiles jira-connect's own crate as rustc does,
+# and runs clippy's lints on it on the way (as `cargo clippy` does, but with code generated),
+# so the Windows dependencies are compiled once rather than checked and then compiled.
+RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)" \
+  cargo build --locked --target "$target" --bin jira-connect
 cargo build --locked --example mock_jira
 exe=target/$target/debug/jira-connect.exe
 
