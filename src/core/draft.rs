@@ -99,27 +99,14 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
                 .into(),
         });
     }
-    let name = match new.name.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => name.to_string(),
-        _ => default_name(&site, options.product),
-    };
+    let name = trimmed(new.name.as_deref()).unwrap_or_else(|| default_name(&site, options.product));
     validate_name(&name)?;
-    let login = new
-        .login
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string);
+    let login = trimmed(new.login.as_deref());
     validate_login(deployment, auth, login.as_deref())?;
     if let Some(expires) = new.token_expires {
         validate_new_expiry(expires)?;
     }
-    let token_label = new
-        .token_label
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string);
+    let token_label = trimmed(new.token_label.as_deref());
     Ok(Draft {
         site,
         name,
@@ -146,6 +133,14 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
         cloud_id: None,
         linked: None,
     })
+}
+
+/// `text` without surrounding whitespace, or `None` when nothing is left: a field the user
+/// left blank counts as not given.
+fn trimmed(text: Option<&str>) -> Option<String> {
+    Some(text?.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 /// The name a new connection gets when the user gives none: the site's, with
