@@ -39,10 +39,11 @@ shoot() {
   xdotool type --delay 15 "not-the-real-token"
   sleep 1
   import -window "$wid" "$out/new-connection-$theme.png"
-  # Replace token on the first connection: its button in the details, by the mouse.
+  # Replace token on the first connection: its button in the details, by the mouse (the
+  # row of buttons under the Confluence card, below the menu bar).
   xdotool key Escape
   sleep 0.5
-  xdotool mousemove --window "$wid" 449 511 click 1
+  xdotool mousemove --window "$wid" 449 543 click 1
   sleep 1
   import -window "$wid" "$out/replace-token-$theme.png"
   xdotool key Escape
