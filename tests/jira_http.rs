@@ -27,6 +27,21 @@ async fn validate_dc(server_uri: &str, timeout: Duration) -> Result<Account, Err
         .await
 }
 
+/// Validates the Cloud API token [`TOKEN`] of [`EMAIL`] at `server_uri`.
+async fn validate_cloud(server_uri: &str) -> Result<Account, Error> {
+    let site = SiteUrl::parse(server_uri, false).unwrap();
+    let secret = SecretString::from(TOKEN);
+    let creds = Credentials {
+        auth: AuthKind::ApiToken,
+        login: Some(EMAIL),
+        secret: &secret,
+    };
+    JiraClient::new(Duration::from_secs(5))
+        .unwrap()
+        .validate(&Target::new(&site, Deployment::Cloud), &creds)
+        .await
+}
+
 /// A server whose `/rest/api/2/myself` answers with `response`.
 async fn answering(response: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
@@ -51,18 +66,7 @@ async fn myself_requests(server: &MockServer) -> usize {
 #[tokio::test]
 async fn valid_cloud_token_returns_the_account_and_version() {
     let server = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let site = SiteUrl::parse(&server.uri(), false).unwrap();
-    let secret = SecretString::from(TOKEN);
-    let creds = Credentials {
-        auth: AuthKind::ApiToken,
-        login: Some(EMAIL),
-        secret: &secret,
-    };
-    let account = JiraClient::new(Duration::from_secs(5))
-        .unwrap()
-        .validate(&Target::new(&site, Deployment::Cloud), &creds)
-        .await
-        .unwrap();
+    let account = validate_cloud(&server.uri()).await.unwrap();
     assert_eq!(account.account_id, "5b10a2844c20165700ede21g");
     assert_eq!(account.display_name, "Mia Krystof");
     assert_eq!(account.email.as_deref(), Some(EMAIL));
@@ -91,18 +95,7 @@ async fn an_empty_account_is_not_a_login() {
         serde_json::json!({"accountId": "", "displayName": ""}),
     )
     .await;
-    let site = SiteUrl::parse(&server.uri(), false).unwrap();
-    let secret = SecretString::from(TOKEN);
-    let creds = Credentials {
-        auth: AuthKind::ApiToken,
-        login: Some(EMAIL),
-        secret: &secret,
-    };
-    let err = JiraClient::new(Duration::from_secs(5))
-        .unwrap()
-        .validate(&Target::new(&site, Deployment::Cloud), &creds)
-        .await
-        .unwrap_err();
+    let err = validate_cloud(&server.uri()).await.unwrap_err();
     assert!(matches!(err, Error::Malformed { .. }), "{err:?}");
 }
 
