@@ -115,8 +115,8 @@ impl Connections {
     pub async fn check(self: &Arc<Self>, name: &str) -> Result<CheckReport, Error> {
         let connection = self.get(name)?;
         let report = self.check_many(vec![connection]).await.pop();
-        // check_each reports every connection; only a check that panicked reports none.
-        Ok(report.expect("a check task panicked"))
+        // check_each reports every connection, a check that panicked as interrupted.
+        Ok(report.expect("check_each reports every connection"))
     }
 
     /// Checks several connections concurrently, within [`MAX_CHECKS_PER_SITE`] and
@@ -158,7 +158,8 @@ impl Connections {
                 let record = record.clone();
                 let on_report = on_report.clone();
                 let version = versions.get(&connection.url).cloned();
-                tokio::spawn(async move {
+                let kept = connection.clone();
+                let task = tokio::spawn(async move {
                     let version = async move {
                         let mut version = version?;
                         let seen = version.wait_for(Option::is_some).await.ok()?;
@@ -183,13 +184,23 @@ impl Connections {
                         Err(_) => None,
                     };
                     on_report(i, report(connection, check, result, token, saved));
-                })
+                });
+                (i, kept, task)
             })
             .collect();
         drop(record);
-        for task in tasks {
-            if let Err(e) = task.await {
-                tracing::error!(error = %e, "a check task failed");
+        // A check that panicked is still reported, as interrupted, so that no connection
+        // is left waiting for its result.
+        for (i, connection, task) in tasks {
+            if let Err(source) = task.await {
+                tracing::error!(error = %source, "a check task failed");
+                let interrupted = Err(Error::Interrupted {
+                    task: "the check",
+                    source,
+                });
+                let (connection, check, result) = finish_check(connection, interrupted);
+                let none = TokenLookup::NotApplicable;
+                on_report(i, report(connection, check, result, none, None));
             }
         }
         if let Err(e) = writer.await {
