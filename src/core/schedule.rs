@@ -195,7 +195,7 @@ pub(crate) fn timer_unit() -> String {
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user`, or `~/.config/systemd/user`.
-#[cfg(any(target_os = "linux", test))]
+#[cfg(target_os = "linux")]
 pub(crate) fn systemd_user_dir() -> Result<PathBuf, Error> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
