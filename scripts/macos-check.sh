@@ -34,12 +34,15 @@ if ! rustup target list --installed | grep -qx "$target"; then
   fi
 fi
 
-# zig, in its own virtualenv: nothing is installed into the system's Python.
+# zig, in its own virtualenv: nothing is installed into the system's Python. Debian's
+# python3 makes virtualenvs only with python3-venv.
+python3 -c "import ensurepip, venv" 2>/dev/null || scripts/install-deps.sh python3 python3-venv
 mkdir -p "$out/bin"
 venv=$out/zig-venv
 if ! "$venv/bin/python" -c "import ziglang" 2>/dev/null ||
   [ "$("$venv/bin/python" -m ziglang version 2>/dev/null)" != "$zig_version" ]; then
-  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q "ziglang==$zig_version"; }; then
+  python3 -m venv "$venv"
+  if ! "$venv/bin/pip" install -q "ziglang==$zig_version"; then
     echo "SKIP macos-check: zig (ziglang $zig_version) cannot be installed from PyPI on this"
     echo "     machine, so the macOS build is not checked here."
     exit 0
