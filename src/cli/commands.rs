@@ -8,7 +8,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 
 use crate::core::Error;
-use crate::core::connection::{AuthKind, Deployment, today};
+use crate::core::connection::{AuthKind, Deployment, name_arg, today};
 use crate::core::draft::{NewConnection, SiteOptions, prepare};
 use crate::core::error::InputField;
 use crate::core::service::{
@@ -107,7 +107,7 @@ pub(super) async fn add(
         out.expiry_line(&connection, today());
         out.hint(&format!(
             "Check it any time with: jira-connect check {}",
-            connection.name
+            name_arg(&connection.name)
         ));
     }
     Ok(ExitCode::SUCCESS)

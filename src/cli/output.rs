@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::core::Error;
 use crate::core::connection::{
-    AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status,
+    AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status, name_arg,
 };
 use crate::core::error::{InputField, KeyringError};
 use crate::core::pat::PatInfo;
@@ -215,19 +215,25 @@ impl Printer {
             (Some(date), Some(days)) if days < 0 => {
                 self.fail(&format!("Token expired on {date}"));
                 self.hint(&format!("Create a new token at {}", c.token_page()));
-                self.hint(&format!("Then run: jira-connect replace-token {}", c.name));
+                self.hint(&format!(
+                    "Then run: jira-connect replace-token {}",
+                    name_arg(&c.name)
+                ));
             }
             (Some(date), Some(days)) if days <= EXPIRY_WARNING_DAYS => {
                 self.warn(&format!("Token expires {date} ({})", days_text(days)));
                 if c.deployment == Deployment::DataCenter && c.auth == AuthKind::Pat {
                     self.hint(&format!(
                         "Rotate it in one step with: jira-connect rotate {}",
-                        c.name
+                        name_arg(&c.name)
                     ));
                     return;
                 }
                 self.hint(&format!("Create a new token at {}", c.token_page()));
-                self.hint(&format!("Then run: jira-connect replace-token {}", c.name));
+                self.hint(&format!(
+                    "Then run: jira-connect replace-token {}",
+                    name_arg(&c.name)
+                ));
             }
             (Some(date), Some(days)) => {
                 self.ok(&format!("Token expires {date} ({})", days_text(days)))
@@ -391,9 +397,11 @@ fn cli_step(err: &Error) -> Option<String> {
         Error::NotFound { .. } => "See the saved connections with: jira-connect list".into(),
         Error::Tls { .. } => "Give the site's CA certificate with --ca-cert PATH".into(),
         Error::Timeout { .. } => "Or allow more time with --timeout SECONDS".into(),
-        Error::SecretMissing { name } => format!("Run: jira-connect replace-token {name}"),
+        Error::SecretMissing { name } => {
+            format!("Run: jira-connect replace-token {}", name_arg(name))
+        }
         Error::NoTokenApiOnCloud { name, .. } => {
-            format!("Then run: jira-connect replace-token {name}")
+            format!("Then run: jira-connect replace-token {}", name_arg(name))
         }
         Error::InvalidInput {
             field: InputField::Auth,
@@ -406,7 +414,7 @@ fn cli_step(err: &Error) -> Option<String> {
 }
 
 fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
-    let name = &c.name;
+    let name = &name_arg(&c.name);
     let check_again = format!("Then run: jira-connect check {name}");
     let new_token = || {
         vec![
@@ -455,7 +463,7 @@ fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
         ],
         Error::Timeout { .. } => vec![
             format!("Retry with: jira-connect check {name}"),
-            format!("Or allow more time: jira-connect check {name} --timeout 60"),
+            format!("Or allow more time: jira-connect check --timeout 60 {name}"),
         ],
         Error::Dns { .. }
         | Error::ConnectionRefused { .. }
@@ -703,6 +711,35 @@ mod tests {
             cloud_text.contains("jira-connect replace-token acme"),
             "{text}"
         );
+    }
+
+    /// A name that looks like a flag, from a config written before such names were
+    /// refused, comes after `--` in every command line the CLI suggests.
+    #[test]
+    fn a_flag_like_name_is_suggested_after_a_double_dash() {
+        let mut c = connection("cloud");
+        c.name = "--help".into();
+        let errors = [
+            Error::Timeout {
+                host: "j".into(),
+                after: Duration::from_secs(1),
+            },
+            Error::SecretMissing {
+                name: c.name.clone(),
+            },
+        ];
+        for err in &errors {
+            for step in next_steps(err, &c) {
+                assert!(step.ends_with("-- --help"), "{step}");
+            }
+        }
+        let step = cli_step(&errors[1]).unwrap();
+        assert!(step.ends_with("replace-token -- --help"), "{step}");
+        let (out, captured) = Printer::capture(false);
+        c.token_expires = Some(jiff::civil::date(2026, 11, 1));
+        out.expiry_line(&c, jiff::civil::date(2026, 11, 22));
+        let text = captured.lock().unwrap().stdout.clone();
+        assert!(text.contains("replace-token -- --help"), "{text}");
     }
 
     fn connection(deployment: &str) -> Connection {
