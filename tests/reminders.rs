@@ -504,6 +504,89 @@ fn reminders_enable_writes_units_that_verify_and_disable_removes_them() {
     assert!(text(&out.stdout).contains("Reminders are off."));
 }
 
+/// The binary, linked (hard, so that it is its own file there) into `dir`, and run from
+/// there with a private `XDG_CONFIG_HOME` and a stand-in `systemctl`.
+fn enable_from(dir: &Path, scratch: &Path) -> (Output, std::path::PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let exe = dir.join("jira-connect");
+    let built = assert_cmd::cargo::cargo_bin("jira-connect");
+    if std::fs::hard_link(&built, &exe).is_err() {
+        std::fs::copy(&built, &exe).unwrap();
+    }
+    let xdg = scratch.join("xdg");
+    let tools = scratch.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    fake_systemctl(&tools, &scratch.join("systemctl.log"));
+    let out = std::process::Command::new(&exe)
+        .args(["reminders", "enable"])
+        .env("JIRA_CONNECT_CONFIG_DIR", scratch.join("cfg"))
+        .env("NO_COLOR", "1")
+        .env("XDG_CONFIG_HOME", &xdg)
+        .env("PATH", &tools)
+        .output()
+        .unwrap();
+    let service = xdg
+        .join("systemd")
+        .join("user")
+        .join("jira-connect-reminders.service");
+    (out, service)
+}
+
+/// A binary in a temporary directory (an unpacked archive in /tmp, an AppImage's mount), or
+/// in a directory every user can write to, could be swapped by another user before the
+/// timer runs it: enabling from there is refused, and nothing is written.
+#[test]
+fn reminders_are_not_enabled_from_a_place_others_can_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = tempfile::tempdir().unwrap();
+    let (out, service) = enable_from(&scratch.path().join("unpacked"), scratch.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("temporary directory"), "{stderr}");
+    assert!(stderr.contains("~/.local/bin"), "{stderr}");
+    assert!(!service.exists());
+
+    let shared = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let open = shared.path().join("shared");
+    std::fs::create_dir_all(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (out, service) = enable_from(&open, shared.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("writable by every user"), "{stderr}");
+    assert!(!service.exists());
+}
+
+/// A `$` in the binary's path is written so that systemd finds the binary: systemd reads
+/// `$$` in a program path as two dollar signs.
+#[test]
+fn a_dollar_in_the_binary_path_gives_a_unit_that_verifies() {
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let (out, service) = enable_from(&scratch.path().join("a$b"), scratch.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let unit = std::fs::read_to_string(&service).unwrap();
+    assert!(
+        unit.contains("/a$b/jira-connect\" check --notify"),
+        "{unit}"
+    );
+    let runtime = scratch.path().join("runtime");
+    std::fs::create_dir_all(&runtime).unwrap();
+    match std::process::Command::new("systemd-analyze")
+        .args(["--user", "verify"])
+        .arg(&service)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+    {
+        Ok(verify) => assert!(
+            verify.status.success(),
+            "systemd-analyze verify: {}{}",
+            text(&verify.stdout),
+            text(&verify.stderr)
+        ),
+        Err(_) => eprintln!("SKIPPED systemd-analyze verify: systemd-analyze is not installed"),
+    }
+}
+
 /// The app's Reminders switch, with a scheduler that records what it is asked, and the
 /// connection chosen with `gui --select` selected.
 #[test]
