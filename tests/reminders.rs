@@ -36,6 +36,9 @@ struct Recorder {
     next_id: u32,
     capabilities: Vec<String>,
     click_on: Option<String>,
+    /// Another process on the bus: when set, the click on `click_on` comes from it, not
+    /// from the service, and the notification is closed a second later.
+    forger: Option<zbus::Connection>,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -48,6 +51,7 @@ impl Recorder {
     async fn notify(
         &mut self,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         app_name: String,
         _replaces_id: u32,
         app_icon: String,
@@ -71,6 +75,24 @@ impl Recorder {
             actions,
             hints: format!("{hints:?}"),
         });
+        if let (true, Some(forger)) = (click, self.forger.clone()) {
+            let service = conn.clone();
+            tokio::spawn(async move {
+                let (path, iface) = (
+                    "/org/freedesktop/Notifications",
+                    "org.freedesktop.Notifications",
+                );
+                let forged = forger
+                    .emit_signal(None::<&str>, path, iface, "ActionInvoked", &(id, "open"))
+                    .await;
+                forged.expect("the forged click is sent");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let _ = service
+                    .emit_signal(None::<&str>, path, iface, "NotificationClosed", &(id, 1u32))
+                    .await;
+            });
+            return id;
+        }
         if click {
             let _ = Self::action_invoked(&emitter, id, "open").await;
         }
@@ -108,12 +130,22 @@ async fn serve(
     capabilities: &[&str],
     click_on: Option<&str>,
 ) -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
+    serve_with(capabilities, click_on, None).await
+}
+
+/// [`serve`], with the click sent by `forger` instead of the service.
+async fn serve_with(
+    capabilities: &[&str],
+    click_on: Option<&str>,
+    forger: Option<zbus::Connection>,
+) -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let recorder = Recorder {
         calls: calls.clone(),
         next_id: 0,
         capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
         click_on: click_on.map(str::to_string),
+        forger,
     };
     let bus = zbus::connection::Builder::session()
         .unwrap()
@@ -291,6 +323,35 @@ async fn check_notify_tells_once_about_each_token_that_needs_attention() {
     for secret in [healthy_token, soon_token, gone_token] {
         assert!(!toml.contains(secret));
     }
+}
+
+/// Any process on the session bus can send a signal named `ActionInvoked` with the
+/// notification service's path and interface: only the service's own counts as a click.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn a_click_forged_by_another_process_opens_nothing() {
+    require_os_keyring();
+    let _bus = BUS_NAME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let token = "soon-secret-Fg3";
+    let jira = jira_basic(3, EMAIL, token, cloud_user()).await;
+    let soon = jiff::Zoned::now().date().checked_add(3.days()).unwrap();
+    add(config, &jira.uri(), "soon", token, &soon.to_string());
+    let forger = zbus::Connection::session().await.unwrap();
+    let (_service, calls) = serve_with(&["body", "actions"], Some("soon"), Some(forger)).await;
+    let out = check_notify(config).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(calls.lock().unwrap().len(), 1, "{stderr}");
+    assert!(
+        stderr.contains("Notified: soon: API token expires in 3 days"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("opened the app from a notification"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
