@@ -1237,6 +1237,30 @@ fn the_user_picks_the_token_from_the_servers_list() {
     drop(server);
 }
 
+/// A server may list thousands of tokens: the picker says how many, and lays out only the
+/// rows in view.
+#[test]
+fn the_token_picker_draws_only_the_rows_in_view() {
+    use crate::pat_mock::{PatServer, USER};
+    let mut server = None;
+    let mut g = gui(|rt, svc, _| {
+        let started = rt.block_on(PatServer::start());
+        rt.block_on(crate::token_lookup::add_dc(svc, &started, None));
+        started.add_many(USER, 30_000);
+        server = Some(started);
+    });
+    g.harness
+        .ctx
+        .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
+    g.idle();
+    g.click("Pick token…");
+    g.idle();
+    assert!(g.shows("30002 tokens"), "the count is shown");
+    let drawn = g.harness.get_all_by_label("This one").count();
+    assert!((1..100).contains(&drawn), "{drawn} rows drawn");
+    drop(server);
+}
+
 /// `gui --new`, the desktop file's New Connection action, opens with the dialog showing.
 #[test]
 fn the_app_can_open_with_the_new_connection_dialog() {

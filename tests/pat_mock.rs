@@ -184,6 +184,25 @@ impl PatServer {
         id
     }
 
+    /// Adds `count` tokens of `user` with short names (`n0`, `n1`, …) and no dates, as
+    /// small as a list entry gets, so that many fit in the client's 1 MiB body cap.
+    pub fn add_many(&self, user: &str, count: usize) {
+        let mut state = self.state();
+        for i in 0..count {
+            let id = state.next_id;
+            state.next_id += 1;
+            state.tokens.push(StoredToken {
+                id,
+                user: user.into(),
+                name: format!("n{i}"),
+                raw: format!("many-{id}"),
+                created_at: String::new(),
+                expiring_at: None,
+                last_accessed_at: None,
+            });
+        }
+    }
+
     /// Requests that reached the token API.
     pub async fn api_requests(&self) -> Vec<Request> {
         self.server
@@ -385,7 +404,10 @@ fn request_by_password(request: &Request) -> bool {
 }
 
 fn token_json(t: &StoredToken) -> Value {
-    let mut v = json!({"id": t.id, "name": t.name, "createdAt": t.created_at});
+    let mut v = json!({"id": t.id, "name": t.name});
+    if !t.created_at.is_empty() {
+        v["createdAt"] = t.created_at.clone().into();
+    }
     if let Some(e) = &t.expiring_at {
         v["expiringAt"] = e.clone().into();
     }

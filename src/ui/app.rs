@@ -581,7 +581,7 @@ impl App {
                 if let Some(Dialog::PickToken(d)) = &mut self.dialog
                     && d.connection.name == name
                 {
-                    d.tokens = Some(result.map_err(|e| error_text(&e)));
+                    d.set_tokens(result.map_err(|e| error_text(&e)));
                 }
             }
             Event::TokenRecorded(result) => match result {
