@@ -76,20 +76,30 @@ impl Recorder {
             hints: format!("{hints:?}"),
         });
         if let (true, Some(forger)) = (click, self.forger.clone()) {
+            // The service answers first; the forger clicks, and a second later the service
+            // closes the notification, as a daemon does when it times out.
             let service = conn.clone();
-            tokio::spawn(async move {
+            std::thread::spawn(move || {
                 let (path, iface) = (
                     "/org/freedesktop/Notifications",
                     "org.freedesktop.Notifications",
                 );
-                let forged = forger
-                    .emit_signal(None::<&str>, path, iface, "ActionInvoked", &(id, "open"))
-                    .await;
+                let forged = zbus::block_on(forger.emit_signal(
+                    None::<&str>,
+                    path,
+                    iface,
+                    "ActionInvoked",
+                    &(id, "open"),
+                ));
                 forged.expect("the forged click is sent");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                let _ = service
-                    .emit_signal(None::<&str>, path, iface, "NotificationClosed", &(id, 1u32))
-                    .await;
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                let _ = zbus::block_on(service.emit_signal(
+                    None::<&str>,
+                    path,
+                    iface,
+                    "NotificationClosed",
+                    &(id, 1u32),
+                ));
             });
             return id;
         }
