@@ -14,6 +14,7 @@ mod pat_mock;
 #[cfg(target_os = "linux")]
 mod reminders;
 mod rotate;
+mod rotate_hostile;
 mod service_flows;
 #[cfg(unix)]
 mod single_instance;

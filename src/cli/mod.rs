@@ -144,6 +144,7 @@ pub async fn execute(
             let options = RotateOptions {
                 expires_in_days: expires_in,
                 label: token_label,
+                ..RotateOptions::default()
             };
             commands::rotate(&name, options, &svc, out, console, json).await
         }

@@ -571,6 +571,10 @@ fn token_json(t: &PatInfo) -> Value {
     })
 }
 
+/// How many of the account's tokens a rotation lists when the old one is not known: the
+/// first ones (those with the old label first), then how many more there are.
+pub(crate) const TOKENS_SHOWN: usize = 5;
+
 /// A rotation as `rotate --json` prints it.
 pub(crate) fn rotated_json(r: &Rotated, today: Date) -> Value {
     let old = match &r.old {
@@ -583,7 +587,13 @@ pub(crate) fn rotated_json(r: &Rotated, today: Date) -> Value {
         OldToken::Unknown { candidates } => json!({
             "id": null,
             "revoked": false,
-            "candidates": candidates.as_ref().ok().map(|t| t.iter().map(token_json).collect::<Vec<_>>()),
+            "candidates": candidates.as_ref().ok().map(|t| t.iter().take(TOKENS_SHOWN).map(token_json).collect::<Vec<_>>()),
+            "candidate_count": candidates.as_ref().ok().map(Vec::len),
+        }),
+        OldToken::Unconfirmed { token } => json!({
+            "id": token.id,
+            "revoked": false,
+            "unconfirmed": token_json(token),
         }),
     };
     let mut value = connection_json(&r.connection, today);

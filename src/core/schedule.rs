@@ -673,7 +673,7 @@ mod tests {
         mode(&exe, 0o755);
         mode(&safe, 0o755);
         // The test's own temporary directory is where every user may write.
-        let why = unsafe_location(&exe, &[base.clone()]).unwrap();
+        let why = unsafe_location(&exe, std::slice::from_ref(&base)).unwrap();
         assert!(why.contains("temporary directory"), "{why}");
         // Outside a temporary directory (none given here), the modes decide.
         mode(&base, 0o700);

@@ -22,7 +22,8 @@ mod tokens;
 
 pub use check::{CheckReport, MAX_CHECKS_PER_SITE, MAX_CONCURRENT_CHECKS};
 pub use rotate::{
-    DEFAULT_ROTATION_DAYS, Leftover, LeftoverOutcome, OldToken, RotateOptions, Rotated,
+    ByName, DEFAULT_ROTATION_DAYS, Leftover, LeftoverOutcome, OldToken, RotateOptions, Rotated,
+    created_text,
 };
 pub use tokens::{Added, TokenLookup};
 
