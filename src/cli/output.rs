@@ -17,7 +17,7 @@ use crate::core::connection::{
     AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status,
 };
 use crate::core::error::{InputField, KeyringError};
-use crate::core::pat::PatInfo;
+use crate::core::jira::pat::PatInfo;
 use crate::core::service::{
     CheckReport, Leftover, LeftoverOutcome, OldToken, Rotated, TokenLookup,
 };

@@ -30,9 +30,9 @@ use secrecy::SecretString;
 use crate::core::config::RotationRecord;
 use crate::core::connection::{Connection, ConnectionId, Deployment, suggested_token_label};
 use crate::core::error::{Error, ErrorClass, InputField};
+use crate::core::jira::pat::{self, NewPat, PatAuth, PatInfo};
 use crate::core::jira::{Account, Target};
 use crate::core::journal::{Claimed, Held, Replacement};
-use crate::core::pat::{self, NewPat, PatAuth, PatInfo};
 
 use super::check::valid_check;
 use super::tokens::{lookup, require_token_api};
