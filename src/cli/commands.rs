@@ -16,6 +16,7 @@ use crate::core::service::{
 };
 
 use super::args::AddArgs;
+use super::json;
 use super::output::{self, Printer};
 use super::{Console, FAILURE, reminders};
 
@@ -82,9 +83,7 @@ pub(super) async fn add(
         token,
     } = svc.add_reporting(draft, secret, &Cancel::new()).await?;
     if args.json {
-        let mut json = output::connection_json(&connection, today());
-        json["token_lookup"] = output::lookup_json(&token);
-        out.json(&json);
+        out.json(&json::added(&connection, &token, today()));
     } else {
         out.ok(&format!(
             "Connected to {} at {} as {}",
@@ -117,11 +116,7 @@ pub(super) fn list(svc: &Connections, out: &Printer, json: bool) -> Result<ExitC
     let connections = svc.list()?;
     let today = today();
     if json {
-        let all: Vec<_> = connections
-            .iter()
-            .map(|c| output::connection_json(c, today))
-            .collect();
-        out.json(&all);
+        out.json(&json::list(&connections, today));
     } else if connections.is_empty() {
         out.line("No connections yet.");
         out.hint("Add one with: jira-connect add --url acme.atlassian.net --email you@example.com");
@@ -154,7 +149,7 @@ pub(super) async fn check(
     };
     if selected.is_empty() {
         if json {
-            out.json(&Vec::<()>::new());
+            out.json(&json::reports(&[]));
         } else {
             out.line("No connections to check.");
             out.hint(
@@ -166,8 +161,7 @@ pub(super) async fn check(
     let reports = svc.check_many(selected).await;
     let failed = reports.iter().any(|r| r.result.is_err());
     if json {
-        let all: Vec<_> = reports.iter().map(output::report_json).collect();
-        out.json(&all);
+        out.json(&json::reports(&reports));
     } else {
         for (i, report) in reports.iter().enumerate() {
             if i > 0 {
@@ -210,7 +204,7 @@ pub(super) async fn replace_token(
         )
         .await?;
     if json {
-        out.json(&output::connection_json(&connection, today()));
+        out.json(&json::connection(&connection, today()));
     } else {
         out.ok(&format!(
             "The new {} works: connected as {}",
@@ -271,7 +265,7 @@ pub(super) async fn rotate(
         other => other?,
     };
     if json {
-        out.json(&output::rotated_json(&rotated, today()));
+        out.json(&json::rotated(&rotated, today()));
         return Ok(ExitCode::SUCCESS);
     }
     let Rotated {
@@ -499,7 +493,7 @@ pub(super) async fn link_confluence(
 ) -> Result<ExitCode, Error> {
     let (connection, account) = svc.link_confluence(name, new_name, &Cancel::new()).await?;
     if json {
-        out.json(&output::connection_json(&connection, today()));
+        out.json(&json::connection(&connection, today()));
     } else {
         out.ok(&format!(
             "Connected to Confluence at {} as {}",
