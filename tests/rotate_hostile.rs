@@ -46,13 +46,13 @@ async fn rotate(
 async fn revoke_by_hand(server: &PatServer, id: u64) {
     let password = SecretString::from(PASSWORD);
     let site = jira_connect::core::site_url::SiteUrl::parse(&server.uri(), false).unwrap();
-    jira_connect::core::pat::revoke_token(
+    jira_connect::core::jira::pat::revoke_token(
         &jira_connect::core::jira::JiraClient::new(std::time::Duration::from_secs(10)).unwrap(),
         &jira_connect::core::jira::Target::new(
             &site,
             jira_connect::core::connection::Deployment::DataCenter,
         ),
-        &jira_connect::core::pat::PatAuth::Password {
+        &jira_connect::core::jira::pat::PatAuth::Password {
             username: USER,
             password: &password,
         },

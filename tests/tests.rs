@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod gui;
 mod jira_http;
+mod json_contract;
 mod keyring_os;
 mod leaks;
 mod pat_api;

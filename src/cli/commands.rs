@@ -17,6 +17,7 @@ use crate::core::service::{
 };
 
 use super::args::AddArgs;
+use super::json;
 use super::output::{self, Printer};
 use super::{Console, FAILURE, reminders};
 
@@ -83,9 +84,7 @@ pub(super) async fn add(
         token,
     } = svc.add_reporting(draft, secret, &Cancel::new()).await?;
     if args.json {
-        let mut json = output::connection_json(&connection, today());
-        json["token_lookup"] = output::lookup_json(&token);
-        out.json(&json);
+        out.json(&json::added(&connection, &token, today()));
     } else {
         out.ok(&format!(
             "Connected to {} at {} as {}",
@@ -118,11 +117,7 @@ pub(super) fn list(svc: &Connections, out: &Printer, json: bool) -> Result<ExitC
     let connections = svc.list()?;
     let today = today();
     if json {
-        let all: Vec<_> = connections
-            .iter()
-            .map(|c| output::connection_json(c, today))
-            .collect();
-        out.json(&all);
+        out.json(&json::list(&connections, today));
     } else if connections.is_empty() {
         out.line("No connections yet.");
         out.hint("Add one with: jira-connect add --url acme.atlassian.net --email you@example.com");
@@ -155,7 +150,7 @@ pub(super) async fn check(
     };
     if selected.is_empty() {
         if json {
-            out.json(&Vec::<()>::new());
+            out.json(&json::reports(&[]));
         } else {
             out.line("No connections to check.");
             out.hint(
@@ -167,8 +162,7 @@ pub(super) async fn check(
     let reports = svc.check_many(selected).await;
     let failed = reports.iter().any(|r| r.result.is_err());
     if json {
-        let all: Vec<_> = reports.iter().map(output::report_json).collect();
-        out.json(&all);
+        out.json(&json::reports(&reports));
     } else {
         for (i, report) in reports.iter().enumerate() {
             if i > 0 {
@@ -211,7 +205,7 @@ pub(super) async fn replace_token(
         )
         .await?;
     if json {
-        out.json(&output::connection_json(&connection, today()));
+        out.json(&json::connection(&connection, today()));
     } else {
         out.ok(&format!(
             "The new {} works: connected as {}",
@@ -333,7 +327,7 @@ fn print_rotated(
         false => ExitCode::SUCCESS,
     };
     if json {
-        out.json(&output::rotated_json(rotated, today()));
+        out.json(&json::rotated(rotated, today()));
         return Ok(code);
     }
     let Rotated {
@@ -595,7 +589,7 @@ pub(super) async fn link_confluence(
 ) -> Result<ExitCode, Error> {
     let (connection, account) = svc.link_confluence(name, new_name, &Cancel::new()).await?;
     if json {
-        out.json(&output::connection_json(&connection, today()));
+        out.json(&json::connection(&connection, today()));
     } else {
         out.ok(&format!(
             "Connected to Confluence at {} as {}",

@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, Product, today};
 use crate::core::import::{Sources, TokenSource};
-use crate::core::pat::PatInfo;
+use crate::core::jira::pat::PatInfo;
 use crate::core::service::{Connections, NewToken, RotateOptions};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{

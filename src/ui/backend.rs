@@ -15,8 +15,8 @@ use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
 use crate::core::draft::Draft;
 use crate::core::import::{self, Found, Sources};
+use crate::core::jira::pat::PatInfo;
 use crate::core::jira::{Account, read_ca_file};
-use crate::core::pat::PatInfo;
 use crate::core::service::{
     Cancel, CheckReport, Connections, Imported, NewToken, RotateOptions, Rotated,
 };

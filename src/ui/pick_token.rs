@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::core::connection::Connection;
-use crate::core::pat::PatInfo;
+use crate::core::jira::pat::PatInfo;
 use crate::ui::Command;
 use crate::ui::widgets::{GAP, button_row, palette};
 

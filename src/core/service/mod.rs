@@ -510,10 +510,7 @@ impl Connections {
     }
 
     fn journal(&self) -> Journal {
-        Journal {
-            config: self.config.clone(),
-            secrets: self.secrets.clone(),
-        }
+        Journal::new(self.config.clone(), self.secrets.clone())
     }
 
     /// The secret of a saved connection, for scripts and for pasting into other tools.

@@ -28,12 +28,12 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use secrecy::SecretString;
 
-use crate::core::config::{PendingOp, RotationRecord};
+use crate::core::config::RotationRecord;
 use crate::core::connection::{Connection, ConnectionId, Deployment, suggested_token_label};
 use crate::core::error::{Error, ErrorClass, InputField};
+use crate::core::jira::pat::{self, NewPat, Orphan, PatAuth, PatInfo};
 use crate::core::jira::{Account, Target};
-use crate::core::journal::{Held, OpLock, Replacement};
-use crate::core::pat::{self, NewPat, Orphan, PatAuth, PatInfo};
+use crate::core::journal::{Claimed, Held, Replacement};
 
 use super::check::valid_check;
 use super::tokens::require_token_api;
@@ -283,17 +283,16 @@ impl Connections {
             }
         };
         // Staged, validated, and the old token's revocation key locked, or undone.
-        let revoke_key = ConnectionId::generate();
         let ready = async {
-            let (journal, held, token) = (journal.clone(), held.clone(), created.token.clone());
-            blocking(move || journal.stage_created(&held, &token)).await?;
+            let (staging, held, token) = (journal.clone(), held.clone(), created.token.clone());
+            blocking(move || staging.stage_created(&held, &token)).await?;
             let validation = self.validate_replacement(&connection, &created.token);
             let accepted = unless_cancelled(cancel, validation).await?;
-            let (config, key) = (self.config.clone(), revoke_key.clone());
-            let revoke_lock = blocking(move || OpLock::take(&config, &key)).await?;
-            Ok::<_, Error>((accepted, revoke_lock))
+            let reserving = journal.clone();
+            let revoke_key = blocking(move || reserving.reserve_revocation()).await?;
+            Ok::<_, Error>((accepted, revoke_key))
         };
-        let (accepted, revoke_lock) = match ready.await {
+        let (accepted, revoke_key) = match ready.await {
             Ok(ready) => ready,
             Err(e) => {
                 let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
@@ -318,7 +317,7 @@ impl Connections {
         let rotation = RotationRecord {
             created: created.info.id,
             old: old_id,
-            revoke_key: revoke_key.clone(),
+            revoke_key: revoke_key.key().clone(),
         };
         let swapped = {
             let (journal, held, id) = (journal.clone(), held.clone(), connection.id.clone());
@@ -328,7 +327,7 @@ impl Connections {
         let updated = match swapped {
             Ok(updated) => updated,
             Err(e) => {
-                drop(revoke_lock);
+                drop(revoke_key);
                 let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
                 self.undo_created(&target, &held, created.info.id, &auths)
                     .await;
@@ -360,7 +359,7 @@ impl Connections {
                     }),
                     (_, Revocation::Failed(error)) | (Err(error), Revocation::Done) => Some(error),
                 };
-                let (journal, key, old) = (journal.clone(), revoke_key.clone(), old.clone());
+                let (journal, key, old) = (journal.clone(), revoke_key.key().clone(), old.clone());
                 match error {
                     None => {
                         let _ = blocking(move || {
@@ -373,7 +372,8 @@ impl Connections {
                     Some(error) => {
                         // The record stays, with the old token itself, so that the next
                         // run revokes it and checks again with it.
-                        let staged = blocking(move || journal.secrets.set(&key, &old)).await;
+                        let secrets = self.secrets.clone();
+                        let staged = blocking(move || secrets.set(&key, &old)).await;
                         if let Err(e) = staged {
                             tracing::warn!(error = %e, "could not keep the old token to check it later");
                         }
@@ -389,7 +389,7 @@ impl Connections {
                     .await,
             },
         };
-        drop(revoke_lock);
+        drop(revoke_key);
         Ok(Rotated {
             connection: updated,
             account,
@@ -598,57 +598,32 @@ impl Connections {
         &self,
         only: Option<&ConnectionId>,
     ) -> Result<Vec<Leftover>, Error> {
-        let pending = self.config.load()?.pending.clone();
+        let journal = self.journal();
         let mut done = Vec::new();
-        for op in pending {
-            let PendingOp::Revoke {
-                key, connection, ..
-            } = op
-            else {
+        for key in journal.revocations(only)? {
+            let claimed = {
+                let journal = journal.clone();
+                blocking(move || journal.claim_revocation(&key)).await?
+            };
+            let Some(claimed) = claimed else {
                 continue;
             };
-            if only.is_some_and(|id| id != &connection.id) {
-                continue;
-            }
-            let lock = {
-                let (config, key) = (self.config.clone(), key.clone());
-                blocking(move || OpLock::try_take(&config, &key)).await?
-            };
-            let Some(_lock) = lock else {
-                continue;
-            };
-            // Read again under the lock: another process may have finished it.
-            let current = self.config.load()?;
-            let Some(PendingOp::Revoke {
-                connection,
-                token_id,
-                ..
-            }) = current
-                .pending
-                .iter()
-                .find(|p| p.lock_key() == &key)
-                .cloned()
-            else {
-                continue;
-            };
-            let live = current.connections.iter().any(|c| c.id == connection.id);
-            let outcome = self
-                .revoke_leftover(&key, &connection, token_id, live)
-                .await;
+            let claimed = Arc::new(claimed);
+            let outcome = self.revoke_leftover(&claimed).await;
             if !matches!(outcome, LeftoverOutcome::Later(_)) {
-                // The token is gone: its staged copy and record go too. A copy that cannot
-                // be deleted now keeps its record, and the next run finds the token gone.
-                let (journal, key) = (self.journal(), key.clone());
-                let dropped = blocking(move || {
-                    journal.secrets.delete(&key)?;
-                    journal.forget(&key);
-                    Ok::<_, Error>(())
-                })
-                .await;
+                // The token is gone: its staged copy and record go too.
+                let (journal, claimed) = (journal.clone(), claimed.clone());
+                let dropped = blocking(move || journal.drop_revoked(&claimed)).await;
                 if let Err(e) = dropped {
                     tracing::warn!(error = %e, "could not delete a revoked token's staged copy yet");
                 }
             }
+            let Claimed {
+                connection,
+                token_id,
+                ..
+            } = &*claimed;
+            let token_id = *token_id;
             match &outcome {
                 LeftoverOutcome::Revoked => {
                     tracing::warn!(token_id, "revoked a token an interrupted rotation left")
@@ -671,23 +646,31 @@ impl Connections {
         Ok(done)
     }
 
-    async fn revoke_leftover(
-        &self,
-        key: &ConnectionId,
-        connection: &Connection,
-        token_id: u64,
-        live: bool,
-    ) -> LeftoverOutcome {
-        let read = |id: ConnectionId| {
-            let secrets = self.secrets.clone();
-            blocking(move || secrets.get(&id))
+    /// Revokes the token of a claimed revocation on the server, with its staged copy or
+    /// else the connection's current token.
+    async fn revoke_leftover(&self, claimed: &Arc<Claimed>) -> LeftoverOutcome {
+        let Claimed {
+            connection,
+            token_id,
+            live,
+            ..
+        } = &**claimed;
+        let (token_id, live) = (*token_id, *live);
+        let staged = {
+            let (journal, claimed) = (self.journal(), claimed.clone());
+            blocking(move || journal.staged(&claimed)).await
         };
-        let staged = match read(key.clone()).await {
+        let staged = match staged {
             Ok(staged) => staged,
             Err(e) => return LeftoverOutcome::Later(e),
         };
         let own = match live {
-            true => match read(connection.id.clone()).await {
+            true => match blocking({
+                let (secrets, id) = (self.secrets.clone(), connection.id.clone());
+                move || secrets.get(&id)
+            })
+            .await
+            {
                 Ok(own) => own,
                 Err(e) => return LeftoverOutcome::Later(e),
             },

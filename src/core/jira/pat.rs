@@ -44,12 +44,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use zeroize::Zeroize;
 
+use super::classify::jira_error_detail;
+use super::{
+    Credentials, JiraClient, MAX_NAME_CHARS, MAX_SNIPPET_CHARS, RawResponse, Redact, Target,
+    classify_for,
+};
 use crate::core::connection::{AuthKind, Deployment, product_token_page};
 use crate::core::error::{Error, InputField};
-use crate::core::jira::{
-    Credentials, JiraClient, MAX_DETAIL_CHARS, MAX_NAME_CHARS, MAX_SNIPPET_CHARS, RawResponse,
-    Redact, Target, classify_for,
-};
 
 /// Where the API lives, below the site's base.
 pub const TOKENS_PATH: &str = "/rest/pat/latest/tokens";
@@ -442,13 +443,7 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
     let product = target.product.title();
     let token_page =
         || product_token_page(target.product, Deployment::DataCenter, target.site.as_str());
-    let header = |name: &str| {
-        resp.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_uppercase()
-    };
+    let header = |name: &str| resp.header(name).to_ascii_uppercase();
     // A CAPTCHA is the classifier's, whatever the status: it says how to clear it.
     let captcha = header("x-authentication-denied-reason").contains("CAPTCHA");
     // Seraph names a failed login; without it, a 401 or 403 refuses the request, not the
@@ -486,7 +481,7 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
             (400 | 409 | 422, Op::Create(_)) => {
                 return Error::PatRefused {
                     product,
-                    detail: error_detail(resp),
+                    detail: jira_error_detail(resp),
                     token_page: token_page(),
                 };
             }
@@ -514,35 +509,6 @@ fn is_jira_error(resp: &RawResponse) -> bool {
             || (body.get("message").is_some_and(Value::is_string)
                 && body.get("status-code").is_some_and(Value::is_number))
     })
-}
-
-/// The messages of a Jira error body (`errorMessages`, `errors`, `message`), cleaned and
-/// capped, as ": text"; empty when there are none.
-fn error_detail(resp: &RawResponse) -> String {
-    let Ok(body) = serde_json::from_slice::<Value>(&resp.body) else {
-        return String::new();
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    if let Some(list) = body.get("errorMessages").and_then(Value::as_array) {
-        parts.extend(list.iter().filter_map(Value::as_str));
-    }
-    match body.get("errors") {
-        Some(Value::Object(map)) => parts.extend(map.values().filter_map(Value::as_str)),
-        Some(Value::Array(list)) => parts.extend(
-            list.iter()
-                .filter_map(|e| e.get("message").and_then(Value::as_str)),
-        ),
-        _ => {}
-    }
-    parts.extend(body.get("message").and_then(Value::as_str));
-    let text = resp
-        .redact
-        .server_text(&redact_raw_tokens(&parts.join("; ")), MAX_DETAIL_CHARS);
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(": {text}")
-    }
 }
 
 // ----- answers ---------------------------------------------------------------------------
@@ -618,15 +584,7 @@ fn clean(redact: &Redact, also: Option<&Redact>, text: &str, max_chars: usize) -
 /// The JSON of a successful answer; an HTML page (a login or SSO page that answered with
 /// 200) or anything else that is not JSON is an error.
 fn json_body(resp: &RawResponse, target: &Target<'_>) -> Result<Value, Error> {
-    let content_type = resp
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let start = resp.body.iter().position(|b| !b.is_ascii_whitespace());
-    let first = start.map(|i| resp.body[i]);
-    if content_type.contains("text/html") || first == Some(b'<') {
+    if resp.is_html() {
         return Err(Error::LoginPage { location: None });
     }
     serde_json::from_slice(&resp.body).map_err(|_| malformed(resp, target))
