@@ -1196,6 +1196,48 @@ fn rotate_asks_for_the_password_and_revokes_the_old_token() {
     assert!(!g.harness.state().dialog_open());
 }
 
+/// An old token known only by its name (its label picks it among several) is revoked only
+/// if the user says so: the dialog asks, with its name and created date, before anything is
+/// created; told no, it rotates and leaves that token alone.
+#[test]
+fn rotate_asks_before_revoking_a_token_known_only_by_its_name() {
+    use crate::pat_mock::{PASSWORD, PatServer, USER};
+    let mut server = None;
+    let mut g = gui(|rt, svc, _| {
+        let started = rt.block_on(PatServer::start());
+        let label = Some("ci-runner");
+        rt.block_on(crate::token_lookup::add_dc(svc, &started, label));
+        server = Some(started);
+    });
+    let server = server.unwrap();
+    let ci = server.add(USER, "ci-runner", "Y2ktcnVubmVyLXRva2Vu", None);
+    g.harness
+        .ctx
+        .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
+    g.idle();
+    g.click("Rotate token");
+    g.click("Rotate");
+    g.idle();
+    assert!(g.shows("known only by its name: \"ci-runner\", created"));
+    assert_eq!(server.creates(), 0, "nothing is created before the answer");
+    g.click("No, do not revoke it");
+    g.idle();
+    assert!(g.shows("does not let a token create tokens"));
+    g.type_into(Role::PasswordInput, "Password", PASSWORD);
+    g.click("Rotate");
+    g.idle();
+    g.until("the rotation is done", |h| {
+        h.query_by_label_contains("The old token was not revoked")
+            .is_some()
+    });
+    assert!(
+        server.ids().contains(&ci),
+        "the token known by name is kept"
+    );
+    assert!(server.is_live(PAT));
+    assert_eq!(server.deletes(), 0);
+}
+
 /// A Data Center token the server lists among several is not guessed: the user picks it from
 /// the list (name, created, expires), and its id and real expiry are recorded.
 #[test]
