@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::cli_in_process::Script;
 use crate::common::*;
 use crate::pat_mock::*;
-use crate::token_lookup::{Answers, add_dc, assert_no_secret, run};
+use crate::token_lookup::{Answers, add_dc, assert_no_secret, revoke_by_hand, run};
 
 /// "dc", added with [`PAT`] under `label`, on a fresh mock server.
 async fn dc_labelled(label: &str) -> (PatServer, tempfile::TempDir, Arc<Connections>) {
@@ -40,26 +40,6 @@ async fn rotate(
     let password = SecretString::from(PASSWORD);
     svc.rotate("dc", options, Some(&password), &Cancel::new())
         .await
-}
-
-/// Revokes the token `id` as the user would on the token page.
-async fn revoke_by_hand(server: &PatServer, id: u64) {
-    let password = SecretString::from(PASSWORD);
-    let site = jira_connect::core::site_url::SiteUrl::parse(&server.uri(), false).unwrap();
-    jira_connect::core::jira::pat::revoke_token(
-        &jira_connect::core::jira::JiraClient::new(std::time::Duration::from_secs(10)).unwrap(),
-        &jira_connect::core::jira::Target::new(
-            &site,
-            jira_connect::core::connection::Deployment::DataCenter,
-        ),
-        &jira_connect::core::jira::pat::PatAuth::Password {
-            username: USER,
-            password: &password,
-        },
-        id,
-    )
-    .await
-    .unwrap();
 }
 
 fn pending(svc: &Connections) -> Vec<PendingOp> {

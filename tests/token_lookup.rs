@@ -118,6 +118,11 @@ pub async fn add_dc(
 
 /// Revokes another device's token, so that [`PAT`] is the account's only one.
 pub async fn leave_only_this_token(server: &PatServer) {
+    revoke_by_hand(server, OTHER_ID).await;
+}
+
+/// Revokes the token `id` with the account's password, as the user would on the token page.
+pub async fn revoke_by_hand(server: &PatServer, id: u64) {
     let password = SecretString::from(PASSWORD);
     let site = jira_connect::core::site_url::SiteUrl::parse(&server.uri(), false).unwrap();
     jira_connect::core::jira::pat::revoke_token(
@@ -127,7 +132,7 @@ pub async fn leave_only_this_token(server: &PatServer) {
             username: USER,
             password: &password,
         },
-        OTHER_ID,
+        id,
     )
     .await
     .unwrap();
