@@ -459,6 +459,17 @@ fn usage_errors_exit_2_with_a_clear_message() {
                 "add",
                 "--url",
                 "acme.atlassian.net",
+                "--email",
+                EMAIL,
+                "--name=--help",
+            ],
+            "must not start with '-'",
+        ),
+        (
+            &[
+                "add",
+                "--url",
+                "acme.atlassian.net",
                 "--cloud",
                 "--data-center",
             ],

@@ -19,11 +19,11 @@ use crate::common::*;
 /// What the user would type: the secret, whether anyone is at the terminal, and the answer
 /// to every yes/no question. Records the questions asked.
 #[derive(Default)]
-struct Script {
-    secret: Option<&'static str>,
-    interactive: bool,
-    yes: bool,
-    asked: RefCell<Vec<String>>,
+pub struct Script {
+    pub secret: Option<&'static str>,
+    pub interactive: bool,
+    pub yes: bool,
+    pub asked: RefCell<Vec<String>>,
 }
 
 impl Script {
@@ -53,7 +53,7 @@ impl Console for Script {
 }
 
 /// Runs `jira-connect ARGS` in-process against `svc`.
-async fn run(svc: &Arc<Connections>, args: &[&str], console: &Script) -> (ExitCode, Captured) {
+pub async fn run(svc: &Arc<Connections>, args: &[&str], console: &Script) -> (ExitCode, Captured) {
     let cli = Cli::try_parse_from(std::iter::once("jira-connect").chain(args.iter().copied()))
         .expect("the arguments parse");
     let Some(Command::Run(action)) = cli.command else {

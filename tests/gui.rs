@@ -543,41 +543,32 @@ fn launch_shows_the_last_status_without_touching_the_keyring() {
 
 #[test]
 fn copy_token_puts_it_on_the_clipboard_and_says_so() {
-    let mut g = gui(|rt, svc, jira| {
-        saved(rt, svc, jira, "acme");
-        svc.set_check_on_launch(false).unwrap();
-    });
-    g.harness.get_by_label("Copy token").click_accesskit();
-    // Look at every frame's output: the copy happens in whichever frame the token arrives.
-    let mut copied = false;
-    for _ in 0..2000 {
-        g.harness.step();
-        copied |= g
-            .harness
-            .output()
-            .platform_output
-            .commands
-            .iter()
-            .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if text == TOKEN));
-        if copied && g.harness.state().notice().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert!(copied, "the token went to the clipboard");
+    let clipboard = Arc::new(Mutex::new(None));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let mut g = gui_with_clipboard(&clipboard, &reads);
+    g.copy_token(&clipboard);
+    g.until("the notice shows", |h| h.state().notice().is_some());
     assert_eq!(
         g.harness.state().notice(),
-        Some("Copied the token of acme; the clipboard is cleared in 30 s")
+        Some("Copied the token of acme; the clipboard is cleared in 1 s")
     );
 }
 
 /// How long the clipboard tests wait before a copied token is cleared.
 const CLEAR_AFTER: Duration = Duration::from_millis(1500);
 
-/// The app over one saved connection, whose clipboard is `clipboard`: what the app copies
-/// lands there (see [`Gui::step_clipboard`]), and the app reads it back from there, counting
-/// its reads in `reads`. A copied token is cleared after [`CLEAR_AFTER`].
+/// The app over one saved connection, whose clipboard is `clipboard`: the app writes it
+/// (a token, or `None` to empty it) and reads it back from there, counting its reads in
+/// `reads`. A copied token is cleared after [`CLEAR_AFTER`].
 fn gui_with_clipboard(clipboard: &Arc<Mutex<Option<String>>>, reads: &Arc<AtomicUsize>) -> Gui {
+    gui_with_clipboard_after(clipboard, reads, CLEAR_AFTER)
+}
+
+fn gui_with_clipboard_after(
+    clipboard: &Arc<Mutex<Option<String>>>,
+    reads: &Arc<AtomicUsize>,
+    clear_after: Duration,
+) -> Gui {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -594,16 +585,20 @@ fn gui_with_clipboard(clipboard: &Arc<Mutex<Option<String>>>, reads: &Arc<Atomic
     svc.set_check_on_launch(false).unwrap();
     let handle = rt.handle().clone();
     let app_svc = svc.clone();
-    let read = clipboard.clone();
+    let board = clipboard.clone();
     let reads = reads.clone();
     let harness = Harness::builder()
         .with_size([1000.0, 720.0])
         .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| {
-            let (read, reads) = (read.clone(), reads.clone());
+            let (read, reads, write) = (board.clone(), reads.clone(), board.clone());
             let reader = Arc::new(move || {
                 reads.fetch_add(1, Ordering::SeqCst);
                 Ok(read.lock().unwrap().clone().map(SecretString::from))
+            });
+            let writer = Arc::new(move |token: Option<&SecretString>| {
+                *write.lock().unwrap() = token.map(|t| t.expose_secret().to_string());
+                Ok(())
             });
             App::new(
                 cc,
@@ -611,7 +606,7 @@ fn gui_with_clipboard(clipboard: &Arc<Mutex<Option<String>>>, reads: &Arc<Atomic
                 app_svc.clone(),
                 Arc::new(|_: &str| Ok(())),
             )
-            .with_clipboard(reader, CLEAR_AFTER)
+            .with_clipboard(reader, writer, clear_after)
         });
     let mut g = Gui {
         harness,
@@ -627,32 +622,12 @@ fn gui_with_clipboard(clipboard: &Arc<Mutex<Option<String>>>, reads: &Arc<Atomic
 }
 
 impl Gui {
-    /// One frame; what it copied goes to `clipboard`, as the platform would do. Returns
-    /// the texts copied.
-    fn step_clipboard(&mut self, clipboard: &Arc<Mutex<Option<String>>>) -> Vec<String> {
-        self.harness.step();
-        let copied: Vec<String> = self
-            .harness
-            .output()
-            .platform_output
-            .commands
-            .iter()
-            .filter_map(|c| match c {
-                egui::OutputCommand::CopyText(text) => Some(text.clone()),
-                _ => None,
-            })
-            .collect();
-        if let Some(last) = copied.last() {
-            *clipboard.lock().unwrap() = Some(last.clone());
-        }
-        copied
-    }
-
     /// Clicks Copy token and steps until the token is on `clipboard`.
     fn copy_token(&mut self, clipboard: &Arc<Mutex<Option<String>>>) {
         self.harness.get_by_label("Copy token").click_accesskit();
         for _ in 0..2000 {
-            if self.step_clipboard(clipboard).iter().any(|t| t == TOKEN) {
+            self.harness.step();
+            if clipboard.lock().unwrap().as_deref() == Some(TOKEN) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -691,16 +666,9 @@ fn a_copied_token_is_cleared_from_the_clipboard_after_the_wait() {
     assert_eq!(clipboard.lock().unwrap().as_deref(), Some(TOKEN));
 
     // Performed: the answer empties the clipboard.
-    let mut copied = Vec::new();
-    for _ in 0..500 {
-        copied = g.step_clipboard(&clipboard);
-        if !copied.is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert_eq!(copied, vec![String::new()]);
-    assert_eq!(clipboard.lock().unwrap().as_deref(), Some(""));
+    g.until("the clipboard is emptied", |_| {
+        clipboard.lock().unwrap().is_none()
+    });
 }
 
 #[test]
@@ -714,11 +682,25 @@ fn the_clipboard_is_left_alone_once_it_holds_something_else() {
     wait_reads(&reads, 1);
     // The answer comes back as an event: give it time and frames to arrive.
     for _ in 0..30 {
-        let copied = g.step_clipboard(&clipboard);
-        assert!(copied.is_empty(), "the app copied {copied:?}");
+        g.harness.step();
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(clipboard.lock().unwrap().as_deref(), Some("a link to keep"));
+    // Nor is it touched when the app closes.
+    eframe::App::on_exit(g.harness.state_mut(), None);
+    assert_eq!(clipboard.lock().unwrap().as_deref(), Some("a link to keep"));
+}
+
+/// Closing the app within the wait does not leave the token on the clipboard.
+#[test]
+fn a_copied_token_is_cleared_when_the_app_closes() {
+    let clipboard = Arc::new(Mutex::new(None));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let mut g = gui_with_clipboard_after(&clipboard, &reads, Duration::from_secs(3600));
+    g.copy_token(&clipboard);
+    eframe::App::on_exit(g.harness.state_mut(), None);
+    assert_eq!(reads.load(Ordering::SeqCst), 1, "read back before clearing");
+    assert_eq!(clipboard.lock().unwrap().as_deref(), None);
 }
 
 #[test]
@@ -1214,6 +1196,48 @@ fn rotate_asks_for_the_password_and_revokes_the_old_token() {
     assert!(!g.harness.state().dialog_open());
 }
 
+/// An old token known only by its name (its label picks it among several) is revoked only
+/// if the user says so: the dialog asks, with its name and created date, before anything is
+/// created; told no, it rotates and leaves that token alone.
+#[test]
+fn rotate_asks_before_revoking_a_token_known_only_by_its_name() {
+    use crate::pat_mock::{PASSWORD, PatServer, USER};
+    let mut server = None;
+    let mut g = gui(|rt, svc, _| {
+        let started = rt.block_on(PatServer::start());
+        let label = Some("ci-runner");
+        rt.block_on(crate::token_lookup::add_dc(svc, &started, label));
+        server = Some(started);
+    });
+    let server = server.unwrap();
+    let ci = server.add(USER, "ci-runner", "Y2ktcnVubmVyLXRva2Vu", None);
+    g.harness
+        .ctx
+        .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
+    g.idle();
+    g.click("Rotate token");
+    g.click("Rotate");
+    g.idle();
+    assert!(g.shows("known only by its name: \"ci-runner\", created"));
+    assert_eq!(server.creates(), 0, "nothing is created before the answer");
+    g.click("No, do not revoke it");
+    g.idle();
+    assert!(g.shows("does not let a token create tokens"));
+    g.type_into(Role::PasswordInput, "Password", PASSWORD);
+    g.click("Rotate");
+    g.idle();
+    g.until("the rotation is done", |h| {
+        h.query_by_label_contains("The old token was not revoked")
+            .is_some()
+    });
+    assert!(
+        server.ids().contains(&ci),
+        "the token known by name is kept"
+    );
+    assert!(server.is_live(PAT));
+    assert_eq!(server.deletes(), 0);
+}
+
 /// A Data Center token the server lists among several is not guessed: the user picks it from
 /// the list (name, created, expires), and its id and real expiry are recorded.
 #[test]
@@ -1252,6 +1276,30 @@ fn the_user_picks_the_token_from_the_servers_list() {
         "the server's expiry is recorded"
     );
     assert!(!g.harness.state().dialog_open());
+    drop(server);
+}
+
+/// A server may list thousands of tokens: the picker says how many, and lays out only the
+/// rows in view.
+#[test]
+fn the_token_picker_draws_only_the_rows_in_view() {
+    use crate::pat_mock::{PatServer, USER};
+    let mut server = None;
+    let mut g = gui(|rt, svc, _| {
+        let started = rt.block_on(PatServer::start());
+        rt.block_on(crate::token_lookup::add_dc(svc, &started, None));
+        started.add_many(USER, 30_000);
+        server = Some(started);
+    });
+    g.harness
+        .ctx
+        .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
+    g.idle();
+    g.click("Pick token…");
+    g.idle();
+    assert!(g.shows("30002 tokens"), "the count is shown");
+    let drawn = g.harness.get_all_by_label("This one").count();
+    assert!((1..100).contains(&drawn), "{drawn} rows drawn");
     drop(server);
 }
 

@@ -9,10 +9,10 @@ use jiff::civil::Date;
 use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment};
 use jira_connect::core::error::InputField;
-use jira_connect::core::jira::{Account, Credentials, JiraClient, Target};
-use jira_connect::core::pat::{
+use jira_connect::core::jira::pat::{
     self, CreatedPat, NewPat, NoPick, PatAuth, TOKENS_PATH, list_tokens, revoke_token,
 };
+use jira_connect::core::jira::{Account, Credentials, JiraClient, Target};
 use jira_connect::core::site_url::SiteUrl;
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::matchers::{method, path};

@@ -61,8 +61,22 @@ pub struct StoredToken {
     pub last_accessed_at: Option<String>,
 }
 
+/// Ways the server (or a proxy in front of it) misbehaves, for the hostile tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misbehave {
+    /// Every DELETE is answered by a proxy's HTML 404 page, and nothing is revoked.
+    DeleteProxy404,
+    /// A create makes the token, and answers its JSON followed by junk.
+    CreateJunk,
+    /// A create makes the token, and answers its JSON without the id.
+    CreateWithoutId,
+    /// Listing the tokens fails with a 503.
+    List503,
+}
+
 struct State {
     api: bool,
+    misbehave: Option<Misbehave>,
     next_id: u64,
     tokens: Vec<StoredToken>,
     passwords: Vec<(String, String)>,
@@ -103,6 +117,7 @@ impl PatServer {
         this.last_accessed_at = Some("2026-11-20T09:00:00.000+0000".into());
         let state = Arc::new(Mutex::new(State {
             api,
+            misbehave: None,
             next_id: 1100,
             tokens: vec![
                 this,
@@ -182,6 +197,30 @@ impl PatServer {
             last_accessed_at: None,
         });
         id
+    }
+
+    /// From now on, misbehaves as `m` says.
+    pub fn misbehave(&self, m: Misbehave) {
+        self.state().misbehave = Some(m);
+    }
+
+    /// Adds `count` tokens of `user` with short names (`n0`, `n1`, …) and no dates, as
+    /// small as a list entry gets, so that many fit in the client's 1 MiB body cap.
+    pub fn add_many(&self, user: &str, count: usize) {
+        let mut state = self.state();
+        for i in 0..count {
+            let id = state.next_id;
+            state.next_id += 1;
+            state.tokens.push(StoredToken {
+                id,
+                user: user.into(),
+                name: format!("n{i}"),
+                raw: format!("many-{id}"),
+                created_at: String::new(),
+                expiring_at: None,
+                last_accessed_at: None,
+            });
+        }
     }
 
     /// Requests that reached the token API.
@@ -267,6 +306,19 @@ impl Respond for Api {
             Caller::BadToken | Caller::BadPassword => return login_failed(),
         };
         let by_password = request_by_password(request);
+        match (state.misbehave, method, rest) {
+            (Some(Misbehave::DeleteProxy404), "DELETE", _) => {
+                return ResponseTemplate::new(404).set_body_raw(
+                    "<html><body><h1>404 Not Found</h1>nginx</body></html>",
+                    "text/html",
+                );
+            }
+            (Some(Misbehave::List503), "GET", "") => {
+                return ResponseTemplate::new(503)
+                    .set_body_raw("<html><body>Service Unavailable</body></html>", "text/html");
+            }
+            _ => {}
+        }
         match (method, rest) {
             ("GET", "") => {
                 let list: Vec<Value> = state
@@ -341,7 +393,21 @@ fn create(state: &mut State, user: &str, request: &Request) -> ResponseTemplate 
     answer["rawToken"] = raw.into();
     state.tokens.push(token);
     state.creates += 1;
-    json_answer(201, answer)
+    match state.misbehave {
+        // The token first, as a server that streams it would.
+        Some(Misbehave::CreateJunk) => ResponseTemplate::new(201).set_body_raw(
+            format!(
+                "{{\"rawToken\":{},\"id\":{id}}}<!-- cache: MISS -->",
+                answer["rawToken"]
+            ),
+            "application/json",
+        ),
+        Some(Misbehave::CreateWithoutId) => {
+            answer.as_object_mut().unwrap().remove("id");
+            json_answer(201, answer)
+        }
+        _ => json_answer(201, answer),
+    }
 }
 
 fn caller(state: &State, request: &Request) -> Caller {
@@ -385,7 +451,10 @@ fn request_by_password(request: &Request) -> bool {
 }
 
 fn token_json(t: &StoredToken) -> Value {
-    let mut v = json!({"id": t.id, "name": t.name, "createdAt": t.created_at});
+    let mut v = json!({"id": t.id, "name": t.name});
+    if !t.created_at.is_empty() {
+        v["createdAt"] = t.created_at.clone().into();
+    }
     if let Some(e) = &t.expiring_at {
         v["expiringAt"] = e.clone().into();
     }
@@ -412,9 +481,8 @@ fn jira_time(at: Timestamp) -> String {
 }
 
 fn json_answer(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("content-type", "application/json;charset=UTF-8")
-        .set_body_string(body.to_string())
+    // `set_body_string` would make it text/plain; Jira says JSON.
+    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json;charset=UTF-8")
 }
 
 fn login_failed() -> ResponseTemplate {

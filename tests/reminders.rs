@@ -36,6 +36,9 @@ struct Recorder {
     next_id: u32,
     capabilities: Vec<String>,
     click_on: Option<String>,
+    /// Another process on the bus: when set, the click on `click_on` comes from it, not
+    /// from the service, and the notification is closed a second later.
+    forger: Option<zbus::Connection>,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -48,6 +51,7 @@ impl Recorder {
     async fn notify(
         &mut self,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+        #[zbus(connection)] conn: &zbus::Connection,
         app_name: String,
         _replaces_id: u32,
         app_icon: String,
@@ -71,6 +75,34 @@ impl Recorder {
             actions,
             hints: format!("{hints:?}"),
         });
+        if let (true, Some(forger)) = (click, self.forger.clone()) {
+            // The service answers first; the forger clicks, and a second later the service
+            // closes the notification, as a daemon does when it times out.
+            let service = conn.clone();
+            std::thread::spawn(move || {
+                let (path, iface) = (
+                    "/org/freedesktop/Notifications",
+                    "org.freedesktop.Notifications",
+                );
+                let forged = zbus::block_on(forger.emit_signal(
+                    None::<&str>,
+                    path,
+                    iface,
+                    "ActionInvoked",
+                    &(id, "open"),
+                ));
+                forged.expect("the forged click is sent");
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                let _ = zbus::block_on(service.emit_signal(
+                    None::<&str>,
+                    path,
+                    iface,
+                    "NotificationClosed",
+                    &(id, 1u32),
+                ));
+            });
+            return id;
+        }
         if click {
             let _ = Self::action_invoked(&emitter, id, "open").await;
         }
@@ -108,12 +140,22 @@ async fn serve(
     capabilities: &[&str],
     click_on: Option<&str>,
 ) -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
+    serve_with(capabilities, click_on, None).await
+}
+
+/// [`serve`], with the click sent by `forger` instead of the service.
+async fn serve_with(
+    capabilities: &[&str],
+    click_on: Option<&str>,
+    forger: Option<zbus::Connection>,
+) -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let recorder = Recorder {
         calls: calls.clone(),
         next_id: 0,
         capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
         click_on: click_on.map(str::to_string),
+        forger,
     };
     let bus = zbus::connection::Builder::session()
         .unwrap()
@@ -291,6 +333,35 @@ async fn check_notify_tells_once_about_each_token_that_needs_attention() {
     for secret in [healthy_token, soon_token, gone_token] {
         assert!(!toml.contains(secret));
     }
+}
+
+/// Any process on the session bus can send a signal named `ActionInvoked` with the
+/// notification service's path and interface: only the service's own counts as a click.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn a_click_forged_by_another_process_opens_nothing() {
+    require_os_keyring();
+    let _bus = BUS_NAME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let token = "soon-secret-Fg3";
+    let jira = jira_basic(3, EMAIL, token, cloud_user()).await;
+    let soon = jiff::Zoned::now().date().checked_add(3.days()).unwrap();
+    add(config, &jira.uri(), "soon", token, &soon.to_string());
+    let forger = zbus::Connection::session().await.unwrap();
+    let (_service, calls) = serve_with(&["body", "actions"], Some("soon"), Some(forger)).await;
+    let out = check_notify(config).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(calls.lock().unwrap().len(), 1, "{stderr}");
+    assert!(
+        stderr.contains("Notified: soon: API token expires in 3 days"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("opened the app from a notification"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -502,6 +573,89 @@ fn reminders_enable_writes_units_that_verify_and_disable_removes_them() {
     );
     let out = run(&no_tools, &["reminders", "status"]);
     assert!(text(&out.stdout).contains("Reminders are off."));
+}
+
+/// The binary, linked (hard, so that it is its own file there) into `dir`, and run from
+/// there with a private `XDG_CONFIG_HOME` and a stand-in `systemctl`.
+fn enable_from(dir: &Path, scratch: &Path) -> (Output, std::path::PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let exe = dir.join("jira-connect");
+    let built = assert_cmd::cargo::cargo_bin("jira-connect");
+    if std::fs::hard_link(&built, &exe).is_err() {
+        std::fs::copy(&built, &exe).unwrap();
+    }
+    let xdg = scratch.join("xdg");
+    let tools = scratch.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    fake_systemctl(&tools, &scratch.join("systemctl.log"));
+    let out = std::process::Command::new(&exe)
+        .args(["reminders", "enable"])
+        .env("JIRA_CONNECT_CONFIG_DIR", scratch.join("cfg"))
+        .env("NO_COLOR", "1")
+        .env("XDG_CONFIG_HOME", &xdg)
+        .env("PATH", &tools)
+        .output()
+        .unwrap();
+    let service = xdg
+        .join("systemd")
+        .join("user")
+        .join("jira-connect-reminders.service");
+    (out, service)
+}
+
+/// A binary in a temporary directory (an unpacked archive in /tmp, an AppImage's mount), or
+/// in a directory every user can write to, could be swapped by another user before the
+/// timer runs it: enabling from there is refused, and nothing is written.
+#[test]
+fn reminders_are_not_enabled_from_a_place_others_can_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = tempfile::tempdir().unwrap();
+    let (out, service) = enable_from(&scratch.path().join("unpacked"), scratch.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("temporary directory"), "{stderr}");
+    assert!(stderr.contains("~/.local/bin"), "{stderr}");
+    assert!(!service.exists());
+
+    let shared = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let open = shared.path().join("shared");
+    std::fs::create_dir_all(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (out, service) = enable_from(&open, shared.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("writable by every user"), "{stderr}");
+    assert!(!service.exists());
+}
+
+/// A `$` in the binary's path is written so that systemd finds the binary: systemd reads
+/// `$$` in a program path as two dollar signs.
+#[test]
+fn a_dollar_in_the_binary_path_gives_a_unit_that_verifies() {
+    let scratch = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let (out, service) = enable_from(&scratch.path().join("a$b"), scratch.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let unit = std::fs::read_to_string(&service).unwrap();
+    assert!(
+        unit.contains("/a$b/jira-connect\" check --notify"),
+        "{unit}"
+    );
+    let runtime = scratch.path().join("runtime");
+    std::fs::create_dir_all(&runtime).unwrap();
+    match std::process::Command::new("systemd-analyze")
+        .args(["--user", "verify"])
+        .arg(&service)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+    {
+        Ok(verify) => assert!(
+            verify.status.success(),
+            "systemd-analyze verify: {}{}",
+            text(&verify.stdout),
+            text(&verify.stderr)
+        ),
+        Err(_) => eprintln!("SKIPPED systemd-analyze verify: systemd-analyze is not installed"),
+    }
 }
 
 /// The app's Reminders switch, with a scheduler that records what it is asked, and the

@@ -122,6 +122,7 @@ async fn rotate_honours_a_label_and_a_lifetime() {
     let options = RotateOptions {
         expires_in_days: Some(30),
         label: Some("  rotated by hand ".into()),
+        ..RotateOptions::default()
     };
     let rotated = svc
         .rotate("dc", options, Some(&password()), &Cancel::new())

@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod gui;
 mod jira_http;
+mod json_contract;
 mod keyring_os;
 mod leaks;
 mod pat_api;
@@ -14,6 +15,7 @@ mod pat_mock;
 #[cfg(target_os = "linux")]
 mod reminders;
 mod rotate;
+mod rotate_hostile;
 mod service_flows;
 #[cfg(unix)]
 mod single_instance;

@@ -15,7 +15,7 @@ use jira_connect::cli::{Cli, Command, Console, execute};
 use jira_connect::core::Error;
 use jira_connect::core::connection::{Connection, Deployment};
 use jira_connect::core::draft::{NewConnection, prepare};
-use jira_connect::core::pat::NoPick;
+use jira_connect::core::jira::pat::NoPick;
 use jira_connect::core::secrets::MemoryStore;
 use jira_connect::core::service::{Cancel, Connections, TokenLookup};
 use secrecy::SecretString;
@@ -118,16 +118,21 @@ pub async fn add_dc(
 
 /// Revokes another device's token, so that [`PAT`] is the account's only one.
 pub async fn leave_only_this_token(server: &PatServer) {
+    revoke_by_hand(server, OTHER_ID).await;
+}
+
+/// Revokes the token `id` with the account's password, as the user would on the token page.
+pub async fn revoke_by_hand(server: &PatServer, id: u64) {
     let password = SecretString::from(PASSWORD);
     let site = jira_connect::core::site_url::SiteUrl::parse(&server.uri(), false).unwrap();
-    jira_connect::core::pat::revoke_token(
+    jira_connect::core::jira::pat::revoke_token(
         &jira_connect::core::jira::JiraClient::new(std::time::Duration::from_secs(10)).unwrap(),
         &jira_connect::core::jira::Target::new(&site, Deployment::DataCenter),
-        &jira_connect::core::pat::PatAuth::Password {
+        &jira_connect::core::jira::pat::PatAuth::Password {
             username: USER,
             password: &password,
         },
-        OTHER_ID,
+        id,
     )
     .await
     .unwrap();

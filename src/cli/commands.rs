@@ -8,14 +8,16 @@ use std::sync::Arc;
 use jiff::civil::Date;
 
 use crate::core::Error;
-use crate::core::connection::{AuthKind, Deployment, today};
+use crate::core::connection::{AuthKind, Deployment, name_arg, today};
 use crate::core::draft::{NewConnection, SiteOptions, prepare};
 use crate::core::error::InputField;
 use crate::core::service::{
-    Added, Cancel, Connections, Imported, NewToken, OldToken, RotateOptions, Rotated,
+    Added, ByName, Cancel, Connections, Imported, NewToken, OldToken, RotateOptions, Rotated,
+    created_text,
 };
 
 use super::args::AddArgs;
+use super::json;
 use super::output::{self, Printer};
 use super::{Console, FAILURE, reminders};
 
@@ -82,9 +84,7 @@ pub(super) async fn add(
         token,
     } = svc.add_reporting(draft, secret, &Cancel::new()).await?;
     if args.json {
-        let mut json = output::connection_json(&connection, today());
-        json["token_lookup"] = output::lookup_json(&token);
-        out.json(&json);
+        out.json(&json::added(&connection, &token, today()));
     } else {
         out.ok(&format!(
             "Connected to {} at {} as {}",
@@ -107,7 +107,7 @@ pub(super) async fn add(
         out.expiry_line(&connection, today());
         out.hint(&format!(
             "Check it any time with: jira-connect check {}",
-            connection.name
+            name_arg(&connection.name)
         ));
     }
     Ok(ExitCode::SUCCESS)
@@ -117,11 +117,7 @@ pub(super) fn list(svc: &Connections, out: &Printer, json: bool) -> Result<ExitC
     let connections = svc.list()?;
     let today = today();
     if json {
-        let all: Vec<_> = connections
-            .iter()
-            .map(|c| output::connection_json(c, today))
-            .collect();
-        out.json(&all);
+        out.json(&json::list(&connections, today));
     } else if connections.is_empty() {
         out.line("No connections yet.");
         out.hint("Add one with: jira-connect add --url acme.atlassian.net --email you@example.com");
@@ -154,7 +150,7 @@ pub(super) async fn check(
     };
     if selected.is_empty() {
         if json {
-            out.json(&Vec::<()>::new());
+            out.json(&json::reports(&[]));
         } else {
             out.line("No connections to check.");
             out.hint(
@@ -166,8 +162,7 @@ pub(super) async fn check(
     let reports = svc.check_many(selected).await;
     let failed = reports.iter().any(|r| r.result.is_err());
     if json {
-        let all: Vec<_> = reports.iter().map(output::report_json).collect();
-        out.json(&all);
+        out.json(&json::reports(&reports));
     } else {
         for (i, report) in reports.iter().enumerate() {
             if i > 0 {
@@ -210,7 +205,7 @@ pub(super) async fn replace_token(
         )
         .await?;
     if json {
-        out.json(&output::connection_json(&connection, today()));
+        out.json(&json::connection(&connection, today()));
     } else {
         out.ok(&format!(
             "The new {} works: connected as {}",
@@ -252,27 +247,88 @@ pub(super) async fn rotate(
     json: bool,
 ) -> Result<ExitCode, Error> {
     let cancel = Cancel::new();
-    let rotated = match svc.rotate(name, options.clone(), None, &cancel).await {
-        Err(Error::PatNeedsPassword { product }) => {
-            let existing = svc.get(name)?;
-            out.caution(&format!(
-                "{product} does not let a personal access token create another one: the new \
-                 token is created with the account's password, used for this request only \
-                 and never stored."
-            ));
-            let prompt = format!(
-                "Password of {} at {}: ",
-                existing.login.as_deref().unwrap_or("the account"),
-                existing.url
-            );
-            let password = console.secret(&prompt)?;
-            svc.rotate(name, options, Some(&password), &cancel).await?
+    let mut options = options;
+    // A token known only by its name is revoked only after a person says it is the one;
+    // with no one at a terminal, it is not revoked.
+    if !console.interactive() {
+        options.by_name = ByName::Skip;
+    }
+    let mut password = None;
+    let rotated = loop {
+        match svc
+            .rotate(name, options.clone(), password.as_ref(), &cancel)
+            .await
+        {
+            Err(Error::PatNeedsPassword { product }) if password.is_none() => {
+                password = Some(ask_password(name, product, svc, out, console)?);
+            }
+            Err(Error::OldTokenUnconfirmed {
+                name: token,
+                id,
+                created,
+                ..
+            }) if options.by_name == ByName::Ask => {
+                out.caution(&format!(
+                    "The old token is known only by its name: {token:?} (id {id}, created \
+                     {created}). The account has other tokens."
+                ));
+                options.by_name = match console.confirm(&format!(
+                    "Is {token:?}, created {created}, the token this connection uses? Revoke \
+                     it once the new one is in place? [y/N] "
+                )) {
+                    true => ByName::Confirmed(id),
+                    false => ByName::Skip,
+                };
+            }
+            other => break other?,
         }
-        other => other?,
+    };
+    print_rotated(&rotated, svc, out, json)
+}
+
+/// Asks for the account's password, for a server that does not let a token create tokens.
+fn ask_password(
+    name: &str,
+    product: &str,
+    svc: &Connections,
+    out: &Printer,
+    console: &dyn Console,
+) -> Result<secrecy::SecretString, Error> {
+    let existing = svc.get(name)?;
+    out.caution(&format!(
+        "{product} does not let a personal access token create another one: the new \
+         token is created with the account's password, used for this request only \
+         and never stored."
+    ));
+    let prompt = format!(
+        "Password of {} at {}: ",
+        existing.login.as_deref().unwrap_or("the account"),
+        existing.url
+    );
+    console.secret(&prompt)
+}
+
+/// Says what a rotation did; fails when the old token still works.
+fn print_rotated(
+    rotated: &Rotated,
+    svc: &Connections,
+    out: &Printer,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let still_works = matches!(
+        &rotated.old,
+        OldToken::NotRevoked {
+            error: Error::OldTokenStillWorks { .. },
+            ..
+        }
+    );
+    let code = match still_works {
+        true => ExitCode::from(FAILURE),
+        false => ExitCode::SUCCESS,
     };
     if json {
-        out.json(&output::rotated_json(&rotated, today()));
-        return Ok(ExitCode::SUCCESS);
+        out.json(&json::rotated(rotated, today()));
+        return Ok(code);
     }
     let Rotated {
         connection,
@@ -280,7 +336,7 @@ pub(super) async fn rotate(
         created,
         with_password,
         old,
-    } = &rotated;
+    } = rotated;
     let product = connection.product.title();
     let expires = match created.expires {
         Some(date) => format!("it expires {date}"),
@@ -316,6 +372,12 @@ pub(super) async fn rotate(
         OldToken::Revoked { id } => {
             out.ok(&format!("Revoked the old token (id {id}) on {product}"));
         }
+        OldToken::NotRevoked {
+            error: error @ Error::OldTokenStillWorks { .. },
+            ..
+        } => {
+            out.fail(&error.sentence());
+        }
         OldToken::NotRevoked { id, error } => {
             out.warn(&format!(
                 "Did not revoke the old token (id {id}): {}",
@@ -323,6 +385,19 @@ pub(super) async fn rotate(
             ));
             out.hint("jira-connect tries again the next time it runs");
             out.hint(&format!("Or revoke it at {}", connection.token_page()));
+        }
+        OldToken::Unconfirmed { token } => {
+            out.warn(&format!(
+                "Did not revoke the old token: it is known only by its name, {:?} (id {}, \
+                 created {}), and no one confirmed that it is this connection's",
+                token.name,
+                token.id,
+                created_text(token)
+            ));
+            out.hint(&format!(
+                "If it is, revoke it at {}; or run rotate on a terminal, which asks",
+                connection.token_page()
+            ));
         }
         OldToken::Unknown { candidates } => {
             out.warn(
@@ -334,9 +409,24 @@ pub(super) async fn rotate(
                     out.hint("The account has no other token on the server")
                 }
                 Ok(tokens) => {
-                    out.hint("The account's other tokens, one of which is the old one:");
-                    for t in tokens {
+                    out.hint(&format!(
+                        "The account has {} other token{}, one of which is the old one{}:",
+                        tokens.len(),
+                        if tokens.len() == 1 { "" } else { "s" },
+                        if tokens.len() > output::TOKENS_SHOWN {
+                            "; the first ones, those with the old label first"
+                        } else {
+                            ""
+                        }
+                    ));
+                    for t in tokens.iter().take(output::TOKENS_SHOWN) {
                         out.hint(&output::token_text(t));
+                    }
+                    if tokens.len() > output::TOKENS_SHOWN {
+                        out.hint(&format!(
+                            "… and {} more, listed on the token page",
+                            tokens.len() - output::TOKENS_SHOWN
+                        ));
                     }
                 }
                 Err(e) => out.hint(&format!(
@@ -351,7 +441,7 @@ pub(super) async fn rotate(
         }
     }
     out.expiry_line(connection, today());
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 pub(super) async fn remove(
@@ -499,7 +589,7 @@ pub(super) async fn link_confluence(
 ) -> Result<ExitCode, Error> {
     let (connection, account) = svc.link_confluence(name, new_name, &Cancel::new()).await?;
     if json {
-        out.json(&output::connection_json(&connection, today()));
+        out.json(&json::connection(&connection, today()));
     } else {
         out.ok(&format!(
             "Connected to Confluence at {} as {}",

@@ -7,12 +7,15 @@
 //! - [`commands`]: one function per command, given the service, a [`Printer`] and a
 //!   [`Console`], so that tests run them in-process;
 //! - [`exec`]: the command that hands a token to another program;
-//! - [`output`]: human and JSON output;
+//! - [`output`]: human output, and the [`Printer`](output::Printer) that sends each line
+//!   to stdout or stderr;
+//! - [`json`]: every `--json` document, the contract scripts depend on;
 //! - [`reminders`]: `reminders enable | disable | status`.
 
 mod args;
 mod commands;
 mod exec;
+mod json;
 pub mod output;
 mod reminders;
 
@@ -144,6 +147,7 @@ pub async fn execute(
             let options = RotateOptions {
                 expires_in_days: expires_in,
                 label: token_label,
+                ..RotateOptions::default()
             };
             commands::rotate(&name, options, &svc, out, console, json).await
         }

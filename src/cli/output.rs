@@ -1,4 +1,5 @@
-//! Human and JSON output for the CLI.
+//! Human output for the CLI, and the [`Printer`] that also writes the `--json` documents
+//! of [`super::json`].
 //!
 //! Human output follows `gh auth status`: a ✓ or X line per fact, each failure followed by
 //! the next step to take. Colour only on a terminal, and never with `NO_COLOR` set.
@@ -10,17 +11,14 @@ use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use crate::core::Error;
 use crate::core::connection::{
-    AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status,
+    AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status, name_arg,
 };
 use crate::core::error::{InputField, KeyringError};
-use crate::core::pat::PatInfo;
-use crate::core::service::{
-    CheckReport, Leftover, LeftoverOutcome, OldToken, Rotated, TokenLookup,
-};
+use crate::core::jira::pat::PatInfo;
+use crate::core::service::{CheckReport, Leftover, LeftoverOutcome, TokenLookup};
 
 /// Where each line goes. With `--json`, stdout holds exactly one JSON document and every
 /// human line goes to stderr; notices about the run itself (progress, a plain-http warning,
@@ -194,7 +192,7 @@ impl Printer {
     /// the exit code.
     pub fn error(&self, err: &Error) -> ExitCode {
         if self.json {
-            self.json(&json!({"error": {"kind": err.kind(), "message": err.to_string()}}));
+            self.json(&super::json::error(err));
         }
         self.mark(Stream::Stderr, RED, "X", &err.sentence());
         if let Some(step) = cli_step(err) {
@@ -215,19 +213,25 @@ impl Printer {
             (Some(date), Some(days)) if days < 0 => {
                 self.fail(&format!("Token expired on {date}"));
                 self.hint(&format!("Create a new token at {}", c.token_page()));
-                self.hint(&format!("Then run: jira-connect replace-token {}", c.name));
+                self.hint(&format!(
+                    "Then run: jira-connect replace-token {}",
+                    name_arg(&c.name)
+                ));
             }
             (Some(date), Some(days)) if days <= EXPIRY_WARNING_DAYS => {
                 self.warn(&format!("Token expires {date} ({})", days_text(days)));
                 if c.deployment == Deployment::DataCenter && c.auth == AuthKind::Pat {
                     self.hint(&format!(
                         "Rotate it in one step with: jira-connect rotate {}",
-                        c.name
+                        name_arg(&c.name)
                     ));
                     return;
                 }
                 self.hint(&format!("Create a new token at {}", c.token_page()));
-                self.hint(&format!("Then run: jira-connect replace-token {}", c.name));
+                self.hint(&format!(
+                    "Then run: jira-connect replace-token {}",
+                    name_arg(&c.name)
+                ));
             }
             (Some(date), Some(days)) => {
                 self.ok(&format!("Token expires {date} ({})", days_text(days)))
@@ -380,8 +384,6 @@ fn status_color(status: Status) -> &'static str {
     }
 }
 
-/// The next steps after a failed check: for each kind of failure, a step that can fix
-/// that kind. The error's own sentence already says what happened.
 /// The CLI's own next step for an error whose message states only the fact: the flag or
 /// the command that fixes it from here. `None` when the message says all there is.
 fn cli_step(err: &Error) -> Option<String> {
@@ -391,9 +393,11 @@ fn cli_step(err: &Error) -> Option<String> {
         Error::NotFound { .. } => "See the saved connections with: jira-connect list".into(),
         Error::Tls { .. } => "Give the site's CA certificate with --ca-cert PATH".into(),
         Error::Timeout { .. } => "Or allow more time with --timeout SECONDS".into(),
-        Error::SecretMissing { name } => format!("Run: jira-connect replace-token {name}"),
+        Error::SecretMissing { name } => {
+            format!("Run: jira-connect replace-token {}", name_arg(name))
+        }
         Error::NoTokenApiOnCloud { name, .. } => {
-            format!("Then run: jira-connect replace-token {name}")
+            format!("Then run: jira-connect replace-token {}", name_arg(name))
         }
         Error::InvalidInput {
             field: InputField::Auth,
@@ -405,8 +409,10 @@ fn cli_step(err: &Error) -> Option<String> {
     })
 }
 
+/// The next steps after a failed check: for each kind of failure, a step that can fix
+/// that kind. The error's own sentence already says what happened.
 fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
-    let name = &c.name;
+    let name = &name_arg(&c.name);
     let check_again = format!("Then run: jira-connect check {name}");
     let new_token = || {
         vec![
@@ -455,7 +461,7 @@ fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
         ],
         Error::Timeout { .. } => vec![
             format!("Retry with: jira-connect check {name}"),
-            format!("Or allow more time: jira-connect check {name} --timeout 60"),
+            format!("Or allow more time: jira-connect check --timeout 60 {name}"),
         ],
         Error::Dns { .. }
         | Error::ConnectionRefused { .. }
@@ -505,42 +511,6 @@ pub(crate) fn account_text(display_name: &str, email: Option<&str>) -> String {
     }
 }
 
-/// A connection as `list --json` prints it.
-pub(crate) fn connection_json(c: &Connection, today: Date) -> Value {
-    json!({
-        "name": c.name,
-        "url": c.url,
-        "product": c.product.as_str(),
-        "deployment": c.deployment.as_str(),
-        "auth": c.auth.as_str(),
-        "scoped": c.scoped,
-        "cloud_id": c.cloud_id,
-        "login": c.login,
-        "token_label": c.token_label,
-        "token_created": c.token_created.map(|d| d.to_string()),
-        "token_expires": c.token_expires.map(|d| d.to_string()),
-        "token_id": c.token_id,
-        "status": c.status(today).as_str(),
-        "last_check": c.last_check.as_ref().map(|l| json!({
-            "at": l.at.to_string(),
-            "outcome": l.outcome.as_str(),
-            "account_id": l.account_id,
-            "display_name": l.display_name,
-            "email": l.email,
-            "server_version": l.server_version,
-        })),
-    })
-}
-
-/// What the server said about a token, for `--json`: `kind`, and `reason` when nothing
-/// was recorded.
-pub(crate) fn lookup_json(token: &TokenLookup) -> Value {
-    json!({
-        "kind": token.kind(),
-        "reason": token.why_not(),
-    })
-}
-
 /// One of the account's tokens, for a person choosing which to revoke.
 pub(crate) fn token_text(t: &PatInfo) -> String {
     let created = t
@@ -554,36 +524,9 @@ pub(crate) fn token_text(t: &PatInfo) -> String {
     format!("{:?} (id {}{created}{expires})", t.name, t.id)
 }
 
-fn token_json(t: &PatInfo) -> Value {
-    json!({
-        "id": t.id,
-        "name": t.name,
-        "created": t.created_date().map(|d| d.to_string()),
-        "expires": t.expires.map(|d| d.to_string()),
-    })
-}
-
-/// A rotation as `rotate --json` prints it.
-pub(crate) fn rotated_json(r: &Rotated, today: Date) -> Value {
-    let old = match &r.old {
-        OldToken::Revoked { id } => json!({"id": id, "revoked": true}),
-        OldToken::NotRevoked { id, error } => json!({
-            "id": id,
-            "revoked": false,
-            "error": {"kind": error.kind(), "message": error.to_string()},
-        }),
-        OldToken::Unknown { candidates } => json!({
-            "id": null,
-            "revoked": false,
-            "candidates": candidates.as_ref().ok().map(|t| t.iter().map(token_json).collect::<Vec<_>>()),
-        }),
-    };
-    let mut value = connection_json(&r.connection, today);
-    value["created"] = token_json(&r.created);
-    value["with_password"] = r.with_password.into();
-    value["old_token"] = old;
-    value
-}
+/// How many of the account's tokens a rotation lists when the old one is not known: the
+/// first ones (those with the old label first), then how many more there are.
+pub(crate) const TOKENS_SHOWN: usize = 5;
 
 /// Tells what became of a revocation an interrupted rotation left, on stderr.
 pub(crate) fn leftover(out: &Printer, l: &Leftover) {
@@ -603,32 +546,6 @@ pub(crate) fn leftover(out: &Printer, l: &Leftover) {
             l.token_page
         )),
     }
-}
-
-/// A check as `check --json` prints it.
-pub(crate) fn report_json(report: &CheckReport) -> Value {
-    let c = &report.connection;
-    let (message, error) = match &report.result {
-        Ok(a) => (
-            format!(
-                "logged in as {}",
-                account_text(&a.display_name, a.email.as_deref())
-            ),
-            Value::Null,
-        ),
-        Err(e) => (e.to_string(), Value::String(e.kind().to_string())),
-    };
-    let mut value = connection_json(c, crate::core::connection::today());
-    if let Value::Object(map) = &mut value {
-        map.insert(
-            "status".into(),
-            Value::String(report.status.as_str().into()),
-        );
-        map.insert("message".into(), Value::String(message));
-        map.insert("error".into(), error);
-        map.insert("token_lookup".into(), lookup_json(&report.token));
-    }
-    value
 }
 
 #[cfg(test)]
@@ -703,6 +620,35 @@ mod tests {
             cloud_text.contains("jira-connect replace-token acme"),
             "{text}"
         );
+    }
+
+    /// A name that looks like a flag, from a config written before such names were
+    /// refused, comes after `--` in every command line the CLI suggests.
+    #[test]
+    fn a_flag_like_name_is_suggested_after_a_double_dash() {
+        let mut c = connection("cloud");
+        c.name = "--help".into();
+        let errors = [
+            Error::Timeout {
+                host: "j".into(),
+                after: Duration::from_secs(1),
+            },
+            Error::SecretMissing {
+                name: c.name.clone(),
+            },
+        ];
+        for err in &errors {
+            for step in next_steps(err, &c) {
+                assert!(step.ends_with("-- --help"), "{step}");
+            }
+        }
+        let step = cli_step(&errors[1]).unwrap();
+        assert!(step.ends_with("replace-token -- --help"), "{step}");
+        let (out, captured) = Printer::capture(false);
+        c.token_expires = Some(jiff::civil::date(2026, 11, 1));
+        out.expiry_line(&c, jiff::civil::date(2026, 11, 22));
+        let text = captured.lock().unwrap().stdout.clone();
+        assert!(text.contains("replace-token -- --help"), "{text}");
     }
 
     fn connection(deployment: &str) -> Connection {

@@ -107,6 +107,12 @@ pub(crate) async fn notify_after_check(reports: &[CheckReport], svc: &Connection
     }
 }
 
+/// The arguments that open the app on a connection: `--select=NAME` is one argument, so
+/// that a name is never read as a flag.
+fn open_app_args(name: &str) -> [String; 2] {
+    ["gui".into(), format!("--select={name}")]
+}
+
 /// Starts the desktop app on a connection, in the background.
 fn open_app(name: &str) {
     let exe = match schedule::current_exe() {
@@ -118,7 +124,7 @@ fn open_app(name: &str) {
     };
     let mut command = std::process::Command::new(exe);
     command
-        .args(["gui", "--select", name])
+        .args(open_app_args(name))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
@@ -226,4 +232,27 @@ fn status(svc: &Connections, out: &Printer) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::args::{Cli, Command};
+
+    #[test]
+    fn the_open_action_passes_a_flag_like_name_as_a_name() {
+        for name in ["acme", "--help", "-x"] {
+            let argv = std::iter::once("jira-connect".to_string()).chain(open_app_args(name));
+            let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{name}: {e}"));
+            match cli.command {
+                Some(Command::Gui { select, new }) => {
+                    assert_eq!(select.as_deref(), Some(name));
+                    assert!(!new);
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
 }

@@ -411,6 +411,16 @@ pub(crate) fn login_kind(deployment: Deployment) -> &'static str {
 }
 
 /// Today's date in the local time zone.
+/// A connection's name as the last argument of a command line the app writes or runs:
+/// after `--` when it starts with `-`, so that it is never read as a flag. New names never
+/// do (see [`crate::core::draft`]), but a config written before that rule may hold one.
+pub fn name_arg(name: &str) -> String {
+    match name.starts_with('-') {
+        true => format!("-- {name}"),
+        false => name.to_string(),
+    }
+}
+
 pub fn today() -> Date {
     jiff::Zoned::now().date()
 }

@@ -169,7 +169,8 @@ fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> 
     }
 }
 
-/// Names are short and safe to type in a shell: letters, digits and `-_.`.
+/// Names are short and safe to type in a shell: letters, digits and `-_.`, and never a
+/// leading `-`, which a command line would take for a flag.
 pub(crate) fn validate_name(name: &str) -> Result<(), Error> {
     let invalid = |reason: String| Error::InvalidInput {
         field: InputField::Name,
@@ -180,6 +181,11 @@ pub(crate) fn validate_name(name: &str) -> Result<(), Error> {
     }
     if name.chars().count() > MAX_NAME_LEN {
         return Err(invalid(format!("use at most {MAX_NAME_LEN} characters")));
+    }
+    if name.starts_with('-') {
+        return Err(invalid(
+            "it must not start with '-', which a command line would read as a flag".into(),
+        ));
     }
     if let Some(bad) = name
         .chars()
@@ -269,7 +275,7 @@ mod tests {
         for ok in ["acme", "acme-prod", "a_b.c", "ÄÖ"] {
             validate_name(ok).unwrap();
         }
-        for bad in ["", "a b", "a/b", "a;rm", &"x".repeat(65)] {
+        for bad in ["", "a b", "a/b", "a;rm", "--help", "-x", &"x".repeat(65)] {
             assert!(validate_name(bad).is_err(), "{bad:?}");
         }
     }

@@ -292,6 +292,50 @@ pub enum Error {
         snippet: String,
     },
 
+    /// The server created a token (it answered 2xx) but the answer cannot be read, so the
+    /// token was not used. It is recorded, and revoked at once or by the next command that
+    /// talks to the server.
+    #[error(
+        "{product} created a new personal access token but its answer could not be read \
+         ({snippet:?}), so the token was not used and nothing else changed. It {fate}; \
+         check the tokens at {token_page}"
+    )]
+    PatCreatedUnreadable {
+        product: &'static str,
+        snippet: String,
+        /// What became of the token: "was revoked", or when it will be.
+        fate: String,
+        token_page: String,
+    },
+
+    /// A token was revoked, yet the old token still logs in: the revoked token was not the
+    /// one the connection used, or the server did not really revoke it.
+    #[error(
+        "THE OLD TOKEN STILL WORKS. {product} was asked to revoke the token with id {id}, \
+         but the old token still logs in: that was not the old token, or {product} did not \
+         revoke it. Revoke the old token at {token_page}; every command that talks to \
+         {product} checks it again until it stops working"
+    )]
+    OldTokenStillWorks {
+        product: &'static str,
+        id: u64,
+        token_page: String,
+    },
+
+    /// The old token is known only by its name, and the user did not confirm that it is
+    /// the one the connection uses: it is not revoked.
+    #[error(
+        "the old token is known only by its name, {name:?} (id {id}, created {created}), \
+         and was not confirmed as the one this connection uses, so it was not revoked. If it \
+         is, revoke it at {token_page}"
+    )]
+    OldTokenUnconfirmed {
+        name: String,
+        id: u64,
+        created: String,
+        token_page: String,
+    },
+
     // ----- network -----------------------------------------------------------------------
     /// The secure connection failed, usually because the certificate is not trusted.
     #[error(
@@ -471,6 +515,9 @@ impl Error {
             Error::PatNotFound { .. } => "pat-not-found",
             Error::PatRefused { .. } => "pat-refused",
             Error::PatMalformed { .. } => "pat-malformed",
+            Error::PatCreatedUnreadable { .. } => "pat-created-unreadable",
+            Error::OldTokenStillWorks { .. } => "old-token-still-works",
+            Error::OldTokenUnconfirmed { .. } => "old-token-unconfirmed",
             Error::NoTokenApiOnCloud { .. } => "no-token-api-on-cloud",
             Error::Tls { .. } => "tls",
             Error::Dns { .. } => "dns",

@@ -29,6 +29,9 @@
 //! the revocation of the new token; finished, it writes, with the new metadata, the
 //! revocation of the old token. Revocations need the network, so [`Journal::recover`]
 //! leaves them to `Connections::revoke_leftovers`, and they never keep the connection busy.
+//! Even there, taking a record's lock, reading it again under the lock, and dropping it with
+//! its staged copy are this module's ([`Journal::claim_revocation`],
+//! [`Journal::drop_revoked`]): `Connections` only sends the request.
 //! The one window left is between the server's answer and the first record, a few
 //! milliseconds in which nothing but the answer knows the new token's id.
 //!
@@ -55,8 +58,8 @@ use crate::core::secrets::SecretStore;
 /// The config and the keyring, changed together through pending records.
 #[derive(Clone)]
 pub(crate) struct Journal {
-    pub config: ConfigStore,
-    pub secrets: Arc<dyn SecretStore>,
+    config: ConfigStore,
+    secrets: Arc<dyn SecretStore>,
 }
 
 impl PendingOp {
@@ -190,11 +193,35 @@ pub(crate) struct Replacement {
     pub check: LastCheck,
 }
 
-/// A token a rotation created, recorded for revocation, and the lock of that record, held
-/// until the swap has taken the record over or the token has been revoked.
+/// The key of a rotation's record and its lock, held by this process: the record of the
+/// token it created, held until the swap has taken the record over or the token has been
+/// revoked; or the key the old token's revocation is recorded under with the swap, held
+/// until the rotation is over, so that no other process revokes the old token meanwhile.
 #[derive(Debug)]
 pub(crate) struct Held {
+    key: ConnectionId,
+    _lock: OpLock,
+}
+
+impl Held {
+    /// The record's key.
+    pub fn key(&self) -> &ConnectionId {
+        &self.key
+    }
+}
+
+/// A revocation an interrupted rotation left to do, claimed by this process: its lock is
+/// held until this is dropped, and the record was read again under it.
+#[derive(Debug)]
+pub(crate) struct Claimed {
+    /// The record's key, under which the token may be staged in the keyring.
     pub key: ConnectionId,
+    /// The connection the token was made for, as the record has it.
+    pub connection: Connection,
+    /// The token's id on the server.
+    pub token_id: u64,
+    /// Whether the connection is still saved.
+    pub live: bool,
     _lock: OpLock,
 }
 
@@ -219,6 +246,11 @@ fn saved<'a>(connections: &'a [Connection], id: &ConnectionId) -> Result<&'a Con
 }
 
 impl Journal {
+    /// The journal of this config and this keyring.
+    pub fn new(config: ConfigStore, secrets: Arc<dyn SecretStore>) -> Self {
+        Journal { config, secrets }
+    }
+
     /// Drops the record of the operation `key`.
     fn clear_pending(&self, key: &ConnectionId) {
         let cleared = self.config.update(|cfg| {
@@ -474,17 +506,87 @@ impl Journal {
     /// Drops a created token's record and staged copy once the token has been revoked. What
     /// cannot be deleted now is left to the next run, which finds the token gone.
     pub fn release(&self, held: &Held) {
-        match self.secrets.delete(&held.key) {
-            Ok(()) => self.clear_pending(&held.key),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not delete a staged token yet; retried on the next run")
-            }
+        if let Err(e) = self.drop_staged(&held.key) {
+            tracing::warn!(error = %e, "could not delete a staged token yet; retried on the next run")
         }
+    }
+
+    /// Deletes the token staged under the record `key`, then the record. A copy that cannot
+    /// be deleted keeps its record.
+    fn drop_staged(&self, key: &ConnectionId) -> Result<(), Error> {
+        self.secrets.delete(key)?;
+        self.clear_pending(key);
+        Ok(())
     }
 
     /// Drops the record `key` once what it asked for is done.
     pub fn forget(&self, key: &ConnectionId) {
         self.clear_pending(key);
+    }
+
+    /// Takes the lock of the old token's revocation, under a fresh key, before a
+    /// rotation's swap records that revocation.
+    pub fn reserve_revocation(&self) -> Result<Held, Error> {
+        let key = ConnectionId::generate();
+        let lock = OpLock::take(&self.config, &key)?;
+        Ok(Held { key, _lock: lock })
+    }
+
+    /// The keys of the revocations interrupted rotations left to do, for the connection
+    /// `only` or for all: each is to be claimed with [`Journal::claim_revocation`].
+    pub fn revocations(&self, only: Option<&ConnectionId>) -> Result<Vec<ConnectionId>, Error> {
+        let pending = self.config.load()?.pending.clone();
+        Ok(pending
+            .into_iter()
+            .filter_map(|op| match op {
+                PendingOp::Revoke {
+                    key, connection, ..
+                } if only.is_none_or(|id| id == &connection.id) => Some(key),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Claims the revocation `key`: takes its lock without waiting and reads the record
+    /// again under it. `Ok(None)` when another process holds it, or it was finished since.
+    pub fn claim_revocation(&self, key: &ConnectionId) -> Result<Option<Claimed>, Error> {
+        let Some(lock) = OpLock::try_take(&self.config, key)? else {
+            return Ok(None);
+        };
+        // Read again under the lock: another process may have finished it.
+        let current = self.config.load()?;
+        let Some(PendingOp::Revoke {
+            connection,
+            token_id,
+            ..
+        }) = current
+            .pending
+            .iter()
+            .find(|p| p.lock_key() == key)
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let live = current.connections.iter().any(|c| c.id == connection.id);
+        Ok(Some(Claimed {
+            key: key.clone(),
+            connection,
+            token_id,
+            live,
+            _lock: lock,
+        }))
+    }
+
+    /// Drops a claimed revocation once its token is gone from the server: its staged copy,
+    /// then its record. A copy that cannot be deleted now keeps its record, and the next
+    /// run finds the token gone.
+    pub fn drop_revoked(&self, claimed: &Claimed) -> Result<(), Error> {
+        self.drop_staged(&claimed.key)
+    }
+
+    /// The staged copy of the token a claimed revocation is about, if there is one.
+    pub fn staged(&self, claimed: &Claimed) -> Result<Option<SecretString>, Error> {
+        Ok(self.secrets.get(&claimed.key)?)
     }
 
     /// Swaps a created and validated token in for the connection `id`'s old one: its record

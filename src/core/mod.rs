@@ -15,7 +15,6 @@ pub mod jira;
 pub mod journal;
 pub mod netrc;
 pub mod notify;
-pub mod pat;
 pub mod reminders;
 pub mod schedule;
 pub mod secrets;

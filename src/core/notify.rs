@@ -41,6 +41,7 @@ mod linux {
     use std::time::Duration;
 
     use futures_lite::StreamExt;
+    use zbus::names::OwnedUniqueName;
     use zbus::zvariant::Value;
     use zbus::{Connection, MatchRule, MessageStream, message::Type};
 
@@ -59,6 +60,10 @@ mod linux {
         /// Signals of the notification service, subscribed before the first notification
         /// so that no click is missed.
         signals: Option<MessageStream>,
+        /// The unique bus name of the process that owned `org.freedesktop.Notifications`
+        /// when the signals were subscribed: only its signals count. Any process on the
+        /// session bus can send a signal with the service's path and interface.
+        owner: Option<OwnedUniqueName>,
     }
 
     impl Notifier {
@@ -74,6 +79,7 @@ mod linux {
                 bus,
                 capabilities,
                 signals: None,
+                owner: None,
             })
         }
 
@@ -87,12 +93,20 @@ mod linux {
         pub async fn send(&mut self, reminder: &Reminder, action: bool) -> Result<u32, Error> {
             let action = action && self.supports_actions();
             if action && self.signals.is_none() {
+                let owner = zbus::fdo::DBusProxy::new(&self.bus)
+                    .await
+                    .map_err(unavailable)?
+                    .get_name_owner(DEST.try_into().map_err(unavailable)?)
+                    .await
+                    .map_err(unavailable)?;
                 let rule = MatchRule::builder()
                     .msg_type(Type::Signal)
-                    .interface(IFACE)
+                    .sender(owner.to_string())
+                    .and_then(|b| b.interface(IFACE))
                     .and_then(|b| b.path(PATH))
                     .map_err(unavailable)?
                     .build();
+                self.owner = Some(owner);
                 self.signals = Some(
                     MessageStream::for_match_rule(rule, &self.bus, Some(64))
                         .await
@@ -161,6 +175,15 @@ mod linux {
                     return;
                 };
                 let header = message.header();
+                // The bus filters by sender already; a message from anyone else is not
+                // the service's, whatever it claims.
+                let from_owner = match (header.sender(), &self.owner) {
+                    (Some(sender), Some(owner)) => sender.as_str() == owner.as_str(),
+                    _ => false,
+                };
+                if !from_owner {
+                    continue;
+                }
                 match header.member().map(|m| m.as_str()) {
                     Some("ActionInvoked") => {
                         if let Ok((id, key)) = message.body().deserialize::<(u32, String)>()

@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::core::connection::{AuthKind, Connection, ConnectionId, Deployment, Status};
+use crate::core::connection::{AuthKind, Connection, ConnectionId, Deployment, Status, name_arg};
 
 /// How many checks in a row a connection must fail to reach Jira (or fail for another
 /// reason) before a notification says so.
@@ -267,7 +267,7 @@ pub fn message(c: &Connection, status: Status, failed_runs: u32, today: Date) ->
         (Status::Expired, Some(d)) => lines.push(format!("Expired on {d}.")),
         _ => lines.push(format!("Checked {checked_on}.")),
     }
-    let replace = format!("jira-connect replace-token {name}");
+    let replace = format!("jira-connect replace-token {}", name_arg(name));
     let next = match status {
         Status::ExpiringSoon | Status::Expired | Status::Rejected => match (c.deployment, c.auth) {
             (_, AuthKind::Password) => {
@@ -286,10 +286,16 @@ pub fn message(c: &Connection, status: Status, failed_runs: u32, today: Date) ->
             format!("Its {secret} is not in the OS keyring. Run: {replace}")
         }
         Status::Unreachable => {
-            format!("Check the network, VPN and proxy.\nThen run: jira-connect check {name}")
+            format!(
+                "Check the network, VPN and proxy.\nThen run: jira-connect check {}",
+                name_arg(name)
+            )
         }
         Status::Error | Status::Valid | Status::Unchecked => {
-            format!("See what failed with: jira-connect check {name}")
+            format!(
+                "See what failed with: jira-connect check {}",
+                name_arg(name)
+            )
         }
     };
     lines.push(next);

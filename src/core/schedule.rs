@@ -115,8 +115,9 @@ fn config_dir_override() -> Option<PathBuf> {
 }
 
 /// Quotes one word for a systemd `ExecStart=` or `Environment=` line: double quotes, C
-/// escapes for `\` and `"`, `%%` for a literal `%` (specifiers) and, for `ExecStart=`,
-/// `$$` for a literal `$` (variable expansion). Control characters cannot be written.
+/// escapes for `\` and `"`, `%%` for a literal `%` (specifiers) and, with `exec`, `$$` for
+/// a literal `$` (variable expansion, which applies to `ExecStart=`'s arguments but not to
+/// its program path). Control characters cannot be written.
 #[cfg(any(target_os = "linux", test))]
 pub(crate) fn systemd_quote(word: &str, exec: bool) -> Result<String, Error> {
     if word.chars().any(char::is_control) {
@@ -153,9 +154,11 @@ pub(crate) fn service_unit(exe: &Path, config_dir: Option<&Path>) -> Result<Stri
          [Service]\n\
          Type=oneshot\n",
     );
+    // systemd expands no variables in the program's path and reads `$$` there as two
+    // dollar signs, so a `$` in it is written as it is; `%` is still a specifier.
     unit.push_str(&format!(
         "ExecStart={} check --notify\n",
-        systemd_quote(exe, true)?
+        systemd_quote(exe, false)?
     ));
     if let Some(dir) = config_dir {
         let dir = dir
@@ -546,9 +549,73 @@ mod platform {
     }
 }
 
-/// Schedules `exe check --notify` daily and at login.
+/// Schedules `exe check --notify` daily and at login. Refuses a binary that another local
+/// user could replace before the schedule runs it (see [`unsafe_location`]).
 pub fn enable(exe: &Path) -> Result<Enabled, Error> {
+    if let Some(why) = unsafe_location(exe, &temp_roots()) {
+        return Err(scheduler_error(
+            "set up",
+            format!(
+                "{} {why}, so another user of this computer could replace it and have it run \
+                 as you. Install jira-connect in a directory only you (or the system) can \
+                 write to, such as ~/.local/bin or /usr/bin, and enable reminders from there",
+                exe.display()
+            ),
+        ));
+    }
     platform::enable(exe)
+}
+
+/// The temporary directories, where anyone may create files and which are cleaned out:
+/// the platform's, and on Unix `/tmp`, `/var/tmp` and `/dev/shm`.
+fn temp_roots() -> Vec<PathBuf> {
+    let mut roots = vec![std::env::temp_dir()];
+    #[cfg(unix)]
+    roots.extend(["/tmp", "/var/tmp", "/dev/shm"].map(PathBuf::from));
+    roots
+        .into_iter()
+        .map(|r| r.canonicalize().unwrap_or(r))
+        .collect()
+}
+
+/// Why a schedule must not run `exe` from where it is, or `None` when it may: the binary
+/// lies under one of `temp_roots` (an unpacked archive in /tmp, an AppImage's mount), or,
+/// on Unix, it or a directory above it is writable by every user (without the sticky bit)
+/// or belongs to a user other than this one and root. Group write is allowed: on Debian
+/// `/usr/local` belongs to the group `staff` by design.
+pub(crate) fn unsafe_location(exe: &Path, temp_roots: &[PathBuf]) -> Option<String> {
+    if let Some(root) = temp_roots.iter().find(|r| exe.starts_with(r)) {
+        return Some(format!(
+            "lies under the temporary directory {}",
+            root.display()
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = rustix::process::geteuid().as_raw();
+        for place in exe.ancestors() {
+            let Ok(meta) = std::fs::symlink_metadata(place) else {
+                continue;
+            };
+            let mode = meta.mode();
+            let what = if place == exe { "it" } else { "its directory" };
+            if mode & 0o002 != 0 && mode & 0o1000 == 0 {
+                return Some(format!(
+                    "is in an unsafe place: {what} {} is writable by every user",
+                    place.display()
+                ));
+            }
+            if meta.uid() != me && meta.uid() != 0 {
+                return Some(format!(
+                    "is in an unsafe place: {what} {} belongs to another user (uid {})",
+                    place.display(),
+                    meta.uid()
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Removes the schedule.
@@ -577,6 +644,49 @@ mod tests {
         );
         assert_eq!(systemd_quote("a$b%", false).unwrap(), "\"a$b%%\"");
         assert!(systemd_quote("a\nb", true).is_err());
+    }
+
+    /// systemd reads `$$` in the program's path as two dollar signs: a `$` there is
+    /// written as it is (`systemd-analyze verify` accepts it; see tests/reminders.rs).
+    #[test]
+    fn a_dollar_in_the_binary_path_is_written_as_it_is() {
+        let unit = service_unit(Path::new("/opt/a$b/100%/jira-connect"), None).unwrap();
+        assert!(
+            unit.contains("\nExecStart=\"/opt/a$b/100%%/jira-connect\" check --notify\n"),
+            "{unit}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_binary_others_can_replace_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let base = base.path().canonicalize().unwrap();
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        let safe = base.join("bin");
+        std::fs::create_dir(&safe).unwrap();
+        let exe = safe.join("jira-connect");
+        std::fs::write(&exe, "").unwrap();
+        mode(&exe, 0o755);
+        mode(&safe, 0o755);
+        // The test's own temporary directory is where every user may write.
+        let why = unsafe_location(&exe, std::slice::from_ref(&base)).unwrap();
+        assert!(why.contains("temporary directory"), "{why}");
+        // Outside a temporary directory (none given here), the modes decide.
+        mode(&base, 0o700);
+        assert_eq!(unsafe_location(&exe, &[]), None);
+        mode(&safe, 0o777);
+        let why = unsafe_location(&exe, &[]).unwrap();
+        assert!(why.contains("writable by every user"), "{why}");
+        mode(&safe, 0o1777);
+        assert_eq!(unsafe_location(&exe, &[]), None);
+        mode(&safe, 0o755);
+        mode(&exe, 0o757);
+        let why = unsafe_location(&exe, &[]).unwrap();
+        assert!(why.contains("it ") && why.contains("every user"), "{why}");
     }
 
     #[test]

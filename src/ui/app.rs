@@ -13,10 +13,12 @@ use tokio::runtime::Handle;
 
 use crate::core::connection::{Connection, ConnectionId, Product, today};
 use crate::core::import::{Sources, TokenSource};
-use crate::core::pat::PatInfo;
+use crate::core::jira::pat::PatInfo;
 use crate::core::service::{Connections, NewToken, RotateOptions};
 use crate::core::site_url::SiteUrl;
-use crate::ui::backend::{Backend, ClipboardReader, Event, Opener, Scheduler, Submission};
+use crate::ui::backend::{
+    Backend, ClipboardReader, ClipboardWriter, Event, Opener, Scheduler, Submission,
+};
 use crate::ui::caret::CaretBlink;
 use crate::ui::first_frame::FirstFrame;
 use crate::ui::form::{Pending, SecretForm, error_text};
@@ -137,6 +139,9 @@ pub struct App {
     notice: Option<Notice>,
     /// How many times a token was copied; a clear is for the latest copy only.
     copies: u64,
+    /// The latest copied token, until the clipboard was cleared of it or found holding
+    /// something else: cleared on exit if the clipboard still holds it.
+    uncleared: Option<SecretString>,
     clipboard_clear_after: Duration,
     check_on_launch: bool,
     launch_checks_done: bool,
@@ -184,6 +189,7 @@ impl App {
             dialog: None,
             notice: None,
             copies: 0,
+            uncleared: None,
             clipboard_clear_after: CLIPBOARD_CLEAR_AFTER,
             check_on_launch: true,
             launch_checks_done: false,
@@ -283,10 +289,16 @@ impl App {
         self
     }
 
-    /// Reads the clipboard with `reader` instead of the OS clipboard, and clears a copied
-    /// token after `clear_after` instead of [`CLIPBOARD_CLEAR_AFTER`].
-    pub fn with_clipboard(mut self, reader: ClipboardReader, clear_after: Duration) -> Self {
-        self.backend.set_clipboard_reader(reader);
+    /// Reads the clipboard with `reader` and writes it with `writer` instead of the OS
+    /// clipboard, and clears a copied token after `clear_after` instead of
+    /// [`CLIPBOARD_CLEAR_AFTER`].
+    pub fn with_clipboard(
+        mut self,
+        reader: ClipboardReader,
+        writer: ClipboardWriter,
+        clear_after: Duration,
+    ) -> Self {
+        self.backend.set_clipboard(reader, writer);
         self.clipboard_clear_after = clear_after;
         self
     }
@@ -569,7 +581,7 @@ impl App {
                 if let Some(Dialog::PickToken(d)) = &mut self.dialog
                     && d.connection.name == name
                 {
-                    d.tokens = Some(result.map_err(|e| error_text(&e)));
+                    d.set_tokens(result.map_err(|e| error_text(&e)));
                 }
             }
             Event::TokenRecorded(result) => match result {
@@ -611,11 +623,10 @@ impl App {
             },
             Event::Token { name, result } => match result {
                 Ok(secret) => {
-                    ctx.copy_text(secret.expose_secret().to_string());
                     self.copies += 1;
                     let after = self.clipboard_clear_after;
-                    self.backend
-                        .clear_clipboard_later(self.copies, secret, after);
+                    self.uncleared = Some(secret.clone());
+                    self.backend.copy_token(self.copies, secret, after);
                     self.notify(
                         ctx,
                         format!(
@@ -711,10 +722,14 @@ impl App {
             },
             Event::ClipboardRead { copy, holds_token } => {
                 // A token copied again meanwhile has its own wait.
-                if holds_token && copy == self.copies {
-                    ctx.copy_text(String::new());
+                if copy == self.copies {
+                    self.uncleared = None;
+                    if holds_token {
+                        self.backend.clear_clipboard();
+                    }
                 }
             }
+            Event::ClipboardFallback { text } => ctx.copy_text(text.expose_secret().to_string()),
             Event::NetrcCleaned(result) => match result {
                 Ok(()) => {
                     if let Some(Dialog::Netrc(d)) = &self.dialog {
@@ -1031,6 +1046,15 @@ impl App {
 impl eframe::App for App {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         window_state::save_selected(storage, self.selected.as_ref());
+    }
+
+    /// A token copied less than the wait ago is not left behind on the clipboard: cleared
+    /// now, if the clipboard still holds it. The app is closing, so this one clipboard
+    /// round trip runs here.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(token) = self.uncleared.take() {
+            self.backend.clear_clipboard_now(&token);
+        }
     }
 
     /// egui's memory holds text field state and such; only what [`window_state`] names is

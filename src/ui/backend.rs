@@ -3,8 +3,8 @@
 //! repaint request. The UI thread never waits for the network, the keyring or the disk.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -15,8 +15,8 @@ use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
 use crate::core::draft::Draft;
 use crate::core::import::{self, Found, Sources};
+use crate::core::jira::pat::PatInfo;
 use crate::core::jira::{Account, read_ca_file};
-use crate::core::pat::PatInfo;
 use crate::core::service::{
     Cancel, CheckReport, Connections, Imported, NewToken, RotateOptions, Rotated,
 };
@@ -82,6 +82,11 @@ pub(crate) enum Event {
     ClipboardRead {
         copy: u64,
         holds_token: bool,
+    },
+    /// The clipboard could not be written directly: the window puts `text` there through
+    /// its own clipboard instead, without the mark that keeps it out of clipboard histories.
+    ClipboardFallback {
+        text: SecretString,
     },
 }
 
@@ -217,6 +222,58 @@ pub(crate) fn system_clipboard() -> ClipboardReader {
     })
 }
 
+/// Puts a token on the clipboard, marked as a secret (`Some`), or empties the clipboard
+/// (`None`). Tests replace it with their own clipboard.
+pub(crate) type ClipboardWriter =
+    Arc<dyn Fn(Option<&SecretString>) -> Result<(), String> + Send + Sync>;
+
+/// The OS clipboard, written through arboard. A token is marked so that clipboard managers
+/// keep it out of their history: `x-kde-passwordManagerHint` on Linux, the clipboard
+/// history and cloud exclusion formats on Windows, and the concealed type on macOS. The
+/// clipboard object lives as long as the app, since on X11 the app serves what it copied.
+pub fn system_clipboard_writer() -> ClipboardWriter {
+    let held: Arc<Mutex<Option<arboard::Clipboard>>> = Arc::default();
+    Arc::new(move |token| {
+        let mut held = held.lock().unwrap_or_else(PoisonError::into_inner);
+        let clipboard = match held.as_mut() {
+            Some(clipboard) => clipboard,
+            None => held.insert(arboard::Clipboard::new().map_err(|e| e.to_string())?),
+        };
+        match token {
+            Some(token) => as_secret(clipboard.set()).text(token.expose_secret().to_string()),
+            None => clipboard.clear(),
+        }
+        .map_err(|e| e.to_string())
+    })
+}
+
+/// Marks what is set on the clipboard as a secret, where the platform has a way.
+fn as_secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
+    let set = arboard::SetExtLinux::exclude_from_history(set);
+    #[cfg(windows)]
+    let set = arboard::SetExtWindows::exclude_from_monitoring(set);
+    #[cfg(target_os = "macos")]
+    let set = arboard::SetExtApple::exclude_from_history(set);
+    set
+}
+
+/// Whether the clipboard that `reader` reads holds `token`. A clipboard that cannot be read
+/// counts as holding it: the user was told it would be cleared.
+fn holds(reader: &ClipboardReader, token: &SecretString) -> bool {
+    match reader() {
+        Ok(Some(text)) => text.expose_secret() == token.expose_secret(),
+        Ok(None) => false,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the clipboard; clearing it anyway");
+            true
+        }
+    }
+}
+
 /// What the New Connection dialog hands over: its checked input, the secret, and the CA
 /// certificate file to read, which is read off the UI thread.
 #[derive(Debug)]
@@ -255,6 +312,7 @@ pub(crate) struct Backend {
     ctx: egui::Context,
     opener: Opener,
     clipboard: ClipboardReader,
+    clipboard_writer: ClipboardWriter,
 }
 
 impl Backend {
@@ -272,13 +330,16 @@ impl Backend {
             ctx,
             opener,
             clipboard: system_clipboard(),
+            clipboard_writer: system_clipboard_writer(),
         };
         (backend, rx)
     }
 
-    /// Reads the clipboard with `reader` instead of the OS clipboard.
-    pub(crate) fn set_clipboard_reader(&mut self, reader: ClipboardReader) {
+    /// Reads the clipboard with `reader` and writes it with `writer`, instead of the OS
+    /// clipboard.
+    pub(crate) fn set_clipboard(&mut self, reader: ClipboardReader, writer: ClipboardWriter) {
         self.clipboard = reader;
+        self.clipboard_writer = writer;
     }
 
     fn sender(&self) -> impl Fn(Event) + Send + 'static {
@@ -440,27 +501,55 @@ impl Backend {
         });
     }
 
-    /// After `after`, finds out whether the clipboard still holds `token`, put there by the
-    /// `copy`th Copy token; the answer wakes the window, which clears the clipboard. The
-    /// wait runs here rather than on egui's clock, which stands still while the window is
-    /// hidden, as it usually is when the token is being pasted elsewhere. A clipboard that
-    /// cannot be read counts as holding the token: the user was told it would be cleared.
-    pub(crate) fn clear_clipboard_later(&self, copy: u64, token: SecretString, after: Duration) {
-        let reader = self.clipboard.clone();
+    /// Puts `token` on the clipboard as the `copy`th Copy token, marked as a secret. After
+    /// `after`, finds out whether the clipboard still holds it; the answer wakes the window,
+    /// which clears the clipboard. The wait runs here rather than on egui's clock, which
+    /// stands still while the window is hidden, as it usually is when the token is being
+    /// pasted elsewhere. A clipboard that cannot be read counts as holding the token: the
+    /// user was told it would be cleared.
+    pub(crate) fn copy_token(&self, copy: u64, token: SecretString, after: Duration) {
+        let (reader, writer) = (self.clipboard.clone(), self.clipboard_writer.clone());
         let send = self.sender();
         self.runtime.spawn(async move {
+            let written = {
+                let (writer, token) = (writer.clone(), token.clone());
+                tokio::task::spawn_blocking(move || writer(Some(&token))).await
+            };
+            if let Ok(Err(e)) | Err(e) = written.map_err(|e| e.to_string()) {
+                tracing::warn!(error = %e, "cannot mark the copied token as a secret");
+                send(Event::ClipboardFallback {
+                    text: token.clone(),
+                });
+            }
             tokio::time::sleep(after).await;
-            let read = tokio::task::spawn_blocking(move || match reader() {
-                Ok(Some(text)) => text.expose_secret() == token.expose_secret(),
-                Ok(None) => false,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read the clipboard; clearing it anyway");
-                    true
-                }
-            });
+            let read = tokio::task::spawn_blocking(move || holds(&reader, &token));
             let holds_token = read.await.unwrap_or(true);
             send(Event::ClipboardRead { copy, holds_token });
         });
+    }
+
+    /// Empties the clipboard, off the UI thread.
+    pub(crate) fn clear_clipboard(&self) {
+        let writer = self.clipboard_writer.clone();
+        let send = self.sender();
+        self.runtime.spawn_blocking(move || {
+            if let Err(e) = writer(None) {
+                tracing::warn!(error = %e, "cannot clear the clipboard directly");
+                send(Event::ClipboardFallback {
+                    text: SecretString::from(String::new()),
+                });
+            }
+        });
+    }
+
+    /// Empties the clipboard now if it still holds `token`, or cannot be read; for the
+    /// window closing, when nothing waits for the background any more.
+    pub(crate) fn clear_clipboard_now(&self, token: &SecretString) {
+        if holds(&self.clipboard, token)
+            && let Err(e) = (self.clipboard_writer)(None)
+        {
+            tracing::warn!(error = %e, "cannot clear the clipboard on exit");
+        }
     }
 
     /// Opens a page in the browser, off the UI thread. When no browser can be started, the

@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::core::connection::Connection;
-use crate::core::pat::PatInfo;
+use crate::core::jira::pat::PatInfo;
 use crate::ui::Command;
 use crate::ui::widgets::{GAP, button_row, palette};
 
@@ -21,6 +21,16 @@ impl PickTokenDialog {
             connection,
             tokens: None,
         }
+    }
+
+    /// Takes the server's answer: the tokens named like the connection's label first, in
+    /// the server's order otherwise.
+    pub fn set_tokens(&mut self, tokens: Result<Vec<PatInfo>, String>) {
+        let label = self.connection.token_label.as_deref();
+        self.tokens = Some(tokens.map(|mut tokens| {
+            tokens.sort_by_key(|t| Some(t.name.as_str()) != label);
+            tokens
+        }));
     }
 
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -49,34 +59,54 @@ impl PickTokenDialog {
                 ui.label("Jira lists no tokens for this account.");
             }
             Some(Ok(tokens)) => {
-                egui::Grid::new("pick-token")
-                    .num_columns(4)
-                    .spacing([GAP * 2.0, GAP])
-                    .striped(true)
-                    .show(ui, |ui| {
-                        for header in ["Name", "Created", "Expires (UTC)", ""] {
-                            ui.label(RichText::new(header).color(p.muted));
-                        }
-                        ui.end_row();
-                        for token in tokens {
-                            ui.label(&token.name);
-                            ui.label(date_text(token.created_date()));
-                            ui.label(match token.expires {
-                                Some(d) => d.to_string(),
-                                None => "never".into(),
+                let label = self.connection.token_label.as_deref().unwrap_or_default();
+                let named = tokens.iter().filter(|t| t.name == label).count();
+                ui.label(count_text(tokens.len(), label, named));
+                ui.add_space(GAP / 2.0);
+                let widths = [200.0, 90.0, 90.0];
+                ui.horizontal(|ui| {
+                    for (header, width) in ["Name", "Created", "Expires (UTC)"].iter().zip(widths) {
+                        ui.add_sized(
+                            [width, ui.spacing().interact_size.y],
+                            egui::Label::new(RichText::new(*header).color(p.muted)),
+                        );
+                    }
+                });
+                // Only the rows in view are laid out: a server may list thousands.
+                let row_height = ui.spacing().interact_size.y;
+                egui::ScrollArea::vertical()
+                    .id_salt("pick-token-rows")
+                    .max_height(320.0)
+                    .auto_shrink([false, true])
+                    .show_rows(ui, row_height, tokens.len(), |ui, rows| {
+                        for token in &tokens[rows] {
+                            ui.horizontal(|ui| {
+                                let cells = [
+                                    token.name.clone(),
+                                    date_text(token.created_date()),
+                                    match token.expires {
+                                        Some(d) => d.to_string(),
+                                        None => "never".into(),
+                                    },
+                                ];
+                                for (cell, width) in cells.into_iter().zip(widths) {
+                                    ui.add_sized(
+                                        [width, row_height],
+                                        egui::Label::new(cell).truncate(),
+                                    );
+                                }
+                                let pick = egui::Button::new("This one");
+                                if ui
+                                    .add(pick)
+                                    .on_hover_text(format!("Record \"{}\"", token.name))
+                                    .clicked()
+                                {
+                                    commands.push(Command::RecordToken {
+                                        id: self.connection.id.clone(),
+                                        token: token.clone(),
+                                    });
+                                }
                             });
-                            let pick = egui::Button::new("This one");
-                            if ui
-                                .add(pick)
-                                .on_hover_text(format!("Record \"{}\"", token.name))
-                                .clicked()
-                            {
-                                commands.push(Command::RecordToken {
-                                    id: self.connection.id.clone(),
-                                    token: token.clone(),
-                                });
-                            }
-                            ui.end_row();
                         }
                     });
             }
@@ -87,6 +117,18 @@ impl PickTokenDialog {
                 commands.push(Command::CloseDialog);
             }
         });
+    }
+}
+
+/// How many tokens the server lists, and how many of them carry the connection's label.
+fn count_text(count: usize, label: &str, named: usize) -> String {
+    let tokens = match count {
+        1 => "1 token".to_string(),
+        n => format!("{n} tokens"),
+    };
+    match named {
+        0 => tokens,
+        n => format!("{tokens}; {n} named \"{label}\", shown first"),
     }
 }
 

@@ -7,7 +7,7 @@ use egui::{Key, RichText, Ui};
 
 use crate::core::Error;
 use crate::core::connection::Connection;
-use crate::core::service::{OldToken, RotateOptions, Rotated};
+use crate::core::service::{ByName, OldToken, RotateOptions, Rotated, created_text};
 use crate::ui::Command;
 use crate::ui::form::{
     Pending, SecretForm, SecretInput, cancel_button, error_text, form_label, label_row,
@@ -28,6 +28,11 @@ pub(crate) struct RotateDialog {
     error: Option<String>,
     /// What the rotation did, once it is done.
     done: Option<Summary>,
+    /// What to do with an old token known only by its name.
+    by_name: ByName,
+    /// The question about such a token, once the rotation stopped to ask it: its id,
+    /// name and creation time.
+    confirm: Option<(u64, String, String)>,
 }
 
 /// What a finished rotation tells the user.
@@ -61,6 +66,8 @@ impl RotateDialog {
             pending: None,
             error: None,
             done: None,
+            by_name: ByName::Ask,
+            confirm: None,
         }
     }
 
@@ -72,6 +79,7 @@ impl RotateDialog {
             options: RotateOptions {
                 expires_in_days: Some(self.days),
                 label: Some(self.label.trim().to_string()).filter(|l| !l.is_empty()),
+                by_name: self.by_name,
             },
             password,
         }
@@ -93,6 +101,12 @@ impl RotateDialog {
                      password: it is used for this one request and never stored."
                         .into(),
                 );
+            }
+            Err(Error::OldTokenUnconfirmed {
+                name, id, created, ..
+            }) => {
+                self.password.give_back();
+                self.confirm = Some((id, name, created));
             }
             Err(Error::Cancelled) => self.password.give_back(),
             Err(err) => {
@@ -119,6 +133,34 @@ impl RotateDialog {
                     commands.push(Command::CloseDialog);
                 }
             });
+            return;
+        }
+        if let Some((id, name, created)) = self.confirm.clone() {
+            ui.add(
+                egui::Label::new(format!(
+                    "Your account has several tokens, and the old one is known only by its \
+                     name: \"{name}\", created {created}. Is that the token this connection \
+                     uses? If it is, it is revoked once the new one is in place; if not, \
+                     nothing is revoked and you revoke the old one on the token page."
+                ))
+                .wrap(),
+            );
+            ui.add_space(GAP);
+            button_row(ui, |ui| {
+                if ui
+                    .button(RichText::new("Yes, revoke it").strong())
+                    .clicked()
+                {
+                    self.by_name = ByName::Confirmed(id);
+                }
+                if ui.button("No, do not revoke it").clicked() {
+                    self.by_name = ByName::Skip;
+                }
+            });
+            if self.by_name != ByName::Ask {
+                self.confirm = None;
+                commands.push(self.submit());
+            }
             return;
         }
         let busy = self.pending.is_some();
@@ -187,20 +229,33 @@ fn summary(rotated: &Rotated) -> Summary {
     };
     let old = match &rotated.old {
         OldToken::Revoked { id } => format!("Revoked the old token (id {id})."),
+        OldToken::NotRevoked {
+            error: error @ Error::OldTokenStillWorks { .. },
+            ..
+        } => error.sentence(),
         OldToken::NotRevoked { id, error } => format!(
             "The old token (id {id}) is not revoked yet: {}. jira-connect tries again at its \
              next start; you can also revoke it on the token page.",
             error.sentence()
         ),
+        OldToken::Unconfirmed { token } => format!(
+            "The old token was not revoked: it is known only by its name, \"{}\" (created \
+             {}). If it is this connection's, revoke it on the token page.",
+            token.name,
+            created_text(token)
+        ),
         OldToken::Unknown { candidates } => match candidates {
             Ok(tokens) if !tokens.is_empty() => format!(
                 "The old token's id was never recorded, so nothing was revoked. Your other \
-                 tokens: {}. Revoke the old one on the token page.",
+                 tokens ({}): {}{}. Revoke the old one on the token page.",
+                tokens.len(),
                 tokens
                     .iter()
+                    .take(5)
                     .map(|t| format!("\"{}\"", t.name))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if tokens.len() > 5 { ", …" } else { "" }
             ),
             _ => "The old token's id was never recorded, so nothing was revoked. Revoke it on \
                   the token page."

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::core::connection::{AuthKind, Deployment, Product, login_kind, product_token_page};
 use crate::core::error::Error;
@@ -26,6 +27,25 @@ pub struct RawResponse {
     pub body: Vec<u8>,
     /// The secret the request carried, to be kept out of anything read from the answer.
     pub redact: Redact,
+}
+
+impl RawResponse {
+    /// The header `name` as text; empty when it is absent or not text.
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// Whether the body is an HTML page (a login or SSO page) rather than an API's answer:
+    /// by its content type, or by its first character.
+    pub(super) fn is_html(&self) -> bool {
+        self.header("content-type")
+            .to_ascii_lowercase()
+            .contains("text/html")
+            || trim_ascii_start(&self.body).first() == Some(&b'<')
+    }
 }
 
 #[cfg(test)]
@@ -208,14 +228,6 @@ struct ServerInfo {
     version: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JiraErrors {
-    #[serde(default)]
-    error_messages: Vec<String>,
-    message: Option<String>,
-}
-
 pub(super) fn parse_server_version(resp: &RawResponse) -> Option<String> {
     let version = serde_json::from_slice::<ServerInfo>(&resp.body)
         .ok()?
@@ -238,15 +250,8 @@ pub fn classify_for(
 ) -> Result<Account, Error> {
     let status = resp.status;
     let redact = &resp.redact;
-    let header = |name: &str| {
-        resp.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let seraph = header("x-seraph-loginreason");
-    let denied = header("x-authentication-denied-reason");
+    let seraph = resp.header("x-seraph-loginreason");
+    let denied = resp.header("x-authentication-denied-reason");
     let bad_credentials = || Error::BadCredentials {
         product: product.title(),
         login_kind: login_kind(deployment),
@@ -255,7 +260,7 @@ pub fn classify_for(
 
     if denied.to_ascii_uppercase().contains("CAPTCHA") {
         return Err(Error::Captcha {
-            login_url: redact.server_text(&login_url(&denied, site), MAX_LOCATION_CHARS),
+            login_url: redact.server_text(&login_url(denied, site), MAX_LOCATION_CHARS),
         });
     }
     if seraph.to_ascii_uppercase().contains("AUTHENTICATED_FAILED")
@@ -290,11 +295,10 @@ pub fn classify_for(
         s => return Err(Error::UnexpectedStatus { status: s }),
     }
 
-    let content_type = header("content-type").to_ascii_lowercase();
-    let trimmed = trim_ascii_start(&resp.body);
-    if content_type.contains("text/html") || trimmed.first() == Some(&b'<') {
+    if resp.is_html() {
         return Err(Error::LoginPage { location: None });
     }
+    let trimmed = trim_ascii_start(&resp.body);
     if trimmed.is_empty() {
         return Err(Error::NotJira {
             url: site.to_string(),
@@ -448,17 +452,27 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(secs.max(0) as u64))
 }
 
-fn jira_error_detail(resp: &RawResponse) -> String {
-    let Ok(errors) = serde_json::from_slice::<JiraErrors>(&resp.body) else {
+/// The messages of a Jira error body, cleaned and capped, as ": text"; empty when there
+/// are none. Jira puts them in `errorMessages` (a list), `errors` (a map from field to
+/// message; some servers send a list of `{"message": …}` instead) and `message`.
+pub(super) fn jira_error_detail(resp: &RawResponse) -> String {
+    let Ok(body) = serde_json::from_slice::<Value>(&resp.body) else {
         return String::new();
     };
-    let text = errors
-        .error_messages
-        .into_iter()
-        .chain(errors.message)
-        .collect::<Vec<_>>()
-        .join("; ");
-    let text = resp.redact.server_text(&text, MAX_DETAIL_CHARS);
+    let mut parts: Vec<&str> = Vec::new();
+    if let Some(list) = body.get("errorMessages").and_then(Value::as_array) {
+        parts.extend(list.iter().filter_map(Value::as_str));
+    }
+    match body.get("errors") {
+        Some(Value::Object(map)) => parts.extend(map.values().filter_map(Value::as_str)),
+        Some(Value::Array(list)) => parts.extend(
+            list.iter()
+                .filter_map(|e| e.get("message").and_then(Value::as_str)),
+        ),
+        _ => {}
+    }
+    parts.extend(body.get("message").and_then(Value::as_str));
+    let text = resp.redact.server_text(&parts.join("; "), MAX_DETAIL_CHARS);
     if text.is_empty() {
         String::new()
     } else {
@@ -860,6 +874,21 @@ mod tests {
         let version = resp(200, &[], &format!(r#"{{"version":"{long}"}}"#));
         let v = parse_server_version(&version).unwrap();
         assert_eq!(v.chars().count(), MAX_VERSION_CHARS + 1);
+    }
+
+    #[test]
+    fn a_refusal_shows_every_message_jira_gives() {
+        let detail = |body: &str| match classify_dc(&resp(403, &[], body)) {
+            Err(Error::Forbidden { detail }) => detail,
+            other => panic!("{other:?}"),
+        };
+        // Jira's field errors come as a map, some servers' as a list of objects.
+        let map = r#"{"errorMessages":["no access"],"errors":{"project":"no such project"}}"#;
+        assert_eq!(detail(map), ": no access; no such project");
+        let list = r#"{"errors":[{"message":"not allowed"}],"message":"ask an admin"}"#;
+        assert_eq!(detail(list), ": not allowed; ask an admin");
+        assert_eq!(detail(r#"{"errors":{}}"#), "");
+        assert_eq!(detail("not json"), "");
     }
 
     #[test]

@@ -1,10 +1,17 @@
-//! The validation client: asks Jira who the credentials belong to, and turns every way that
-//! can fail into a typed [`Error`]. Split along the seam between IO and pure code:
+//! The Jira REST client: asks Jira who the credentials belong to, manages a Data Center
+//! account's personal access tokens, and turns every way that can fail into a typed
+//! [`Error`]. Split along the seam between IO and pure code:
 //! - [`client`]: the requests (the user, the server's version, the Cloud tenant, the API
 //!   gateway) and the one HTTP client they share, with its proxy rules and limits;
+//! - [`pat`]: a Data Center account's personal access tokens (list, create, revoke),
+//!   through the same HTTP client and the same classifier;
 //! - [`classify`]: an answer to an account or to the error it means, and the redaction of
-//!   what the server sends; pure, and fuzzed;
+//!   what the server sends; pure, and fuzzed. Every request above reads Jira's error
+//!   bodies, login pages and headers through its helpers, so they read the same everywhere;
 //! - [`tls`]: a company's CA certificate, and transport failures turned into errors.
+//!
+//! Any other client of a Jira or Atlassian REST API (a service account's OAuth token, say)
+//! belongs here too, beside [`pat`], so that it keeps these rules.
 //!
 //! Rules that protect the user's account and token:
 //! - redirects are never followed, so credentials never reach another host or port;
@@ -19,6 +26,7 @@
 
 mod classify;
 mod client;
+pub mod pat;
 mod tls;
 
 pub use classify::{

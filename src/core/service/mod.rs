@@ -22,7 +22,8 @@ mod tokens;
 
 pub use check::{CheckReport, MAX_CHECKS_PER_SITE, MAX_CONCURRENT_CHECKS};
 pub use rotate::{
-    DEFAULT_ROTATION_DAYS, Leftover, LeftoverOutcome, OldToken, RotateOptions, Rotated,
+    ByName, DEFAULT_ROTATION_DAYS, Leftover, LeftoverOutcome, OldToken, RotateOptions, Rotated,
+    created_text,
 };
 pub use tokens::{Added, TokenLookup};
 
@@ -509,10 +510,7 @@ impl Connections {
     }
 
     fn journal(&self) -> Journal {
-        Journal {
-            config: self.config.clone(),
-            secrets: self.secrets.clone(),
-        }
+        Journal::new(self.config.clone(), self.secrets.clone())
     }
 
     /// The secret of a saved connection, for scripts and for pasting into other tools.

@@ -24,18 +24,19 @@
 
 use std::sync::Arc;
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use secrecy::SecretString;
 
-use crate::core::config::{PendingOp, RotationRecord};
+use crate::core::config::RotationRecord;
 use crate::core::connection::{Connection, ConnectionId, Deployment, suggested_token_label};
 use crate::core::error::{Error, ErrorClass, InputField};
+use crate::core::jira::pat::{self, NewPat, Orphan, PatAuth, PatInfo};
 use crate::core::jira::{Account, Target};
-use crate::core::journal::{Held, OpLock, Replacement};
-use crate::core::pat::{self, NewPat, PatAuth, PatInfo};
+use crate::core::journal::{Claimed, Held, Replacement};
 
 use super::check::valid_check;
-use super::tokens::{lookup, require_token_api};
+use super::tokens::require_token_api;
 use super::{Accepted, Cancel, Connections, blocking, target_of, unless_cancelled};
 
 /// How long a new token lasts when nothing tells how long the old one did.
@@ -50,6 +51,22 @@ pub struct RotateOptions {
     /// The new token's name on the server, which becomes the connection's label; by default
     /// the old label, or a name after this computer.
     pub label: Option<String>,
+    /// What to do when the old token is known only by its name.
+    pub by_name: ByName,
+}
+
+/// What a rotation does with an old token that is known only by its name (its label picks
+/// it among several of the account's tokens), before anything is created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ByName {
+    /// Stop with [`Error::OldTokenUnconfirmed`], which names the token, so that the user
+    /// can be asked; nothing is created.
+    #[default]
+    Ask,
+    /// The user confirmed that the token with this id is the old one: revoke it.
+    Confirmed(u64),
+    /// Rotate, but do not revoke a token known only by its name (no one to ask).
+    Skip,
 }
 
 /// A rotation that went through: the new token is in the keyring and works.
@@ -81,6 +98,21 @@ pub enum OldToken {
     Unknown {
         candidates: Result<Vec<PatInfo>, Error>,
     },
+    /// Known only by its name, and not confirmed ([`ByName::Skip`]): not revoked.
+    Unconfirmed { token: PatInfo },
+}
+
+/// Which of the account's tokens a rotation replaces, as far as the server tells.
+enum OldFound {
+    /// The recorded id is listed, or the account has this one token, which is the one the
+    /// request was made with.
+    Sure(PatInfo),
+    /// The list could not be read; the id recorded for the connection.
+    Recorded(u64),
+    /// Picked by its name among several tokens.
+    ByName(PatInfo),
+    /// Nothing tells which it is.
+    Unknown,
 }
 
 /// One revocation that an interrupted rotation left to do, as
@@ -99,7 +131,8 @@ pub struct Leftover {
 /// What became of a revocation left to do.
 #[derive(Debug)]
 pub enum LeftoverOutcome {
-    /// Revoked now, or found gone already; the record is dropped.
+    /// Revoked now, or found gone already (the token itself, when its record holds it, no
+    /// longer logs in); the record is dropped.
     Revoked,
     /// The server could not be reached; the record is kept for the next run.
     Later(Error),
@@ -154,21 +187,30 @@ impl Connections {
         let site = connection.site()?;
         let target = target_of(&connection, &site);
 
-        // Which token is being replaced, by the rules of a check, before a new token with
-        // the same name makes the label ambiguous.
-        let found = unless_cancelled(cancel, async {
-            Ok(lookup(
-                &self.client,
-                &target,
-                &old,
-                connection.token_label.as_deref(),
-                connection.token_id,
-            )
-            .await)
+        // Which token is being replaced, before a new token with the same name makes the
+        // label ambiguous. A list that cannot be read falls back to the recorded id.
+        let listed = unless_cancelled(cancel, async {
+            Ok(pat::list_tokens(&self.client, &target, &PatAuth::Token(&old)).await)
         })
         .await?;
-        let old_info = found.recorded().cloned();
-        let old_id = old_info.as_ref().map(|t| t.id);
+        let found = old_found(listed, &connection);
+        let (old_info, old_id) = match &found {
+            OldFound::Sure(info) => (Some(info.clone()), Some(info.id)),
+            OldFound::Recorded(id) => (None, Some(*id)),
+            OldFound::ByName(info) => match options.by_name {
+                ByName::Confirmed(id) if id == info.id => (Some(info.clone()), Some(id)),
+                ByName::Skip => (Some(info.clone()), None),
+                _ => {
+                    return Err(Error::OldTokenUnconfirmed {
+                        name: info.name.clone(),
+                        id: info.id,
+                        created: created_text(info),
+                        token_page: connection.token_page(),
+                    });
+                }
+            },
+            OldFound::Unknown => (None, None),
+        };
         let label = options
             .label
             .as_deref()
@@ -196,7 +238,8 @@ impl Connections {
         }
 
         // Not cancellable: a token the server made must be known, to be revoked.
-        let created = pat::create_token(
+        let asked_at = Timestamp::now();
+        let created = pat::create_token_or_orphan(
             &self.client,
             &target,
             &auth(),
@@ -206,6 +249,15 @@ impl Connections {
             },
         )
         .await?;
+        let created = match created {
+            Ok(created) => created,
+            Err(orphan) => {
+                let asked = (label.as_str(), asked_at, old_id);
+                return Err(self
+                    .undo_orphan(&connection, &target, &auth(), orphan, asked)
+                    .await);
+            }
+        };
         tracing::info!(
             name = %connection.name,
             token_id = created.info.id,
@@ -231,17 +283,16 @@ impl Connections {
             }
         };
         // Staged, validated, and the old token's revocation key locked, or undone.
-        let revoke_key = ConnectionId::generate();
         let ready = async {
-            let (journal, held, token) = (journal.clone(), held.clone(), created.token.clone());
-            blocking(move || journal.stage_created(&held, &token)).await?;
+            let (staging, held, token) = (journal.clone(), held.clone(), created.token.clone());
+            blocking(move || staging.stage_created(&held, &token)).await?;
             let validation = self.validate_replacement(&connection, &created.token);
             let accepted = unless_cancelled(cancel, validation).await?;
-            let (config, key) = (self.config.clone(), revoke_key.clone());
-            let revoke_lock = blocking(move || OpLock::take(&config, &key)).await?;
-            Ok::<_, Error>((accepted, revoke_lock))
+            let reserving = journal.clone();
+            let revoke_key = blocking(move || reserving.reserve_revocation()).await?;
+            Ok::<_, Error>((accepted, revoke_key))
         };
-        let (accepted, revoke_lock) = match ready.await {
+        let (accepted, revoke_key) = match ready.await {
             Ok(ready) => ready,
             Err(e) => {
                 let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
@@ -266,7 +317,7 @@ impl Connections {
         let rotation = RotationRecord {
             created: created.info.id,
             old: old_id,
-            revoke_key: revoke_key.clone(),
+            revoke_key: revoke_key.key().clone(),
         };
         let swapped = {
             let (journal, held, id) = (journal.clone(), held.clone(), connection.id.clone());
@@ -276,7 +327,7 @@ impl Connections {
         let updated = match swapped {
             Ok(updated) => updated,
             Err(e) => {
-                drop(revoke_lock);
+                drop(revoke_key);
                 let auths = [(PatAuth::Token(&created.token), true), (auth(), false)];
                 self.undo_created(&target, &held, created.info.id, &auths)
                     .await;
@@ -291,15 +342,26 @@ impl Connections {
         }
         crate::core::failpoint::hit("rotate:swapped");
 
-        let old = match old_id {
-            Some(id) => {
+        let old = match (old_id, found) {
+            (Some(id), _) => {
                 let mut auths = vec![(PatAuth::Token(&created.token), false)];
                 if let Some(password) = password {
                     auths.push((PatAuth::Password { username, password }, false));
                 }
-                match revoke(self, &target, id, &auths).await {
-                    Revocation::Done => {
-                        let (journal, key) = (journal.clone(), revoke_key.clone());
+                let revocation = revoke(self, &target, id, &auths).await;
+                // Only the old token no longer logging in means it is revoked.
+                let error = match (self.validate_for(&connection, &old).await, revocation) {
+                    (Err(Error::BadCredentials { .. }), _) => None,
+                    (Ok(_), Revocation::Done) => Some(Error::OldTokenStillWorks {
+                        product: connection.product.title(),
+                        id,
+                        token_page: connection.token_page(),
+                    }),
+                    (_, Revocation::Failed(error)) | (Err(error), Revocation::Done) => Some(error),
+                };
+                let (journal, key, old) = (journal.clone(), revoke_key.key().clone(), old.clone());
+                match error {
+                    None => {
                         let _ = blocking(move || {
                             journal.forget(&key);
                             Ok::<_, Error>(())
@@ -307,19 +369,27 @@ impl Connections {
                         .await;
                         OldToken::Revoked { id }
                     }
-                    Revocation::Failed(error) => {
+                    Some(error) => {
+                        // The record stays, with the old token itself, so that the next
+                        // run revokes it and checks again with it.
+                        let secrets = self.secrets.clone();
+                        let staged = blocking(move || secrets.set(&key, &old)).await;
+                        if let Err(e) = staged {
+                            tracing::warn!(error = %e, "could not keep the old token to check it later");
+                        }
                         tracing::warn!(%error, "the old token is not revoked yet; retried on the next run");
                         OldToken::NotRevoked { id, error }
                     }
                 }
             }
-            None => OldToken::Unknown {
+            (None, OldFound::ByName(token)) => OldToken::Unconfirmed { token },
+            (None, _) => OldToken::Unknown {
                 candidates: self
                     .other_tokens(&target, &created, connection.token_label.as_deref())
                     .await,
             },
         };
-        drop(revoke_lock);
+        drop(revoke_key);
         Ok(Rotated {
             connection: updated,
             account,
@@ -378,6 +448,124 @@ impl Connections {
         }
     }
 
+    /// Deals with a 2xx answer to a create that does not read as the token: the server may
+    /// hold a new token all the same. It is found by its id, or else by the name it was
+    /// given and when (among tokens other than `old_id`), recorded, and revoked at once if
+    /// possible, else by the next run. Returns the error that tells the user.
+    async fn undo_orphan(
+        &self,
+        connection: &Connection,
+        target: &Target<'_>,
+        auth: &PatAuth<'_>,
+        orphan: Orphan,
+        (name, asked_at, old_id): (&str, Timestamp, Option<u64>),
+    ) -> Error {
+        let product = connection.product.title();
+        let unreadable = |fate: String| Error::PatCreatedUnreadable {
+            product,
+            snippet: orphan.snippet.clone(),
+            fate,
+            token_page: connection.token_page(),
+        };
+        let id = match orphan.id {
+            Some(id) => id,
+            None => match self.find_orphan(target, auth, name, asked_at, old_id).await {
+                Ok(id) => id,
+                Err(why) => {
+                    return unreadable(format!(
+                        "could not be found again ({why}): look for a token named {name:?} \
+                         created at {} or a little later, and revoke it",
+                        asked_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+                    ));
+                }
+            },
+        };
+        tracing::warn!(
+            token_id = id,
+            "an unreadable answer created a token; revoking it"
+        );
+        let journal = self.journal();
+        let held = {
+            let (journal, cid) = (journal.clone(), connection.id.clone());
+            blocking(move || journal.record_created(&cid, id)).await
+        };
+        let held = match held {
+            Ok(held) => Arc::new(held),
+            Err(e) => {
+                return unreadable(format!(
+                    "has the id {id} but could not be recorded ({}): revoke it",
+                    e.sentence()
+                ));
+            }
+        };
+        if let Some(token) = &orphan.token {
+            let (journal, held, token) = (journal.clone(), held.clone(), token.clone());
+            if let Err(e) = blocking(move || journal.stage_created(&held, &token)).await {
+                tracing::warn!(error = %e, "could not stage the unreadable answer's token");
+            }
+        }
+        let mut auths = Vec::new();
+        if let Some(token) = &orphan.token {
+            auths.push((PatAuth::Token(token), true));
+        }
+        auths.push((reborrow(auth), false));
+        let revoked = match revoke(self, target, id, &auths).await {
+            Revocation::Failed(_) => false,
+            // With the token in hand, only its no longer logging in counts.
+            Revocation::Done => match &orphan.token {
+                Some(token) => matches!(
+                    self.validate_for(connection, token).await,
+                    Err(Error::BadCredentials { .. })
+                ),
+                None => true,
+            },
+        };
+        if revoked {
+            let (journal, held) = (journal.clone(), held.clone());
+            let _ = blocking(move || {
+                journal.release(&held);
+                Ok::<_, Error>(())
+            })
+            .await;
+            unreadable(format!("(id {id}) was revoked at once"))
+        } else {
+            unreadable(format!(
+                "(id {id}) is recorded, and the next jira-connect command that talks to \
+                 {product} revokes it"
+            ))
+        }
+    }
+
+    /// The id of the token named `name` that was created at `asked_at` or later and is not
+    /// `old_id`, when exactly one such token is listed; the app gives a rotated token the
+    /// old label, and the creation time tells the new one apart.
+    async fn find_orphan(
+        &self,
+        target: &Target<'_>,
+        auth: &PatAuth<'_>,
+        name: &str,
+        asked_at: Timestamp,
+        old_id: Option<u64>,
+    ) -> Result<u64, String> {
+        // Server clocks drift; a token named so within this margin counts.
+        let since = asked_at
+            .checked_sub(jiff::SignedDuration::from_secs(120))
+            .unwrap_or(asked_at);
+        let tokens = pat::list_tokens(&self.client, target, auth)
+            .await
+            .map_err(|e| e.sentence())?;
+        let mut named = tokens.iter().filter(|t| {
+            t.name == name.trim()
+                && Some(t.id) != old_id
+                && t.created.is_some_and(|created| created >= since)
+        });
+        match (named.next(), named.next()) {
+            (Some(token), None) => Ok(token.id),
+            (None, _) => Err("no such token is listed".into()),
+            (Some(_), Some(_)) => Err("several tokens of that name were created then".into()),
+        }
+    }
+
     /// The account's tokens other than the one just created, those named `label` first:
     /// the ones the user may want to revoke when the old token's id is unknown.
     async fn other_tokens(
@@ -410,57 +598,32 @@ impl Connections {
         &self,
         only: Option<&ConnectionId>,
     ) -> Result<Vec<Leftover>, Error> {
-        let pending = self.config.load()?.pending.clone();
+        let journal = self.journal();
         let mut done = Vec::new();
-        for op in pending {
-            let PendingOp::Revoke {
-                key, connection, ..
-            } = op
-            else {
+        for key in journal.revocations(only)? {
+            let claimed = {
+                let journal = journal.clone();
+                blocking(move || journal.claim_revocation(&key)).await?
+            };
+            let Some(claimed) = claimed else {
                 continue;
             };
-            if only.is_some_and(|id| id != &connection.id) {
-                continue;
-            }
-            let lock = {
-                let (config, key) = (self.config.clone(), key.clone());
-                blocking(move || OpLock::try_take(&config, &key)).await?
-            };
-            let Some(_lock) = lock else {
-                continue;
-            };
-            // Read again under the lock: another process may have finished it.
-            let current = self.config.load()?;
-            let Some(PendingOp::Revoke {
-                connection,
-                token_id,
-                ..
-            }) = current
-                .pending
-                .iter()
-                .find(|p| p.lock_key() == &key)
-                .cloned()
-            else {
-                continue;
-            };
-            let live = current.connections.iter().any(|c| c.id == connection.id);
-            let outcome = self
-                .revoke_leftover(&key, &connection, token_id, live)
-                .await;
+            let claimed = Arc::new(claimed);
+            let outcome = self.revoke_leftover(&claimed).await;
             if !matches!(outcome, LeftoverOutcome::Later(_)) {
-                // The token is gone: its staged copy and record go too. A copy that cannot
-                // be deleted now keeps its record, and the next run finds the token gone.
-                let (journal, key) = (self.journal(), key.clone());
-                let dropped = blocking(move || {
-                    journal.secrets.delete(&key)?;
-                    journal.forget(&key);
-                    Ok::<_, Error>(())
-                })
-                .await;
+                // The token is gone: its staged copy and record go too.
+                let (journal, claimed) = (journal.clone(), claimed.clone());
+                let dropped = blocking(move || journal.drop_revoked(&claimed)).await;
                 if let Err(e) = dropped {
                     tracing::warn!(error = %e, "could not delete a revoked token's staged copy yet");
                 }
             }
+            let Claimed {
+                connection,
+                token_id,
+                ..
+            } = &*claimed;
+            let token_id = *token_id;
             match &outcome {
                 LeftoverOutcome::Revoked => {
                     tracing::warn!(token_id, "revoked a token an interrupted rotation left")
@@ -483,23 +646,31 @@ impl Connections {
         Ok(done)
     }
 
-    async fn revoke_leftover(
-        &self,
-        key: &ConnectionId,
-        connection: &Connection,
-        token_id: u64,
-        live: bool,
-    ) -> LeftoverOutcome {
-        let read = |id: ConnectionId| {
-            let secrets = self.secrets.clone();
-            blocking(move || secrets.get(&id))
+    /// Revokes the token of a claimed revocation on the server, with its staged copy or
+    /// else the connection's current token.
+    async fn revoke_leftover(&self, claimed: &Arc<Claimed>) -> LeftoverOutcome {
+        let Claimed {
+            connection,
+            token_id,
+            live,
+            ..
+        } = &**claimed;
+        let (token_id, live) = (*token_id, *live);
+        let staged = {
+            let (journal, claimed) = (self.journal(), claimed.clone());
+            blocking(move || journal.staged(&claimed)).await
         };
-        let staged = match read(key.clone()).await {
+        let staged = match staged {
             Ok(staged) => staged,
             Err(e) => return LeftoverOutcome::Later(e),
         };
         let own = match live {
-            true => match read(connection.id.clone()).await {
+            true => match blocking({
+                let (secrets, id) = (self.secrets.clone(), connection.id.clone());
+                move || secrets.get(&id)
+            })
+            .await
+            {
                 Ok(own) => own,
                 Err(e) => return LeftoverOutcome::Later(e),
             },
@@ -525,13 +696,29 @@ impl Connections {
                 false => Error::NotFound { name },
             });
         }
-        match revoke(self, &target, token_id, &auths).await {
-            Revocation::Done => LeftoverOutcome::Revoked,
-            Revocation::Failed(e) if e.class() == ErrorClass::Unreachable => {
+        let revocation = revoke(self, &target, token_id, &auths).await;
+        // With the token itself in hand, only its no longer logging in counts as revoked;
+        // while it still does, the record stays, and each run says so.
+        let alive = match &staged {
+            Some(staged) => Some(self.validate_for(connection, staged).await),
+            None => None,
+        };
+        match (alive, revocation) {
+            (Some(Err(Error::BadCredentials { .. })), _) => LeftoverOutcome::Revoked,
+            (Some(Ok(_)), Revocation::Done) => LeftoverOutcome::Later(Error::OldTokenStillWorks {
+                product: connection.product.title(),
+                id: token_id,
+                token_page: connection.token_page(),
+            }),
+            (Some(Ok(_)), Revocation::Failed(e)) | (Some(Err(e)), Revocation::Done) => {
                 LeftoverOutcome::Later(e)
             }
-            Revocation::Failed(e @ Error::RateLimited { .. }) => LeftoverOutcome::Later(e),
-            Revocation::Failed(e) => LeftoverOutcome::GaveUp(e),
+            (_, Revocation::Done) => LeftoverOutcome::Revoked,
+            (_, Revocation::Failed(e)) if e.class() == ErrorClass::Unreachable => {
+                LeftoverOutcome::Later(e)
+            }
+            (_, Revocation::Failed(e @ Error::RateLimited { .. })) => LeftoverOutcome::Later(e),
+            (_, Revocation::Failed(e)) => LeftoverOutcome::GaveUp(e),
         }
     }
 }
@@ -555,6 +742,53 @@ async fn revoke(
         }
     }
     Revocation::Failed(last.unwrap_or(Error::Cancelled))
+}
+
+/// Which of the listed tokens is the old one (see [`OldFound`]).
+fn old_found(listed: Result<Vec<PatInfo>, Error>, connection: &Connection) -> OldFound {
+    let tokens = match listed {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the token list; using the recorded id");
+            return match connection.token_id {
+                Some(id) => OldFound::Recorded(id),
+                None => OldFound::Unknown,
+            };
+        }
+    };
+    if let Some(found) = connection
+        .token_id
+        .and_then(|id| tokens.iter().find(|t| t.id == id))
+    {
+        return OldFound::Sure(found.clone());
+    }
+    if let [only] = tokens.as_slice() {
+        // The list was read with the old token, so it holds that token.
+        return OldFound::Sure(only.clone());
+    }
+    match pat::pick(&tokens, connection.token_label.as_deref()) {
+        Ok(found) => OldFound::ByName(found.clone()),
+        Err(why) => {
+            tracing::info!(%why, "the old token is not known");
+            OldFound::Unknown
+        }
+    }
+}
+
+/// When a token was created, for a person to recognise it.
+pub fn created_text(token: &PatInfo) -> String {
+    match token.created {
+        Some(at) => at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        None => "on a date the server does not tell".into(),
+    }
+}
+
+/// The same credential, borrowed again.
+fn reborrow<'a>(auth: &'a PatAuth<'_>) -> PatAuth<'a> {
+    match auth {
+        PatAuth::Token(secret) => PatAuth::Token(secret),
+        PatAuth::Password { username, password } => PatAuth::Password { username, password },
+    }
 }
 
 /// How long the old token lasted, in days: from its creation to its expiry, as the server

@@ -11,8 +11,8 @@ use secrecy::SecretString;
 
 use crate::core::connection::{AuthKind, Connection, Deployment, today};
 use crate::core::error::{Error, InputField};
+use crate::core::jira::pat::{self, NoPick, PatAuth, PatInfo};
 use crate::core::jira::{JiraClient, Target};
-use crate::core::pat::{self, NoPick, PatAuth, PatInfo};
 
 use super::{Connections, target_of};
 

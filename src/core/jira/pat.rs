@@ -44,12 +44,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use zeroize::Zeroize;
 
+use super::classify::jira_error_detail;
+use super::{
+    Credentials, JiraClient, MAX_NAME_CHARS, MAX_SNIPPET_CHARS, RawResponse, Redact, Target,
+    classify_for,
+};
 use crate::core::connection::{AuthKind, Deployment, product_token_page};
 use crate::core::error::{Error, InputField};
-use crate::core::jira::{
-    Credentials, JiraClient, MAX_DETAIL_CHARS, MAX_NAME_CHARS, MAX_SNIPPET_CHARS, RawResponse,
-    Redact, Target, classify_for,
-};
 
 /// Where the API lives, below the site's base.
 pub const TOKENS_PATH: &str = "/rest/pat/latest/tokens";
@@ -166,18 +167,20 @@ pub async fn list_tokens(
     parse_list(&resp, target)
 }
 
-/// Creates a token for the account and returns it with what the server says about it.
+/// Creates a token for the account and returns it with what the server says about it; or,
+/// when the server answered 2xx with something that does not read as the token, what
+/// that answer tells of it ([`Orphan`]), since the server may hold a new token all the same.
 ///
 /// Authenticated by a token, this fails with [`Error::PatNeedsPassword`] on servers that do
 /// not let a token create tokens; the caller then asks for the password and calls again
 /// with [`PatAuth::Password`]. A refused password is [`Error::PasswordRejected`], a server
 /// without the API [`Error::PatApiMissing`]; nothing is retried.
-pub async fn create_token(
+pub async fn create_token_or_orphan(
     client: &JiraClient,
     target: &Target<'_>,
     auth: &PatAuth<'_>,
     new: &NewPat<'_>,
-) -> Result<CreatedPat, Error> {
+) -> Result<Result<CreatedPat, Orphan>, Error> {
     let name = new.name.trim();
     if name.is_empty() || name.chars().any(char::is_control) {
         return Err(Error::InvalidInput {
@@ -203,13 +206,83 @@ pub async fn create_token(
     }
     let mut resp = send(client, target, auth, Op::Create(&body)).await?;
     let result = if resp.status.is_success() {
-        parse_created(&resp, target)
+        Ok(parse_created(&resp, target).map_err(|_| orphan(&resp, target)))
     } else {
         Err(refusal(&resp, target, auth, Op::Create(&body)))
     };
     // The answer held the new token in the clear.
     resp.body.zeroize();
     result
+}
+
+/// A 2xx answer to a create that does not read as the new token: the server may well hold
+/// a new token all the same, so whatever the answer tells of it is kept, to revoke it.
+pub struct Orphan {
+    /// The token's id, when the start of the answer names one.
+    pub id: Option<u64>,
+    /// The token, when the start of the answer holds it.
+    pub token: Option<SecretString>,
+    /// The start of the answer, cleaned, capped, and with every `rawToken` value and the
+    /// request's secret redacted.
+    pub snippet: String,
+}
+
+impl fmt::Debug for Orphan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Orphan")
+            .field("id", &self.id)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .field("snippet", &self.snippet)
+            .finish()
+    }
+}
+
+/// [`create_token_or_orphan`], with an unreadable answer as [`Error::PatMalformed`]: for
+/// callers that do not revoke what such an answer may have created.
+pub async fn create_token(
+    client: &JiraClient,
+    target: &Target<'_>,
+    auth: &PatAuth<'_>,
+    new: &NewPat<'_>,
+) -> Result<CreatedPat, Error> {
+    create_token_or_orphan(client, target, auth, new)
+        .await?
+        .map_err(|orphan| Error::PatMalformed {
+            product: target.product.title(),
+            snippet: orphan.snippet,
+        })
+}
+
+/// What an unreadable 2xx answer to a create tells of the token: the first JSON value in
+/// it, read as far as it goes.
+fn orphan(resp: &RawResponse, target: &Target<'_>) -> Orphan {
+    let first = serde_json::Deserializer::from_slice(&resp.body)
+        .into_iter::<Value>()
+        .next()
+        .and_then(Result::ok);
+    let (mut id, mut token) = (None, None);
+    if let Some(mut value) = first {
+        id = token_info(&value, &resp.redact, None).map(|info| info.id);
+        if let Some(Value::String(mut raw)) = value.get_mut("rawToken").map(Value::take) {
+            let trimmed = raw.trim();
+            if !trimmed.is_empty() {
+                token = Some(SecretString::from(trimmed.to_string()));
+            }
+            raw.zeroize();
+        }
+    }
+    let also = token.as_ref().map(|token| {
+        Redact::credentials(&Credentials {
+            auth: AuthKind::Pat,
+            login: None,
+            secret: token,
+        })
+    });
+    let snippet = match malformed_with(resp, target, also.as_ref()) {
+        Error::PatMalformed { snippet, .. } => snippet,
+        _ => String::new(),
+    };
+    Orphan { id, token, snippet }
 }
 
 /// Revokes the account's token with this id. A token that is not there (revoked already,
@@ -370,13 +443,7 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
     let product = target.product.title();
     let token_page =
         || product_token_page(target.product, Deployment::DataCenter, target.site.as_str());
-    let header = |name: &str| {
-        resp.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_uppercase()
-    };
+    let header = |name: &str| resp.header(name).to_ascii_uppercase();
     // A CAPTCHA is the classifier's, whatever the status: it says how to clear it.
     let captcha = header("x-authentication-denied-reason").contains("CAPTCHA");
     // Seraph names a failed login; without it, a 401 or 403 refuses the request, not the
@@ -396,7 +463,9 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
             (401 | 403, Op::Create(_)) if !auth.is_password() && !login_failed => {
                 return Error::PatNeedsPassword { product };
             }
-            (404, Op::Revoke(id)) => {
+            // Only Jira's own JSON error says the token is not there; a proxy's or a
+            // load balancer's page says nothing about it.
+            (404, Op::Revoke(id)) if is_jira_error(resp) => {
                 return Error::PatNotFound {
                     product,
                     id,
@@ -412,7 +481,7 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
             (400 | 409 | 422, Op::Create(_)) => {
                 return Error::PatRefused {
                     product,
-                    detail: error_detail(resp),
+                    detail: jira_error_detail(resp),
                     token_page: token_page(),
                 };
             }
@@ -427,31 +496,19 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
         .unwrap_or(Error::UnexpectedStatus { status })
 }
 
-/// The messages of a Jira error body (`errorMessages`, `errors`, `message`), cleaned and
-/// capped, as ": text"; empty when there are none.
-fn error_detail(resp: &RawResponse) -> String {
-    let Ok(body) = serde_json::from_slice::<Value>(&resp.body) else {
-        return String::new();
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    if let Some(list) = body.get("errorMessages").and_then(Value::as_array) {
-        parts.extend(list.iter().filter_map(Value::as_str));
-    }
-    match body.get("errors") {
-        Some(Value::Object(map)) => parts.extend(map.values().filter_map(Value::as_str)),
-        Some(Value::Array(list)) => parts.extend(
-            list.iter()
-                .filter_map(|e| e.get("message").and_then(Value::as_str)),
-        ),
-        _ => {}
-    }
-    parts.extend(body.get("message").and_then(Value::as_str));
-    let text = resp.redact.server_text(&parts.join("; "), MAX_DETAIL_CHARS);
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(": {text}")
-    }
+/// Whether an answer is Jira's own JSON error: a JSON content type, and an object with
+/// `errorMessages`, or with `message` and `status-code` (a proxy's JSON has neither).
+fn is_jira_error(resp: &RawResponse) -> bool {
+    let json = resp
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+    json && serde_json::from_slice::<Value>(&resp.body).is_ok_and(|body| {
+        body.get("errorMessages").is_some_and(Value::is_array)
+            || (body.get("message").is_some_and(Value::is_string)
+                && body.get("status-code").is_some_and(Value::is_number))
+    })
 }
 
 // ----- answers ---------------------------------------------------------------------------
@@ -468,10 +525,52 @@ fn malformed_with(resp: &RawResponse, target: &Target<'_>, also: Option<&Redact>
         snippet: clean(
             &resp.redact,
             also,
-            &String::from_utf8_lossy(&resp.body),
+            &redact_raw_tokens(&String::from_utf8_lossy(&resp.body)),
             MAX_SNIPPET_CHARS,
         ),
     }
+}
+
+/// `text` with the value of every `rawToken` key replaced by `[redacted]`, however the JSON
+/// around it is broken: a new token's value never reaches an error message. A value left
+/// unterminated is redacted to the end.
+pub(crate) fn redact_raw_tokens(text: &str) -> String {
+    const KEY: &str = "\"rawtoken\"";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(KEY) {
+        let key_end = at + found + KEY.len();
+        out.push_str(&text[at..key_end]);
+        at = key_end;
+        let rest = &text[at..];
+        let after_colon = rest.trim_start().strip_prefix(':').map(str::trim_start);
+        let Some(value) = after_colon.and_then(|v| v.strip_prefix('"')) else {
+            continue;
+        };
+        let value_start = text.len() - value.len();
+        out.push_str(&text[at..value_start]);
+        // The string's end: the first quote not escaped by a backslash.
+        let mut escaped = false;
+        let end = value.char_indices().find_map(|(i, c)| match (c, escaped) {
+            ('"', false) => Some(i),
+            ('\\', false) => {
+                escaped = true;
+                None
+            }
+            _ => {
+                escaped = false;
+                None
+            }
+        });
+        out.push_str("[redacted]");
+        match end {
+            Some(end) => at = value_start + end,
+            None => return out,
+        }
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// Server text cleaned, redacted of the request's secret and of `also`, and capped.
@@ -485,15 +584,7 @@ fn clean(redact: &Redact, also: Option<&Redact>, text: &str, max_chars: usize) -
 /// The JSON of a successful answer; an HTML page (a login or SSO page that answered with
 /// 200) or anything else that is not JSON is an error.
 fn json_body(resp: &RawResponse, target: &Target<'_>) -> Result<Value, Error> {
-    let content_type = resp
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let start = resp.body.iter().position(|b| !b.is_ascii_whitespace());
-    let first = start.map(|i| resp.body[i]);
-    if content_type.contains("text/html") || first == Some(b'<') {
+    if resp.is_html() {
         return Err(Error::LoginPage { location: None });
     }
     serde_json::from_slice(&resp.body).map_err(|_| malformed(resp, target))
@@ -773,6 +864,75 @@ mod tests {
         assert!(!text.contains(raw), "{text}");
     }
 
+    /// Only Jira's own JSON "not found" says that a token is gone; a proxy's page, an empty
+    /// answer or JSON that is not Jira's error says nothing about it.
+    #[test]
+    fn only_jiras_json_not_found_means_the_token_is_gone() {
+        let token = SecretString::from("tok");
+        let bearer = PatAuth::Token(&token);
+        let json = [("content-type", "application/json")];
+        let html = [("content-type", "text/html")];
+        for (headers, body) in [
+            (&html[..], "<html><body>404 Not Found</body></html>"),
+            (&[][..], ""),
+            (&json[..], "{}"),
+            (&json[..], "not json"),
+            (&html[..], r#"{"errorMessages":["Token not found."]}"#),
+            (
+                &json[..],
+                r#"{"message":"no Route matched with those values"}"#,
+            ),
+        ] {
+            let err = refused(404, headers, body, &bearer, Op::Revoke(7));
+            assert!(
+                !matches!(err, Error::PatNotFound { .. }),
+                "{headers:?} {body}: {err:?}"
+            );
+        }
+        for body in [
+            r#"{"errorMessages":["Token not found."],"errors":{}}"#,
+            r#"{"message":"Not found","status-code":404}"#,
+        ] {
+            let err = refused(404, &json, body, &bearer, Op::Revoke(7));
+            assert!(matches!(err, Error::PatNotFound { id: 7, .. }), "{err:?}");
+        }
+    }
+
+    /// A 2xx answer to a create with junk after the JSON, or without an id, is not used, but
+    /// what it tells of the new token is kept to revoke it, and the token is never quoted.
+    #[test]
+    fn an_unreadable_created_answer_keeps_the_token_out_of_every_text() {
+        let raw = "MTA0ODpqdW5rLWFmdGVyLXRoZS1qc29u";
+        let site = site();
+        let target = Target::new(&site, Deployment::DataCenter);
+        let read = |body: String| {
+            let r = resp(201, &[("content-type", "application/json")], &body);
+            let parsed = parse_created(&r, &target);
+            assert!(parsed.is_err(), "{body}");
+            orphan(&r, &target)
+        };
+        let junk = read(format!(
+            r#"{{"rawToken": "{raw}", "id": 1048}} <!-- junk -->"#
+        ));
+        assert_eq!(junk.id, Some(1048));
+        assert_eq!(junk.token.as_ref().map(|t| t.expose_secret()), Some(raw));
+        let no_id = read(format!(r#"{{"name": "n", "rawToken":"{raw}"}}"#));
+        assert_eq!(no_id.id, None);
+        assert!(no_id.token.is_some());
+        let cut = read(format!(r#"{{"id": 1049, "RAWTOKEN" : "{raw}"#));
+        assert_eq!((cut.id, cut.token.is_none()), (None, true));
+        for orphan in [&junk, &no_id, &cut] {
+            let text = format!("{orphan:?} {}", orphan.snippet);
+            assert!(!text.contains(raw), "{text}");
+            assert!(!text.contains(&raw[..12]), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
+        assert_eq!(
+            redact_raw_tokens(r#"{"rawToken": "a\"b", "rawToken":7, "x":"rawToken"}"#),
+            r#"{"rawToken": "[redacted]", "rawToken":7, "x":"rawToken"}"#
+        );
+    }
+
     #[test]
     fn debug_of_the_auth_shows_no_secret() {
         let token = SecretString::from("tok-SECRET-1");
@@ -829,7 +989,16 @@ mod tests {
         let cases: Vec<(Error, &str)> = vec![
             (refused(404, &[], "", &bearer, Op::List), "PatApiMissing"),
             (refused(404, &[], "<html>", &basic, create), "PatApiMissing"),
-            (refused(404, &[], "", &bearer, Op::Revoke(7)), "PatNotFound"),
+            (
+                refused(
+                    404,
+                    &[("content-type", "application/json;charset=UTF-8")],
+                    r#"{"errorMessages":["Token not found."],"errors":{}}"#,
+                    &bearer,
+                    Op::Revoke(7),
+                ),
+                "PatNotFound",
+            ),
             (refused(403, &[], "{}", &bearer, create), "PatNeedsPassword"),
             (refused(401, &[], "", &bearer, create), "PatNeedsPassword"),
             (refused(401, &failed, "", &bearer, create), "BadCredentials"),
