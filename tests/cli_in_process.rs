@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::Parser;
 use jira_connect::cli::output::{Captured, Printer};
 use jira_connect::cli::{Cli, Command, Console, execute};
-use jira_connect::core::Error;
+use jira_connect::core::error::Error;
 use jira_connect::core::secrets::MemoryStore;
 use jira_connect::core::service::Connections;
 use secrecy::{ExposeSecret, SecretString};

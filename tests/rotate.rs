@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use jiff::ToSpan;
-use jira_connect::core::Error;
 use jira_connect::core::config::{PendingOp, RotationRecord};
 use jira_connect::core::connection::{ConnectionId, Deployment, today_utc};
 use jira_connect::core::draft::{NewConnection, prepare};
+use jira_connect::core::error::Error;
 use jira_connect::core::secrets::{MemoryStore, SecretStore};
 use jira_connect::core::service::{
     Cancel, Connections, LeftoverOutcome, OldToken, RotateOptions, TokenLookup,
