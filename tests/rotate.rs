@@ -20,7 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
 use crate::pat_mock::*;
-use crate::token_lookup::{Answers, THIS_EXPIRY, add_dc, assert_no_secret, run};
+use crate::token_lookup::{Answers, THIS_EXPIRY, add_dc, assert_no_secret};
 
 /// How long [`PAT`] lasts, from its creation to its expiry, as the server dates them.
 const THIS_LIFETIME: i64 = 181;
@@ -349,13 +349,7 @@ async fn cli_rotate_on_cloud_explains_and_points_to_replace_token() {
     let dir = tempfile::tempdir().unwrap();
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
     let url = jira.uri();
-    let add = [
-        "add", "--url", &url, "--cloud", "--email", EMAIL, "--name", "acme",
-    ];
-    assert_eq!(
-        run(&svc, &add, &Answers::new(&[TOKEN])).await.0,
-        ExitCode::SUCCESS
-    );
+    cli_add_acme(&svc, &url, &Answers::new(&[TOKEN])).await;
     let before = jira.received_requests().await.unwrap().len();
 
     let (code, out) = run(&svc, &["rotate", "acme"], &Answers::default()).await;
