@@ -6,6 +6,7 @@
 # Usage: scripts/deb-check.sh [DEB]   (default: target/package/jira-connect_*.deb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/x.sh
 
 app_id=io.github.jira_connect.JiraConnect
 deb=${1:-$(ls target/package/jira-connect_*.deb)}
@@ -19,7 +20,7 @@ installed_before=false
 dpkg-query -W -f='${Status}' jira-connect 2>/dev/null | grep -q "install ok installed" &&
   installed_before=true
 cleanup() {
-  [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
+  stop_x
   rm -rf "$scratch"
   if ! $installed_before && dpkg-query -W jira-connect >/dev/null 2>&1; then
     $sudo dpkg --purge jira-connect >/dev/null
@@ -51,16 +52,6 @@ key() { sed -n "/^\[Desktop Entry\]/,/^\[/ s/^$1=//p" "$desktop"; }
 [ "$(key Icon)" = "$app_id" ] || fail "Icon=$(key Icon), not $app_id"
 [ "$(key StartupWMClass)" = "$app_id" ] || fail "StartupWMClass=$(key StartupWMClass), not $app_id"
 echo "ok   files in place; desktop file and metainfo valid; icon $app_id in hicolor"
-
-start_x() {
-  [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
-  rm -f "$scratch/display"
-  Xvfb -displayfd 3 -screen 0 1200x800x24 -nolisten tcp 3>"$scratch/display" >/dev/null 2>&1 &
-  xvfb=$!
-  for _ in $(seq 100); do [ -s "$scratch/display" ] && break; sleep 0.1; done
-  [ -s "$scratch/display" ] || fail "Xvfb did not start"
-  export DISPLAY=:$(head -n 1 "$scratch/display")
-}
 
 # Starts the command of an Exec line (field codes such as %U dropped) with nothing but the
 # system's PATH, so that the installed binary is the one that runs, and waits for its window.

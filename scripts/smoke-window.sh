@@ -5,6 +5,7 @@
 # Usage: scripts/smoke-window.sh [BINARY]   (default: target/debug/jira-connect)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/x.sh
 bin=${1:-target/debug/jira-connect}
 scratch=$(mktemp -d)
 xvfb=
@@ -13,23 +14,10 @@ apps=()
 cleanup() {
   for p in "${apps[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -z "$wm" ] || kill "$wm" 2>/dev/null || true
-  [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
+  stop_x
   rm -rf "$scratch"
 }
 trap cleanup EXIT
-
-# A fresh X server for each run, on a display number the server picks itself (-displayfd),
-# so that no other X server on the machine, and nothing left by the previous run, is in
-# the way.
-start_x() {
-  [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
-  rm -f "$scratch/display"
-  Xvfb -displayfd 3 -screen 0 1200x800x24 -nolisten tcp 3>"$scratch/display" >/dev/null 2>&1 &
-  xvfb=$!
-  for _ in $(seq 100); do [ -s "$scratch/display" ] && break; sleep 0.1; done
-  [ -s "$scratch/display" ] || { echo "FAIL: Xvfb did not start"; return 1; }
-  export DISPLAY=:$(head -n 1 "$scratch/display")
-}
 
 # One run of the app with the given config dir; fails unless the window shows real content.
 run_once() {

@@ -13,6 +13,7 @@
 # and skips, with exit status 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/x.sh
 start=$(date +%s)
 
 target=x86_64-pc-windows-gnu
@@ -49,7 +50,7 @@ xvfb=
 cleanup() {
   [ -z "$mock" ] || { kill "$mock" 2>/dev/null || true; wait "$mock" 2>/dev/null || true; }
   WINEPREFIX=$scratch/prefix wineserver -k 2>/dev/null || true
-  [ -z "$xvfb" ] || { kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; }
+  stop_x
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -59,11 +60,7 @@ ok() { echo "ok   $*"; passed=$((passed + 1)); }
 
 # One X server for the whole run: Wine's desktop process starts with the first program and
 # keeps the display it found then, so the window could not open on a display added later.
-Xvfb -displayfd 3 -screen 0 1200x800x24 -nolisten tcp 3>"$scratch/display" >/dev/null 2>&1 &
-xvfb=$!
-for _ in $(seq 100); do [ -s "$scratch/display" ] && break; sleep 0.1; done
-[ -s "$scratch/display" ] || fail "Xvfb did not start"
-export DISPLAY=:$(head -n 1 "$scratch/display")
+start_x
 
 # A private Wine prefix, with no Mono or Gecko to fetch, and quiet.
 export WINEPREFIX=$scratch/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="

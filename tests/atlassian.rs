@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use jira_connect::core::Error;
 use jira_connect::core::connection::{Deployment, Product, Status, today};
 use jira_connect::core::draft::{NewConnection, SiteOptions, prepare};
+use jira_connect::core::error::Error;
 use jira_connect::core::secrets::{MemoryStore, SecretStore};
 use jira_connect::core::service::{Cancel, NewToken};
 use secrecy::{ExposeSecret, SecretString};

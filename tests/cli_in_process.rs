@@ -4,14 +4,9 @@
 
 use std::cell::RefCell;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use clap::Parser;
-use jira_connect::cli::output::{Captured, Printer};
-use jira_connect::cli::{Cli, Command, Console, execute};
-use jira_connect::core::Error;
-use jira_connect::core::secrets::MemoryStore;
-use jira_connect::core::service::Connections;
+use jira_connect::cli::Console;
+use jira_connect::core::error::Error;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
@@ -52,26 +47,11 @@ impl Console for Script {
     }
 }
 
-/// Runs `jira-connect ARGS` in-process against `svc`.
-pub async fn run(svc: &Arc<Connections>, args: &[&str], console: &Script) -> (ExitCode, Captured) {
-    let cli = Cli::try_parse_from(std::iter::once("jira-connect").chain(args.iter().copied()))
-        .expect("the arguments parse");
-    let Some(Command::Run(action)) = cli.command else {
-        panic!("{args:?} is not a CLI command");
-    };
-    let (out, captured) = Printer::capture(args.contains(&"--json"));
-    let code = execute(action, svc.clone(), &out, console).await;
-    let captured = captured.lock().unwrap().clone();
-    (code, captured)
-}
-
 #[tokio::test]
 async fn add_list_check_replace_and_remove() {
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     mount_user(&jira, "/rest/api/3/myself", EMAIL, NEW_TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
+    let (_dir, secrets, svc) = scratch();
     let url = jira.uri();
 
     let add = [
@@ -130,9 +110,7 @@ async fn add_list_check_replace_and_remove() {
 #[tokio::test]
 async fn a_refused_token_saves_nothing_and_says_so_on_stderr() {
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
+    let (_dir, secrets, svc) = scratch();
     let url = jira.uri();
     let add = ["add", "--url", &url, "--cloud", "--email", EMAIL, "--json"];
     let (code, out) = run(&svc, &add, &Script::secret("not-the-token")).await;
@@ -148,16 +126,9 @@ async fn a_refused_token_saves_nothing_and_says_so_on_stderr() {
 #[tokio::test]
 async fn token_prints_the_secret_and_nothing_else() {
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let url = jira.uri();
-    let add = [
-        "add", "--url", &url, "--cloud", "--email", EMAIL, "--name", "acme",
-    ];
-    assert_eq!(
-        run(&svc, &add, &Script::secret(TOKEN)).await.0,
-        ExitCode::SUCCESS
-    );
+    cli_add_acme(&svc, &url, &Script::secret(TOKEN)).await;
 
     let (code, out) = run(&svc, &["token", "acme"], &Script::default()).await;
     assert_eq!(code, ExitCode::SUCCESS);
@@ -168,17 +139,9 @@ async fn token_prints_the_secret_and_nothing_else() {
 #[tokio::test]
 async fn remove_asks_first_and_no_keeps_the_connection() {
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
+    let (_dir, secrets, svc) = scratch();
     let url = jira.uri();
-    let add = [
-        "add", "--url", &url, "--cloud", "--email", EMAIL, "--name", "acme",
-    ];
-    assert_eq!(
-        run(&svc, &add, &Script::secret(TOKEN)).await.0,
-        ExitCode::SUCCESS
-    );
+    cli_add_acme(&svc, &url, &Script::secret(TOKEN)).await;
 
     let person = Script {
         interactive: true,
@@ -196,8 +159,7 @@ async fn remove_asks_first_and_no_keeps_the_connection() {
 
 #[tokio::test]
 async fn an_unknown_name_is_a_usage_error_with_the_cli_step() {
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let (code, out) = run(&svc, &["check", "nope"], &Script::default()).await;
     assert_eq!(code, ExitCode::from(2));
     assert!(

@@ -1,8 +1,13 @@
-//! Shared test helpers: a loopback mock Jira and access to the real OS keyring.
+//! Shared test helpers: a loopback mock Jira, the CLI run in-process, and access to the real
+//! OS keyring.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::Parser;
+use jira_connect::cli::output::{Captured, Printer};
+use jira_connect::cli::{Cli, Command, Console, execute};
 use jira_connect::core::config::ConfigStore;
 use jira_connect::core::jira::JiraClient;
 use jira_connect::core::secrets::{KeyringStore, MemoryStore, SecretStore};
@@ -88,6 +93,15 @@ async fn mount_rejection(server: &MockServer, api: u8) {
         .await;
 }
 
+/// A service over a fresh config dir and a fresh in-memory keyring, with both: keep the
+/// dir for as long as the config is used.
+pub fn scratch() -> (tempfile::TempDir, Arc<MemoryStore>, Arc<Connections>) {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service(dir.path(), secrets.clone());
+    (dir, secrets, svc)
+}
+
 /// A service over a fresh config dir and an in-memory secret store.
 pub fn service(dir: &std::path::Path, secrets: Arc<MemoryStore>) -> Arc<Connections> {
     service_with(dir, secrets, Duration::from_secs(10))
@@ -103,6 +117,35 @@ pub fn service_with(
         secrets,
         JiraClient::new(timeout).unwrap(),
     ))
+}
+
+/// Runs `jira-connect ARGS` in-process against `svc`: parsed by clap as the binary parses
+/// them, with `console` answering what the command asks, and its output captured stream by
+/// stream. (`cli` runs the built binary instead.)
+pub async fn run(
+    svc: &Arc<Connections>,
+    args: &[&str],
+    console: &dyn Console,
+) -> (ExitCode, Captured) {
+    let cli = Cli::try_parse_from(std::iter::once("jira-connect").chain(args.iter().copied()))
+        .expect("the arguments parse");
+    let Some(Command::Run(action)) = cli.command else {
+        panic!("{args:?} is not a CLI command");
+    };
+    let (out, captured) = Printer::capture(args.contains(&"--json"));
+    let code = execute(action, svc.clone(), &out, console).await;
+    let captured = captured.lock().unwrap().clone();
+    (code, captured)
+}
+
+/// Adds "acme", Jira Cloud at `url` as [`EMAIL`], through the CLI in-process; `console`
+/// gives the token.
+pub async fn cli_add_acme(svc: &Arc<Connections>, url: &str, console: &dyn Console) {
+    let add = [
+        "add", "--url", url, "--cloud", "--email", EMAIL, "--name", "acme",
+    ];
+    let (code, out) = run(svc, &add, console).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out:?}");
 }
 
 /// Requests the mock received that carried an `Authorization` header.

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment};
+use jira_connect::core::error::Error;
 use jira_connect::core::jira::{Account, Credentials, JiraClient, MAX_BODY, Target};
 use jira_connect::core::site_url::SiteUrl;
 use secrecy::SecretString;

@@ -8,14 +8,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use jira_connect::core::draft::{NewConnection, prepare};
-use jira_connect::core::secrets::MemoryStore;
 use jira_connect::core::service::{Cancel, Connections};
 use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::common::*;
 use crate::pat_mock::*;
-use crate::token_lookup::{Answers, add_dc, run};
+use crate::token_lookup::{Answers, add_dc};
 
 /// The fields of one row of the README's table: those always there, and those after a `;`,
 /// there only in the case the row names.
@@ -118,8 +117,7 @@ async fn every_json_document_has_the_fields_the_readme_lists() {
     let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
     mount_user(&jira, "/rest/api/3/myself", EMAIL, NEW_TOKEN, cloud_user()).await;
     mount_confluence_cloud(&jira, NEW_TOKEN).await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let url = jira.uri();
     let add = [
         "add", "--url", &url, "--cloud", "--email", EMAIL, "--name", "acme",
@@ -162,8 +160,7 @@ async fn every_json_document_has_the_fields_the_readme_lists() {
     // Data Center: a check that reads the token, and rotate with the old token's id known
     // and, on a second connection, not known.
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     add_dc(&svc, &server, Some(THIS_NAME)).await;
     let (_, doc) = json_of(&svc, &["check", "dc"], &none()).await;
     holds(&doc[0]["token_lookup"], &table, &["token_lookup"]);

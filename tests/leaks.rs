@@ -306,8 +306,7 @@ async fn server_text_is_redacted_cleaned_and_capped_before_it_is_saved() {
         .mount(&jira)
         .await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (dir, _, svc) = scratch();
     let draft = prepare(&NewConnection {
         url: jira.uri(),
         name: Some("acme".into()),

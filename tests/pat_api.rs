@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
-use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment};
+use jira_connect::core::error::Error;
 use jira_connect::core::error::InputField;
 use jira_connect::core::jira::pat::{
     self, CreatedPat, NewPat, NoPick, PatAuth, TOKENS_PATH, list_tokens, revoke_token,

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use jiff::ToSpan;
-use jira_connect::core::Error;
 use jira_connect::core::config::{PendingOp, RotationRecord};
 use jira_connect::core::connection::{ConnectionId, Deployment, today_utc};
 use jira_connect::core::draft::{NewConnection, prepare};
+use jira_connect::core::error::Error;
 use jira_connect::core::secrets::{MemoryStore, SecretStore};
 use jira_connect::core::service::{
     Cancel, Connections, LeftoverOutcome, OldToken, RotateOptions, TokenLookup,
@@ -20,7 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::common::*;
 use crate::pat_mock::*;
-use crate::token_lookup::{Answers, THIS_EXPIRY, add_dc, assert_no_secret, run};
+use crate::token_lookup::{Answers, THIS_EXPIRY, add_dc, assert_no_secret};
 
 /// How long [`PAT`] lasts, from its creation to its expiry, as the server dates them.
 const THIS_LIFETIME: i64 = 181;
@@ -350,13 +350,7 @@ async fn cli_rotate_on_cloud_explains_and_points_to_replace_token() {
     let dir = tempfile::tempdir().unwrap();
     let svc = service(dir.path(), Arc::new(MemoryStore::new()));
     let url = jira.uri();
-    let add = [
-        "add", "--url", &url, "--cloud", "--email", EMAIL, "--name", "acme",
-    ];
-    assert_eq!(
-        run(&svc, &add, &Answers::new(&[TOKEN])).await.0,
-        ExitCode::SUCCESS
-    );
+    cli_add_acme(&svc, &url, &Answers::new(&[TOKEN])).await;
     let before = jira.received_requests().await.unwrap().len();
 
     let (code, out) = run(&svc, &["rotate", "acme"], &Answers::default()).await;

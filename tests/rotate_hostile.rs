@@ -7,8 +7,8 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use jira_connect::core::Error;
 use jira_connect::core::config::PendingOp;
+use jira_connect::core::error::Error;
 use jira_connect::core::secrets::MemoryStore;
 use jira_connect::core::service::{
     ByName, Cancel, Connections, LeftoverOutcome, OldToken, RotateOptions,
@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::cli_in_process::Script;
 use crate::common::*;
 use crate::pat_mock::*;
-use crate::token_lookup::{Answers, add_dc, assert_no_secret, revoke_by_hand, run};
+use crate::token_lookup::{Answers, add_dc, assert_no_secret, revoke_by_hand};
 
 /// "dc", added with [`PAT`] under `label`, on a fresh mock server.
 async fn dc_labelled(label: &str) -> (PatServer, tempfile::TempDir, Arc<Connections>) {
@@ -165,7 +165,7 @@ async fn a_token_known_only_by_its_name_is_revoked_only_when_confirmed() {
         yes: true,
         ..Script::default()
     };
-    let (code, out) = crate::cli_in_process::run(&svc, &["rotate", "dc"], &script).await;
+    let (code, out) = crate::common::run(&svc, &["rotate", "dc"], &script).await;
     let asked = script.asked.borrow().join("\n");
     assert!(asked.contains("\"ci-runner\", created "), "{asked}");
     // Confirmed, it is revoked; the old token still works, which is said.

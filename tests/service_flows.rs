@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment, Outcome, Status, today};
 use jira_connect::core::draft::{NewConnection, prepare};
+use jira_connect::core::error::Error;
 use jira_connect::core::secrets::{FailOn, MemoryStore, SecretStore};
 use jira_connect::core::service::{Cancel, NewToken};
 use secrecy::{ExposeSecret, SecretString};

@@ -5,6 +5,7 @@ mod cli;
 mod cli_in_process;
 mod common;
 mod crash;
+mod docs;
 mod gui;
 mod jira_http;
 mod json_contract;

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment};
+use jira_connect::core::error::Error;
 use jira_connect::core::jira::{Credentials, JiraClient, Target};
 use jira_connect::core::site_url::SiteUrl;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};

@@ -1,22 +1,18 @@
 //! What a Data Center server knows about a connection's personal access token, read on add
 //! and check against the stateful mock token API: the id, the creation date and the real
 //! expiry are recorded when the token is certain, and otherwise nothing is, with the reason.
-//! Also the in-process CLI harness that `rotate` shares.
+//! Also what `rotate` shares: the scripted answers to the CLI, and "dc" added with [`PAT`].
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use clap::Parser;
 use jiff::civil::{Date, date};
-use jira_connect::cli::output::{Captured, Printer};
-use jira_connect::cli::{Cli, Command, Console, execute};
-use jira_connect::core::Error;
+use jira_connect::cli::Console;
 use jira_connect::core::connection::{Connection, Deployment};
 use jira_connect::core::draft::{NewConnection, prepare};
+use jira_connect::core::error::Error;
 use jira_connect::core::jira::pat::NoPick;
-use jira_connect::core::secrets::MemoryStore;
 use jira_connect::core::service::{Cancel, Connections, TokenLookup};
 use secrecy::SecretString;
 use wiremock::matchers::{method, path};
@@ -65,19 +61,6 @@ impl Console for Answers {
     fn confirm(&self, _question: &str) -> bool {
         false
     }
-}
-
-/// Runs `jira-connect ARGS` in-process against `svc`.
-pub async fn run(svc: &Arc<Connections>, args: &[&str], console: &Answers) -> (ExitCode, Captured) {
-    let cli = Cli::try_parse_from(std::iter::once("jira-connect").chain(args.iter().copied()))
-        .expect("the arguments parse");
-    let Some(Command::Run(action)) = cli.command else {
-        panic!("{args:?} is not a CLI command");
-    };
-    let (out, captured) = Printer::capture(args.contains(&"--json"));
-    let code = execute(action, svc.clone(), &out, console).await;
-    let captured = captured.lock().unwrap().clone();
-    (code, captured)
 }
 
 /// Fails when `text` holds any secret of the mock: its tokens, or the passwords.
@@ -141,8 +124,7 @@ pub async fn revoke_by_hand(server: &PatServer, id: u64) {
 #[tokio::test]
 async fn add_records_the_token_named_by_the_label() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let (conn, token) = add_dc(&svc, &server, Some(THIS_NAME)).await;
     assert_eq!(token.recorded().map(|t| t.id), Some(THIS_ID), "{token:?}");
     assert_eq!(conn.token_id, Some(THIS_ID));
@@ -159,8 +141,7 @@ async fn add_records_the_token_named_by_the_label() {
 #[tokio::test]
 async fn add_records_the_only_token_with_its_server_name() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     leave_only_this_token(&server).await;
     let (conn, token) = add_dc(&svc, &server, None).await;
     assert!(matches!(token, TokenLookup::Recorded(_)), "{token:?}");
@@ -176,8 +157,7 @@ async fn add_records_the_only_token_with_its_server_name() {
 #[tokio::test]
 async fn a_label_the_user_gives_comes_first() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     leave_only_this_token(&server).await;
     // The label names no token: nothing is recorded, even though there is one token.
     let (conn, token) = add_dc(&svc, &server, Some("my laptop")).await;
@@ -195,8 +175,7 @@ async fn a_label_the_user_gives_comes_first() {
 #[tokio::test]
 async fn several_tokens_and_no_label_record_nothing_and_say_why() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let (conn, token) = add_dc(&svc, &server, None).await;
     assert_eq!(token, TokenLookup::NotPicked(NoPick::Several { count: 2 }));
     assert!(token.why_not().unwrap().contains("2 tokens"), "{token:?}");
@@ -208,8 +187,7 @@ async fn several_tokens_and_no_label_record_nothing_and_say_why() {
 #[tokio::test]
 async fn a_server_without_the_api_keeps_the_typed_date_quietly() {
     let server = PatServer::without_api().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let (conn, token) = add_dc(&svc, &server, Some(THIS_NAME)).await;
     assert_eq!(token, TokenLookup::Unavailable);
     assert_eq!(token.why_not(), None, "nothing to say");
@@ -225,8 +203,7 @@ async fn a_failed_lookup_does_not_fail_the_add() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&jira)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let draft = prepare(&NewConnection {
         url: jira.uri(),
         name: Some("dc".into()),
@@ -253,8 +230,7 @@ async fn a_failed_lookup_does_not_fail_the_add() {
 #[tokio::test]
 async fn check_records_the_token_once_it_is_certain() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let (conn, _) = add_dc(&svc, &server, None).await;
     assert_eq!(conn.token_id, None);
 
@@ -288,9 +264,7 @@ async fn check_records_the_token_once_it_is_certain() {
 #[tokio::test]
 async fn a_rejected_check_reads_nothing() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
+    let (_dir, secrets, svc) = scratch();
     let (conn, _) = add_dc(&svc, &server, Some(THIS_NAME)).await;
     use jira_connect::core::secrets::SecretStore;
     secrets
@@ -307,8 +281,7 @@ async fn a_rejected_check_reads_nothing() {
 #[tokio::test]
 async fn the_app_lists_the_tokens_and_records_the_one_chosen() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     add_dc(&svc, &server, None).await;
     let tokens = svc.list_tokens("dc", &Cancel::new()).await.unwrap();
     let ids: Vec<u64> = tokens.iter().map(|t| t.id).collect();
@@ -342,8 +315,7 @@ async fn the_app_lists_the_tokens_and_records_the_one_chosen() {
 #[tokio::test]
 async fn cli_add_says_what_it_read_from_jira() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let url = server.uri();
     let add = [
         "add",
@@ -398,8 +370,7 @@ async fn cli_add_says_what_it_read_from_jira() {
 #[tokio::test]
 async fn cli_check_updates_the_recorded_expiry() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     add_dc(&svc, &server, None).await;
     let (code, out) = run(&svc, &["check", "dc"], &Answers::default()).await;
     assert_eq!(code, ExitCode::SUCCESS, "{out:?}");
@@ -422,8 +393,7 @@ async fn cli_check_updates_the_recorded_expiry() {
 #[tokio::test]
 async fn replace_token_records_the_new_token_or_forgets_the_old_id() {
     let server = PatServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let (_dir, _, svc) = scratch();
     let (conn, _) = add_dc(&svc, &server, Some(THIS_NAME)).await;
     assert_eq!(conn.token_id, Some(THIS_ID));
 

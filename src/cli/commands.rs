@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 
-use crate::core::Error;
 use crate::core::connection::{AuthKind, Deployment, name_arg, today};
 use crate::core::draft::{NewConnection, SiteOptions, prepare};
+use crate::core::error::Error;
 use crate::core::error::InputField;
 use crate::core::service::{
     Added, ByName, Cancel, Connections, Imported, NewToken, OldToken, RotateOptions, Rotated,

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use secrecy::SecretString;
 
-use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection, Deployment, Product};
+use crate::core::error::Error;
 use crate::core::error::InputField;
 use crate::core::service::Connections;
 

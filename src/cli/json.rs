@@ -12,8 +12,8 @@
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
-use crate::core::Error;
 use crate::core::connection::{Connection, today};
+use crate::core::error::Error;
 use crate::core::jira::pat::PatInfo;
 use crate::core::service::{CheckReport, OldToken, Rotated, TokenLookup};
 

@@ -29,7 +29,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::core::Error;
+use crate::core::error::Error;
 use crate::core::secrets::LazyPlatformStore;
 use crate::core::service::{Connections, RotateOptions};
 use output::Printer;

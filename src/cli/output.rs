@@ -12,11 +12,10 @@ use std::sync::{Arc, Mutex};
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::core::Error;
 use crate::core::connection::{
     AuthKind, Connection, Deployment, EXPIRY_WARNING_DAYS, Product, Status, name_arg,
 };
-use crate::core::error::{InputField, KeyringError};
+use crate::core::error::{Error, InputField, KeyringError};
 use crate::core::jira::pat::PatInfo;
 use crate::core::service::{CheckReport, Leftover, LeftoverOutcome, TokenLookup};
 

@@ -9,8 +9,8 @@ use clap::Subcommand;
 use jiff::Timestamp;
 
 use super::output::Printer;
-use crate::core::Error;
 use crate::core::connection::today;
+use crate::core::error::Error;
 use crate::core::notify::{self, Delivery, Notifier};
 use crate::core::reminders::{self, Checked, LastRun};
 use crate::core::schedule::{self, Activation};

@@ -295,7 +295,7 @@ impl fmt::Display for Status {
 
 impl Connection {
     /// The normalised site URL.
-    pub fn site(&self) -> Result<SiteUrl, crate::core::Error> {
+    pub fn site(&self) -> Result<SiteUrl, crate::core::error::Error> {
         Ok(SiteUrl::parse(&self.url, self.allow_http)?.for_deployment(self.deployment))
     }
 

@@ -21,8 +21,6 @@ pub mod secrets;
 pub mod service;
 pub mod site_url;
 
-pub use error::Error;
-
 /// The application id: the name of the desktop file, the icon and the AppStream metainfo
 /// that the Linux package installs, the window's Wayland app id and X11 class, and the
 /// desktop entry that notifications name.

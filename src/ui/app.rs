@@ -359,6 +359,17 @@ impl App {
         self.rows.iter().find(|r| &r.connection.id == id)
     }
 
+    fn row_mut(&mut self, id: &ConnectionId) -> Option<&mut Row> {
+        self.rows.iter_mut().find(|r| &r.connection.id == id)
+    }
+
+    /// Shows `connection` as saved in its row, if it is listed; returns the row.
+    fn update_row(&mut self, connection: Connection) -> Option<&mut Row> {
+        let row = self.row_mut(&connection.id)?;
+        row.connection = connection;
+        Some(row)
+    }
+
     /// The listed connections that share `connection`'s token.
     fn sharing<'a>(&'a self, connection: &'a Connection) -> impl Iterator<Item = &'a Connection> {
         self.rows
@@ -428,12 +439,12 @@ impl App {
     }
 
     fn check(&mut self, id: &ConnectionId) {
-        if let Some(row) = self.rows.iter_mut().find(|r| &r.connection.id == id)
-            && !row.checking
-        {
-            row.checking = true;
-            self.backend.check(row.connection.clone());
-        }
+        let Some(row) = self.row_mut(id).filter(|r| !r.checking) else {
+            return;
+        };
+        row.checking = true;
+        let connection = row.connection.clone();
+        self.backend.check(connection);
     }
 
     fn check_all(&mut self) {
@@ -495,12 +506,7 @@ impl App {
                 self.load_error = Some(error_text(&e));
             }
             Event::Checked(report) => {
-                if let Some(row) = self
-                    .rows
-                    .iter_mut()
-                    .find(|r| r.connection.id == report.connection.id)
-                {
-                    row.connection = report.connection;
+                if let Some(row) = self.update_row(report.connection) {
                     row.checking = false;
                 }
             }
@@ -545,13 +551,7 @@ impl App {
                         // Linked connections got the new token too: show them as saved.
                         self.backend.load();
                     }
-                    if let Some(row) = self
-                        .rows
-                        .iter_mut()
-                        .find(|r| r.connection.id == connection.id)
-                    {
-                        row.connection = connection.clone();
-                    }
+                    self.update_row(connection.clone());
                 }
                 if let Some(Dialog::Replace(d)) = &mut self.dialog
                     && d.pending.as_ref().is_some_and(|p| p.request == request)
@@ -563,13 +563,7 @@ impl App {
                 if let Ok(rotated) = &result {
                     // Linked connections may have the new token too: reload them all.
                     self.backend.load();
-                    if let Some(row) = self
-                        .rows
-                        .iter_mut()
-                        .find(|r| r.connection.id == rotated.connection.id)
-                    {
-                        row.connection = rotated.connection.clone();
-                    }
+                    self.update_row(rotated.connection.clone());
                 }
                 if let Some(Dialog::Rotate(d)) = &mut self.dialog
                     && d.pending.as_ref().is_some_and(|p| p.request == request)
@@ -586,13 +580,7 @@ impl App {
             }
             Event::TokenRecorded(result) => match result {
                 Ok(connection) => {
-                    if let Some(row) = self
-                        .rows
-                        .iter_mut()
-                        .find(|r| r.connection.id == connection.id)
-                    {
-                        row.connection = connection.clone();
-                    }
+                    self.update_row(connection.clone());
                     if matches!(self.dialog, Some(Dialog::PickToken(_))) {
                         self.close_dialog(ctx);
                     }
@@ -1115,10 +1103,7 @@ impl eframe::App for App {
             egui::CentralPanel::default()
                 .frame(egui::Frame::central_panel(ui.style()).inner_margin(20))
                 .show(ui, |ui| {
-                    let row = self
-                        .selected
-                        .as_ref()
-                        .and_then(|id| self.rows.iter().find(|r| &r.connection.id == id));
+                    let row = self.selected.as_ref().and_then(|id| self.row(id));
                     match row {
                         Some(row) => {
                             let linked: Vec<&Connection> = self.sharing(&row.connection).collect();

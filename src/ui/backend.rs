@@ -10,10 +10,10 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
 
-use crate::core::Error;
 use crate::core::config::ConfigFile;
 use crate::core::connection::Connection;
 use crate::core::draft::Draft;
+use crate::core::error::Error;
 use crate::core::import::{self, Found, Sources};
 use crate::core::jira::pat::PatInfo;
 use crate::core::jira::{Account, read_ca_file};

@@ -7,10 +7,10 @@ use jiff::civil::Date;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use crate::core::Error;
 use crate::core::connection::{
     MAX_CLOUD_TOKEN_DAYS, one_year_from_today, suggested_token_label, today_utc,
 };
+use crate::core::error::Error;
 use crate::core::error::InputField;
 use crate::core::service::Cancel;
 use crate::ui::Command;
@@ -178,16 +178,16 @@ impl SecretInput {
 /// A token's label and expiry date as a form holds them, in the terms of Atlassian's token
 /// pages: label, expiry date (UTC).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenFacts {
+pub struct TokenFields {
     pub label: String,
     pub expires: Option<Date>,
 }
 
-impl TokenFacts {
+impl TokenFields {
     /// What a token created just now most likely carries: the suggested label and, on
     /// Cloud, Atlassian's default of one year.
     pub fn suggested(cloud: bool) -> Self {
-        TokenFacts {
+        TokenFields {
             label: suggested_token_label(),
             expires: cloud.then(one_year_from_today),
         }

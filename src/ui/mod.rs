@@ -2,13 +2,17 @@
 //!
 //! - [`app`]: the main window; views push [`Command`]s that are applied after drawing.
 //! - [`backend`]: all IO, on a tokio runtime; results come back as events.
-//! - one file per window: [`connection_list`], [`details`], [`new_connection`],
-//!   [`replace_token`], [`remove`], [`netrc`], [`about`]; shared pieces in [`widgets`].
+//! - one file per window or card: [`connection_list`], [`details`], [`new_connection`],
+//!   [`replace_token`], [`rotate`], [`pick_token`], [`remove`], [`netrc`],
+//!   [`import_card`], [`about`].
+//! - shared pieces: [`form`] (the dialogs' labelled rows, secret field and errors),
+//!   [`widgets`], and [`style`] (spacing and type sizes in both themes).
 //! - [`menu`]: the menu bar and the keyboard shortcuts it lists.
 //! - [`single_instance`]: a second launch brings the running window forward instead.
 //! - [`window_state`]: the window's size and place, and the selected connection, across
 //!   launches.
 //! - [`caret`]: the caret stops blinking when the user does nothing, so idle costs nothing.
+//! - [`first_frame`]: the time to the first frame, for the start-up benchmark.
 
 pub mod about;
 pub mod app;

@@ -3,17 +3,17 @@
 
 use egui::{Key, RichText, Ui};
 
-use crate::core::Error;
 use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
 use crate::core::draft::{NewConnection, SiteOptions, default_name, prepare, validate_secret};
+use crate::core::error::Error;
 use crate::core::jira::Account;
 use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::backend::Submission;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, error_text, expiry_row,
+    Field, Pending, SecretForm, SecretInput, TokenFields, cancel_button, error_text, expiry_row,
     field_for, field_message, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
@@ -29,7 +29,7 @@ pub(crate) struct NewConnectionDialog {
     dc_auth: AuthKind,
     secret: SecretInput,
     /// The new token's label and expiry.
-    token: TokenFacts,
+    token: TokenFields,
     /// The user picked an expiry; until then it follows the Cloud box.
     expiry_touched: bool,
     ca_file: String,
@@ -55,7 +55,7 @@ impl Default for NewConnectionDialog {
             login: String::new(),
             dc_auth: AuthKind::Pat,
             secret: SecretInput::default(),
-            token: TokenFacts::suggested(false),
+            token: TokenFields::suggested(false),
             expiry_touched: false,
             ca_file: String::new(),
             allow_http: false,
@@ -425,7 +425,7 @@ impl NewConnectionDialog {
 
                 if self.auth() != AuthKind::Password {
                     if !self.expiry_touched {
-                        self.token.expires = TokenFacts::suggested(self.cloud).expires;
+                        self.token.expires = TokenFields::suggested(self.cloud).expires;
                     }
                     let before = self.token.expires;
                     expiry_row(ui, !busy, &mut self.token.expires, self.cloud);

@@ -5,14 +5,14 @@
 
 use egui::{Key, RichText, Ui};
 
-use crate::core::Error;
 use crate::core::connection::{AuthKind, Connection, Deployment};
 use crate::core::draft::validate_secret;
+use crate::core::error::Error;
 use crate::core::jira::Account;
 use crate::core::service::NewToken;
 use crate::ui::Command;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, error_text, expiry_row,
+    Field, Pending, SecretForm, SecretInput, TokenFields, cancel_button, error_text, expiry_row,
     field_for, field_message, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, button_row, palette};
@@ -24,7 +24,7 @@ pub(crate) struct ReplaceTokenDialog {
     /// The connection as it was, to name the old token once it is replaced.
     old: Connection,
     secret: SecretInput,
-    token: TokenFacts,
+    token: TokenFields,
     pub pending: Option<Pending>,
     error: Option<(Field, String)>,
     /// Set once the new token is in place.
@@ -40,7 +40,7 @@ impl ReplaceTokenDialog {
             connection,
             sharing,
             secret: SecretInput::default(),
-            token: TokenFacts::suggested(cloud),
+            token: TokenFields::suggested(cloud),
             pending: None,
             error: None,
             done: None,

@@ -5,8 +5,8 @@
 
 use egui::{Key, RichText, Ui};
 
-use crate::core::Error;
 use crate::core::connection::Connection;
+use crate::core::error::Error;
 use crate::core::service::{ByName, OldToken, RotateOptions, Rotated, created_text};
 use crate::ui::Command;
 use crate::ui::form::{

@@ -10,9 +10,6 @@
 //!   bodies, login pages and headers through its helpers, so they read the same everywhere;
 //! - [`tls`]: a company's CA certificate, and transport failures turned into errors.
 //!
-//! Any other client of a Jira or Atlassian REST API (a service account's OAuth token, say)
-//! belongs here too, beside [`pat`], so that it keeps these rules.
-//!
 //! Rules that protect the user's account and token:
 //! - redirects are never followed, so credentials never reach another host or port;
 //! - a 401 or 403 is never retried, because repeated bad logins lock Server/DC accounts
@@ -23,6 +20,11 @@
 //! - text the server sends reaches an [`Account`] or an [`Error`] only through
 //!   [`classify_for`], which removes control characters, redacts the secret in every form
 //!   it was sent in (see [`Redact`]) and caps each field's length (see [`MAX_NAME_CHARS`]).
+//!
+//! Any other client of a Jira or Atlassian REST API (a service account's OAuth token, say)
+//! belongs here too, beside [`pat`], so that it keeps these rules.
+//!
+//! [`Error`]: crate::core::error::Error
 
 mod classify;
 mod client;
