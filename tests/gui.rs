@@ -26,6 +26,8 @@ use crate::common::*;
 
 #[path = "gui_desktop.rs"]
 mod desktop;
+#[path = "gui_keyboard.rs"]
+mod keyboard;
 
 struct Gui {
     harness: Harness<'static, App>,
@@ -1136,9 +1138,12 @@ fn the_dialog_suggests_a_label_and_a_year_and_saves_both() {
         .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if *text == label));
     assert!(copied, "Copy label puts the label on the clipboard");
     assert!(g.shows("UTC"), "the date is said to be UTC");
-    // The date picker is a button named by its row (this panics when there is none).
-    g.harness
-        .get_by_role_and_label(Role::Button, "Token expires");
+    // The date is a field named by its row, showing the date.
+    let date = g
+        .harness
+        .get_by_role_and_label(Role::TextInput, "Token expires")
+        .value();
+    assert_eq!(date, Some(one_year_from_today().to_string()));
     g.type_into(Role::TextInput, "Token label", "ci-bot on mia-laptop");
     g.click("Save");
     g.until("the dialog closes", |h| !h.state().dialog_open());
