@@ -442,4 +442,15 @@ fn the_dialogs_buttons_stay_in_the_window() {
     assert!(g.shows("Allow plain http://"));
     let save = g.harness.get_by_role_and_label(Role::Button, "Save").rect();
     assert!(save.bottom() <= 640.0, "Save is in the window: {save:?}");
+    // The form scrolls to what takes the focus: the calendar's day, under the fold.
+    g.focus(Role::Button, "Calendar");
+    g.press(Key::Space);
+    g.settle();
+    let today = date_words(today_utc());
+    assert!(g.focused(Role::Button, &today), "{:?}", g.focus_label());
+    let day = g.harness.get_by_role_and_label(Role::Button, &today).rect();
+    assert!(
+        day.bottom() <= save.top(),
+        "the focused day is scrolled into view: {day:?}, Save at {save:?}"
+    );
 }

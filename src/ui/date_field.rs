@@ -70,7 +70,7 @@ pub(crate) fn field(
             egui::TextEdit::singleline(&mut state.text)
                 .id(id.with("text"))
                 .hint_text(placeholder)
-                .desired_width(96.0),
+                .desired_width(110.0),
         )
         .labelled_by(label);
     let invalid = match parse(&state.text) {

@@ -16,7 +16,7 @@ use crate::ui::form::{
     Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, describe, enter_submits,
     error_text, expiry_row, field_for, field_message, focus_at_start, form_label, label_row,
 };
-use crate::ui::widgets::{GAP, announce, button_row, palette};
+use crate::ui::widgets::{GAP, announce, button_row, palette, scroll_to_focus};
 
 pub(crate) struct NewConnectionDialog {
     product: Product,
@@ -312,7 +312,10 @@ impl NewConnectionDialog {
         egui::ScrollArea::vertical()
             .max_height(max_height)
             .auto_shrink([false, true])
-            .show(ui, |ui| self.form(ui, commands));
+            .show(ui, |ui| {
+                self.form(ui, commands);
+                scroll_to_focus(ui);
+            });
 
         ui.add_space(GAP);
         self.status_line(ui);

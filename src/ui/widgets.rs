@@ -150,6 +150,20 @@ pub(crate) fn right_aligned(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
     }
 }
 
+/// Scrolls the enclosing scroll area to the control that has just taken the keyboard focus,
+/// when that control is in `ui`; call it at the end of the scroll area's content.
+pub(crate) fn scroll_to_focus(ui: &mut Ui) {
+    let Some(id) = ui.memory(|m| m.focused()) else {
+        return;
+    };
+    let Some(response) = ui.ctx().read_response(id) else {
+        return;
+    };
+    if response.gained_focus() && ui.min_rect().contains_rect(response.rect) {
+        ui.scroll_to_rect(response.rect.expand(4.0), None);
+    }
+}
+
 /// Makes a message a live region, so that a screen reader announces it when it appears:
 /// politely for a result, at once for a failure.
 pub(crate) fn announce(ui: &Ui, message: &egui::Response, urgent: bool) {
