@@ -99,19 +99,7 @@ fn enter_on_the_token_link_opens_it_and_saves_nothing() {
 /// takes the focus, and Enter there finishes the rotation.
 #[test]
 fn enter_rotates_and_the_password_field_takes_the_focus() {
-    use crate::pat_mock::{PASSWORD, PatServer};
-    let mut server = None;
-    let mut g = gui(|rt, svc, _| {
-        let started = rt.block_on(PatServer::start());
-        let label = Some(crate::pat_mock::THIS_NAME);
-        rt.block_on(crate::token_lookup::add_dc(svc, &started, label));
-        server = Some(started);
-    });
-    let _server = server.unwrap();
-    g.harness
-        .ctx
-        .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
-    g.idle();
+    let (mut g, _server) = gui_with_dc_pat();
     g.click("Rotate token");
     g.focus(Role::TextInput, "Token label");
     g.press(Key::Enter);
@@ -127,7 +115,7 @@ fn enter_rotates_and_the_password_field_takes_the_focus() {
     );
     g.harness
         .get_by_role_and_label(Role::PasswordInput, "Password")
-        .type_text(PASSWORD);
+        .type_text(crate::pat_mock::PASSWORD);
     g.harness.step();
     g.press(Key::Enter);
     g.until("the rotation is done", |h| {

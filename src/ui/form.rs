@@ -316,6 +316,12 @@ pub fn expiry_row(
     field.invalid
 }
 
+/// An error under a field, tied to the field for assistive technology.
+pub(crate) fn field_error(ui: &mut Ui, field: &egui::Response, message: &str) {
+    describe(ui, field, message);
+    field_message(ui, message, crate::ui::widgets::palette(ui).bad);
+}
+
 /// Ties a message to a field for assistive technology: a user who reaches the field hears
 /// it with the field's name.
 pub(crate) fn describe(ui: &Ui, field: &egui::Response, message: &str) {

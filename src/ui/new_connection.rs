@@ -13,8 +13,8 @@ use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::backend::Submission;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, describe, enter_submits,
-    error_text, expiry_row, field_for, field_message, focus_at_start, form_label, label_row,
+    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, enter_submits, error_text,
+    expiry_row, field_error, field_for, field_message, focus_at_start, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, announce, button_row, palette, scroll_to_focus};
 
@@ -370,8 +370,7 @@ impl NewConnectionDialog {
                 }
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Url) {
-                    describe(ui, &resp, msg);
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
                 if self.insecure_remote() {
                     ui.label("");
@@ -400,8 +399,7 @@ impl NewConnectionDialog {
                 }
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Name) {
-                    describe(ui, &resp, msg);
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
 
                 ui.label("");
@@ -438,8 +436,7 @@ impl NewConnectionDialog {
                     .labelled_by(id);
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Login) {
-                    describe(ui, &resp, msg);
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
 
                 if !self.cloud {
@@ -463,8 +460,7 @@ impl NewConnectionDialog {
                     .inner;
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Secret) {
-                    describe(ui, &resp, msg);
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
                 if self.auth() != AuthKind::Password {
                     label_row(ui, !busy, &mut self.token.label, field_width);
@@ -532,8 +528,7 @@ impl NewConnectionDialog {
                         .labelled_by(id);
                     ui.end_row();
                     if let Some(msg) = self.error_for(Field::Ca) {
-                        describe(ui, &resp, msg);
-                        field_message(ui, msg, p.bad);
+                        field_error(ui, &resp, msg);
                     }
                 }
             });

@@ -12,8 +12,8 @@ use crate::core::jira::Account;
 use crate::core::service::NewToken;
 use crate::ui::Command;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, describe, enter_submits,
-    error_text, expiry_row, field_for, field_message, focus_at_start, form_label, label_row,
+    Field, Pending, SecretForm, SecretInput, TokenFacts, cancel_button, enter_submits, error_text,
+    expiry_row, field_error, field_for, focus_at_start, form_label, label_row,
 };
 use crate::ui::widgets::{GAP, announce, button_row, palette};
 
@@ -174,8 +174,7 @@ impl ReplaceTokenDialog {
                 }
                 ui.end_row();
                 if let Some((Field::Secret | Field::Url | Field::Login, msg)) = &self.error {
-                    describe(ui, &resp, msg);
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
                 if !password {
                     let cloud = self.connection.deployment == Deployment::Cloud;
