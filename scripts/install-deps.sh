@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs on Debian or Ubuntu:
 # a Secret Service (gnome-keyring) on a private D-Bus session for the real-keyring tests,
-# a virtual X display with Mesa and a window manager (openbox) for the real-window tests, and
+# a virtual X display with Mesa and a window manager (openbox) for the real-window tests,
+# the accessibility bus and pyatspi for reading the window as a screen reader does, and
 # systemd-analyze to verify the reminders units.
 # Usage: scripts/install-deps.sh [PACKAGE...]   (extra packages another script needs)
 set -euo pipefail
@@ -9,6 +10,7 @@ set -euo pipefail
 packages=(
   gnome-keyring libsecret-tools dbus dbus-x11
   xvfb xauth xdotool imagemagick openbox
+  at-spi2-core python3-pyatspi
   systemd
   libgl1 libgl1-mesa-dri libegl1 mesa-vulkan-drivers
   "$@"

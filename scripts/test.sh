@@ -23,4 +23,5 @@ dbus-run-session -- bash -c '
   # The real-keyring tests are #[ignore]d for a bare `cargo test`; here they run.
   cargo test --locked -- --include-ignored "$@"
   scripts/smoke-window.sh target/debug/jira-connect
+  scripts/a11y-tree.sh target/debug/jira-connect
 ' bash "$@"

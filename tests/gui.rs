@@ -26,6 +26,8 @@ use crate::common::*;
 
 #[path = "gui_desktop.rs"]
 mod desktop;
+#[path = "gui_keyboard.rs"]
+mod keyboard;
 
 struct Gui {
     harness: Harness<'static, App>,
@@ -1118,9 +1120,12 @@ fn the_dialog_suggests_a_label_and_a_year_and_saves_both() {
         .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if *text == label));
     assert!(copied, "Copy label puts the label on the clipboard");
     assert!(g.shows("UTC"), "the date is said to be UTC");
-    // The date picker is a button named by its row (this panics when there is none).
-    g.harness
-        .get_by_role_and_label(Role::Button, "Token expires");
+    // The date is a field named by its row, showing the date.
+    let date = g
+        .harness
+        .get_by_role_and_label(Role::TextInput, "Token expires")
+        .value();
+    assert_eq!(date, Some(one_year_from_today().to_string()));
     g.type_into(Role::TextInput, "Token label", "ci-bot on mia-laptop");
     g.click("Save");
     g.until("the dialog closes", |h| !h.state().dialog_open());
@@ -1145,26 +1150,32 @@ fn expiry_presets_set_the_date_and_clear_records_none() {
     assert_eq!(g.harness.state().rows()[0].connection.token_expires, None);
 }
 
-/// Rotate on a Data Center personal access token, against the stateful token API: the
-/// server refuses to let the token create tokens, so the dialog asks for the password, then
-/// the new token is in the keyring, the old one revoked, and another device's untouched.
-#[test]
-fn rotate_asks_for_the_password_and_revokes_the_old_token() {
-    use crate::pat_mock::{OTHER_TOKEN, PASSWORD, PatServer};
+/// The app with one Data Center connection whose personal access token the stateful token
+/// API knows, once its start-up work is done.
+fn gui_with_dc_pat() -> (Gui, crate::pat_mock::PatServer) {
     let mut server = None;
     let mut g = gui(|rt, svc, _| {
-        let started = rt.block_on(PatServer::start());
+        let started = rt.block_on(crate::pat_mock::PatServer::start());
         let label = Some(crate::pat_mock::THIS_NAME);
         rt.block_on(crate::token_lookup::add_dc(svc, &started, label));
         server = Some(started);
     });
-    let server = server.unwrap();
     // Token names come from the server in any script; where the bundled fonts lack a glyph
     // the app draws a box, as egui does by default (kittest makes it a panic).
     g.harness
         .ctx
         .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
     g.idle();
+    (g, server.unwrap())
+}
+
+/// Rotate on a Data Center personal access token, against the stateful token API: the
+/// server refuses to let the token create tokens, so the dialog asks for the password, then
+/// the new token is in the keyring, the old one revoked, and another device's untouched.
+#[test]
+fn rotate_asks_for_the_password_and_revokes_the_old_token() {
+    use crate::pat_mock::{OTHER_TOKEN, PASSWORD};
+    let (mut g, server) = gui_with_dc_pat();
     g.click("Rotate token");
     assert!(g.harness.state().dialog_open());
     g.click("Rotate");

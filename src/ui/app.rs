@@ -106,6 +106,18 @@ pub(crate) enum Dialog {
 }
 
 impl Dialog {
+    /// The dialog's title: its heading, and its name to assistive technology.
+    fn title(&self) -> String {
+        match self {
+            Dialog::New(_) => NewConnectionDialog::TITLE.to_string(),
+            Dialog::Replace(d) => d.title(),
+            Dialog::Remove(d) => d.title(),
+            Dialog::Rotate(d) => d.title(),
+            Dialog::PickToken(d) => d.title(),
+            Dialog::Netrc(_) => NetrcDialog::TITLE.to_string(),
+        }
+    }
+
     fn forget(&mut self, ctx: &egui::Context) {
         match self {
             Dialog::New(d) => d.forget(ctx),
@@ -123,6 +135,9 @@ struct Notice {
     error: bool,
     /// An address the user can copy, shown when no browser could open it.
     link: Option<String>,
+    /// The box with the address takes the focus when it appears; this is where the focus
+    /// was, to give it back when the box goes.
+    focus: Option<Option<egui::Id>>,
 }
 
 /// How long a copied token stays on the clipboard.
@@ -167,6 +182,13 @@ pub struct App {
     about: bool,
     /// What later launches ask for (see [`crate::ui::single_instance`]).
     requests: Option<Receiver<Request>>,
+    /// The control that had the focus when the open dialog was opened; it gets it back
+    /// when the dialog closes.
+    opener: Option<egui::Id>,
+    /// What the user typed in New Connection before closing it, shown when it opens again.
+    new_draft: Option<Box<NewConnectionDialog>>,
+    /// The control to give the focus back to once the dialog that covered it is gone.
+    focus_back: Option<egui::Id>,
 }
 
 impl App {
@@ -207,6 +229,9 @@ impl App {
             remembered: window_state::selected(cc.storage),
             about: false,
             requests: None,
+            opener: None,
+            new_draft: None,
+            focus_back: None,
         }
     }
 
@@ -390,6 +415,7 @@ impl App {
             until: Some(now + if error { 8.0 } else { 4.0 }),
             error,
             link: None,
+            focus: None,
         });
     }
 
@@ -401,6 +427,7 @@ impl App {
             until: None,
             error: true,
             link: Some(url),
+            focus: None,
         });
     }
 
@@ -432,9 +459,36 @@ impl App {
         self.next_request
     }
 
+    /// Closes the dialog and gives the focus back to the control that opened it. What the
+    /// user typed in New Connection is kept for the next time it opens, without the secret.
     fn close_dialog(&mut self, ctx: &egui::Context) {
         if let Some(mut dialog) = self.dialog.take() {
             dialog.forget(ctx);
+            if let Dialog::New(mut d) = dialog
+                && d.has_input()
+            {
+                d.keep_as_draft();
+                self.new_draft = Some(d);
+            }
+        }
+        self.focus_back = self.opener.take();
+    }
+
+    /// New Connection for `product`: the draft the user left, if it is for that product.
+    fn new_connection_dialog(&mut self, product: Product) -> Box<NewConnectionDialog> {
+        match self.new_draft.take() {
+            Some(draft) if draft.product() == product => draft,
+            _ => Box::new(NewConnectionDialog::for_product(product)),
+        }
+    }
+
+    /// Esc closes the innermost thing open: the box with a link, else the dialog. A dialog's
+    /// own popups (the calendar) take their Esc before this runs.
+    fn escape(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        if self.dialog.is_some()
+            && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            commands.push(Command::CloseDialog);
         }
     }
 
@@ -531,6 +585,7 @@ impl App {
                         });
                         if ours {
                             self.close_dialog(ctx);
+                            self.new_draft = None;
                         }
                         self.notify(
                             ctx,
@@ -744,13 +799,13 @@ impl App {
         match command {
             Command::NewConnection => {
                 if self.dialog.is_none() {
-                    self.dialog = Some(Dialog::New(Box::default()));
+                    self.dialog = Some(Dialog::New(self.new_connection_dialog(Product::Jira)));
                 }
             }
             Command::NewConfluenceConnection => {
                 if self.dialog.is_none() {
-                    let dialog = NewConnectionDialog::for_product(Product::Confluence);
-                    self.dialog = Some(Dialog::New(Box::new(dialog)));
+                    let dialog = self.new_connection_dialog(Product::Confluence);
+                    self.dialog = Some(Dialog::New(dialog));
                 }
             }
             Command::About => self.about = self.dialog.is_none(),
@@ -904,8 +959,15 @@ impl App {
                     {
                         commands.push(Command::CheckAll);
                     }
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        widgets::theme_switch(ui);
+                    widgets::right_aligned(ui, |ui| {
+                        let mut on = self.check_on_launch;
+                        if ui
+                            .checkbox(&mut on, "Check at launch")
+                            .on_hover_text("Re-check every connection when jira-connect starts")
+                            .changed()
+                        {
+                            commands.push(Command::SetCheckOnLaunch(on));
+                        }
                         let mut reminders = self.reminders.unwrap_or(false);
                         let known = self.reminders.is_some() && !self.reminders_pending;
                         if ui
@@ -918,14 +980,7 @@ impl App {
                         {
                             commands.push(Command::SetReminders(reminders));
                         }
-                        let mut on = self.check_on_launch;
-                        if ui
-                            .checkbox(&mut on, "Check at launch")
-                            .on_hover_text("Re-check every connection when jira-connect starts")
-                            .changed()
-                        {
-                            commands.push(Command::SetCheckOnLaunch(on));
-                        }
+                        widgets::theme_switch(ui);
                     });
                 });
             });
@@ -970,7 +1025,9 @@ impl App {
             Dialog::Netrc(_) => "netrc",
         };
         let frame = egui::Frame::popup(ui.style()).inner_margin(20);
+        let area = egui::Modal::default_area(egui::Id::unique(id)).accessible_name(dialog.title());
         egui::Modal::new(egui::Id::unique(id))
+            .area(area)
             .frame(frame)
             .show(ui.ctx(), |ui| {
                 ui.set_width(500.0);
@@ -985,8 +1042,30 @@ impl App {
             });
     }
 
+    /// Esc dismisses the box with a link, which is above everything else.
+    fn notice_escape(&mut self, ui: &mut Ui) {
+        if self.notice.as_ref().is_some_and(|n| n.link.is_some())
+            && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            self.dismiss_notice();
+        }
+    }
+
+    /// Takes the notice away, and gives the focus back to where it was before the box took it.
+    fn dismiss_notice(&mut self) {
+        if let Some(Notice {
+            focus: Some(Some(id)),
+            ..
+        }) = self.notice.take()
+        {
+            self.focus_back = Some(id);
+        }
+    }
+
     fn notice_ui(&mut self, ui: &mut Ui) {
-        let Some(notice) = &self.notice else { return };
+        let Some(notice) = &mut self.notice else {
+            return;
+        };
         if let Some(until) = notice.until {
             let now = ui.input(|i| i.time);
             if now >= until {
@@ -999,15 +1078,23 @@ impl App {
         let p = palette(ui);
         let color = if notice.error { p.bad } else { p.ok };
         let mut dismissed = false;
+        // A failure is announced at once, a result when the screen reader is free.
+        let role = if notice.error {
+            egui::accesskit::Role::Alert
+        } else {
+            egui::accesskit::Role::Status
+        };
         egui::Area::new(egui::Id::unique("notice"))
             .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -16.0])
             .order(egui::Order::Tooltip)
+            .role(role)
             .show(ui.ctx(), |ui| {
                 egui::Frame::popup(ui.style())
                     .inner_margin(egui::Margin::symmetric(14, 8))
                     .stroke(egui::Stroke::new(1.0, color))
                     .show(ui, |ui| {
-                        ui.label(RichText::new(&notice.text).color(color));
+                        let text = ui.label(RichText::new(&notice.text).color(color));
+                        widgets::announce(ui, &text, notice.error);
                         if let Some(link) = &notice.link {
                             ui.add_space(GAP / 2.0);
                             ui.add(
@@ -1015,18 +1102,24 @@ impl App {
                             );
                             ui.add_space(GAP / 2.0);
                             widgets::button_row(ui, |ui| {
-                                if ui.button("Copy link").clicked() {
-                                    ui.ctx().copy_text(link.clone());
-                                }
-                                if ui.button("Dismiss").clicked() {
+                                if ui.button("Dismiss").on_hover_text("Esc").clicked() {
                                     dismissed = true;
+                                }
+                                let copy = ui.button("Copy link");
+                                if notice.focus.is_none() {
+                                    // The box takes the focus, so that Tab and Esc reach it.
+                                    notice.focus = Some(ui.memory(|m| m.focused()));
+                                    copy.request_focus();
+                                }
+                                if copy.clicked() {
+                                    ui.ctx().copy_text(link.clone());
                                 }
                             });
                         }
                     });
             });
         if dismissed {
-            self.notice = None;
+            self.dismiss_notice();
         }
     }
 }
@@ -1064,6 +1157,13 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let mut commands = Vec::new();
+        // Once the dialog's layer is gone: until then egui keeps the focus off what is under it.
+        if let Some(id) = self.focus_back
+            && ui.memory(|m| m.top_modal_layer().is_none())
+        {
+            self.focus_back = None;
+            ui.memory_mut(|m| m.request_focus(id));
+        }
         menu::shortcuts(ui, self.dialog.is_some(), self.about, &mut commands);
         menu::bar(ui, !self.rows.is_empty(), &mut commands);
         self.top_bar(ui, &mut commands);
@@ -1122,14 +1222,25 @@ impl eframe::App for App {
                 });
         }
 
+        // The window's name to assistive technology is its title.
+        ui.ctx()
+            .accesskit_node_builder(egui::accesskit_root_id(), |node| {
+                node.set_label(crate::ui::WINDOW_TITLE);
+            });
+        self.notice_escape(ui);
         self.dialogs(ui, &mut commands);
+        self.escape(ui, &mut commands);
         if self.about {
             about::show(ui.ctx(), &mut commands);
         }
         self.notice_ui(ui);
         let ctx = ui.ctx().clone();
         for command in commands {
+            let was_open = self.dialog.is_some();
             self.apply(command, &ctx);
+            if !was_open && self.dialog.is_some() {
+                self.opener = ctx.memory(|m| m.focused());
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ pub fn ui(
 fn row_ui(ui: &mut Ui, row: &Row, selected: bool, today: Date) -> egui::Response {
     let c = &row.connection;
     let status = c.status(today);
-    let (rect, response) =
+    let (rect, mut response) =
         ui.allocate_exact_size(vec2(ui.available_width(), ROW_HEIGHT), Sense::click());
     let label = if row.checking {
         format!("{}, checking", c.name)
@@ -70,13 +70,18 @@ fn row_ui(ui: &mut Ui, row: &Row, selected: bool, today: Date) -> egui::Response
         egui::pos2(text_left, rect.top()),
         egui::pos2(rect.right() - 8.0, rect.bottom()),
     ));
-    painter.text(
+    // A name too long for the row ends in "…"; the full name is in the row's accessible
+    // label and shows on hover.
+    if elided_text(
+        &painter,
         egui::pos2(text_left, rect.top() + 17.0),
-        Align2::LEFT_CENTER,
         &c.name,
         FontId::proportional(14.5),
         text,
-    );
+        width,
+    ) {
+        response = response.on_hover_text(&c.name);
+    }
     let host = c.url.trim_start_matches("https://");
     // Jira is the default; say so only for the other product.
     let site = match c.product {
@@ -91,12 +96,13 @@ fn row_ui(ui: &mut Ui, row: &Row, selected: bool, today: Date) -> egui::Response
         .unwrap_or_else(|| "not checked yet".into());
     // The two small lines under the name: the site, then whose token it is.
     for (y, line) in [(34.0, site), (48.0, account)] {
-        painter.text(
+        elided_text(
+            &painter,
             egui::pos2(text_left, rect.top() + y),
-            Align2::LEFT_CENTER,
-            elide(&line, width, 7.0),
+            &line,
             FontId::proportional(12.0),
             muted,
+            width,
         );
     }
     if row.checking {
@@ -110,13 +116,21 @@ fn row_ui(ui: &mut Ui, row: &Row, selected: bool, today: Date) -> egui::Response
     response
 }
 
-/// Shortens text to roughly fit `width`, assuming `char_width` per character.
-fn elide(text: &str, width: f32, char_width: f32) -> String {
-    let max = (width / char_width).max(4.0) as usize;
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
+/// Paints one line of text, left-aligned and vertically centred on `pos`, cut at `width`
+/// with "…" at the end if it is wider; true when it was cut.
+fn elided_text(
+    painter: &egui::Painter,
+    pos: egui::Pos2,
+    text: &str,
+    font: FontId,
+    color: egui::Color32,
+    width: f32,
+) -> bool {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_string(), font, color);
+    job.wrap = egui::text::TextWrapping::truncate_at_width(width);
+    let galley = painter.layout_job(job);
+    let elided = galley.elided;
+    let top_left = Align2::LEFT_CENTER.anchor_size(pos, galley.size()).min;
+    painter.galley(top_left, galley, color);
+    elided
 }

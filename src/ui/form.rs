@@ -14,6 +14,7 @@ use crate::core::error::Error;
 use crate::core::error::InputField;
 use crate::core::service::Cancel;
 use crate::ui::Command;
+use crate::ui::date_field;
 use crate::ui::widgets::column_label;
 
 /// Which field an error belongs next to.
@@ -226,56 +227,120 @@ pub fn label_row(ui: &mut Ui, enabled: bool, label: &mut String, width: f32) {
 const EXPIRY_PRESETS: [(i32, &str); 3] =
     [(30, "In 30 days"), (90, "In 90 days"), (365, "In 1 year")];
 
-/// The "Token expires" row: a date picker and presets, or none recorded. Atlassian's dates
-/// are UTC, and a Cloud token lives at most 365 days; the row says both.
-pub fn expiry_row(ui: &mut Ui, enabled: bool, expires: &mut Option<Date>, cloud: bool) {
+/// The "Token expires" row: the date typed as `YYYY-MM-DD` or picked on a calendar, presets
+/// under it, or none recorded. Atlassian's dates are UTC, and a Cloud token lives at most
+/// 365 days; the row says both. `error` is a message about the date from elsewhere (the
+/// server); it is shown under the field and tied to it. Returns why the typed text is not a
+/// date, if it is not, so that the dialog does not submit it.
+pub fn expiry_row(
+    ui: &mut Ui,
+    enabled: bool,
+    expires: &mut Option<Date>,
+    cloud: bool,
+    error: Option<&str>,
+) -> Option<String> {
     let p = crate::ui::widgets::palette(ui);
     let id = form_label(ui, "Token expires");
+    let field = ui
+        .add_enabled_ui(enabled, |ui| {
+            ui.horizontal(|ui| {
+                let field = date_field::field(ui, "token-expires", id, expires, "YYYY-MM-DD");
+                let note = if expires.is_some() {
+                    "UTC"
+                } else {
+                    "not recorded"
+                };
+                ui.label(RichText::new(note).color(p.muted));
+                field
+            })
+            .inner
+        })
+        .inner;
+    ui.end_row();
+    ui.label("");
     ui.add_enabled_ui(enabled, |ui| {
         ui.horizontal(|ui| {
-            match expires {
-                Some(date) => {
-                    ui.add(
-                        egui_extras::DatePickerButton::new(date)
-                            .id_salt("token-expires")
-                            .calendar_week(false)
-                            .show_icon(false)
-                            .highlight_weekends(false),
-                    )
-                    .labelled_by(id);
-                    ui.label(RichText::new("UTC").color(p.muted));
-                }
-                None => {
-                    ui.label(RichText::new("not recorded").color(p.muted))
-                        .labelled_by(id);
-                }
-            }
+            // Each preset keeps its id whatever else the row shows, so the focus stays on
+            // the one the user chose.
             for (days, text) in EXPIRY_PRESETS {
-                if ui.small_button(text).clicked() {
+                if ui.push_id(days, |ui| ui.small_button(text)).inner.clicked() {
                     *expires = days_from_today(days);
                 }
             }
-            if expires.is_some() && ui.small_button("Clear").clicked() {
+            if expires.is_some()
+                && ui
+                    .push_id("clear", |ui| ui.small_button("Clear"))
+                    .inner
+                    .clicked()
+            {
                 *expires = None;
             }
         });
     });
     ui.end_row();
-    if let Some(date) = *expires {
+    if date_field::calendar_open(ui, &field) {
+        ui.label("");
+        ui.add_enabled_ui(enabled, |ui| date_field::calendar(ui, &field, expires));
+        ui.end_row();
+    }
+    let mut messages = Vec::new();
+    if let Some(why) = &field.invalid {
+        messages.push((why.clone(), p.bad));
+    }
+    if let Some(error) = error {
+        messages.push((error.to_string(), p.bad));
+    }
+    if let Some(date) = *expires
+        && field.invalid.is_none()
+    {
         let days = today_utc().until(date).map(|s| s.get_days()).unwrap_or(0);
         if cloud && days > MAX_CLOUD_TOKEN_DAYS {
-            field_message(
-                ui,
-                &format!(
+            messages.push((
+                format!(
                     "Atlassian Cloud tokens live at most {MAX_CLOUD_TOKEN_DAYS} days; check \
                      the date the token page showed."
                 ),
                 p.warn,
-            );
+            ));
         } else if date < today_utc() {
-            field_message(ui, "That date has passed.", p.bad);
+            messages.push(("That date has passed.".into(), p.bad));
         }
     }
+    if !messages.is_empty() {
+        let all: Vec<&str> = messages.iter().map(|(m, _)| m.as_str()).collect();
+        describe(ui, &field.response, &all.join(" "));
+    }
+    for (message, color) in &messages {
+        field_message(ui, message, *color);
+    }
+    field.invalid
+}
+
+/// An error under a field, tied to the field for assistive technology.
+pub(crate) fn field_error(ui: &mut Ui, field: &egui::Response, message: &str) {
+    describe(ui, field, message);
+    field_message(ui, message, crate::ui::widgets::palette(ui).bad);
+}
+
+/// Ties a message to a field for assistive technology: a user who reaches the field hears
+/// it with the field's name.
+pub(crate) fn describe(ui: &Ui, field: &egui::Response, message: &str) {
+    ui.ctx()
+        .accesskit_node_builder(field.id, |node| node.set_description(message.to_string()));
+}
+
+/// The focused widget as a dialog starts drawing, for [`enter_submits`].
+pub(crate) fn focus_at_start(ui: &Ui) -> Option<egui::Id> {
+    ui.memory(|m| m.focused())
+}
+
+/// True when Enter submits the dialog: Enter pressed in a text field, on one of `also`, or
+/// with nothing focused. On a button, a link or a box, Enter activates that control only.
+pub(crate) fn enter_submits(ui: &Ui, focused: Option<egui::Id>, also: &[egui::Id]) -> bool {
+    ui.input(|i| i.key_pressed(egui::Key::Enter) && i.modifiers.is_none())
+        && focused.is_none_or(|id| {
+            also.contains(&id) || egui::text_edit::TextEditState::load(ui.ctx(), id).is_some()
+        })
 }
 
 /// The date `days` days from today, in UTC like Atlassian's pages.

@@ -14,8 +14,9 @@ pub(crate) const NEW_CONFLUENCE: KeyboardShortcut =
 pub(crate) const CHECK_ALL: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::R);
 pub(crate) const QUIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
 
-/// The keys that work anywhere in the main window. While a dialog is open only Quit works,
-/// and Esc closes the dialog; the About box closes itself on Esc.
+/// The keys that work anywhere in the main window. While a dialog is open only Quit works;
+/// Esc is left to the dialog, which closes what is innermost (see `App::escape`), and the
+/// About box closes itself on Esc.
 pub(crate) fn shortcuts(
     ui: &mut Ui,
     dialog_open: bool,
@@ -30,9 +31,6 @@ pub(crate) fn shortcuts(
             return;
         }
         if dialog_open {
-            if i.consume_key(Modifiers::NONE, Key::Escape) {
-                commands.push(Command::CloseDialog);
-            }
             return;
         }
         // Ctrl+N also matches Ctrl+Shift+N, so the longer one goes first.

@@ -19,6 +19,7 @@ pub mod app;
 pub mod backend;
 pub mod caret;
 pub mod connection_list;
+pub(crate) mod date_field;
 pub mod details;
 pub mod first_frame;
 pub mod form;
@@ -39,6 +40,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub use app::{App, Command, Row};
+
+/// The main window's title, and its name to assistive technology.
+pub const WINDOW_TITLE: &str = "jira-connect";
 
 use crate::core::jira::DEFAULT_TIMEOUT;
 use crate::core::secrets::LazyPlatformStore;
@@ -97,7 +101,7 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
         }
     };
     let mut viewport = egui::ViewportBuilder::default()
-        .with_title("jira-connect")
+        .with_title(WINDOW_TITLE)
         .with_app_id(crate::core::APP_ID)
         .with_inner_size([980.0, 640.0])
         .with_min_inner_size([720.0, 460.0]);

@@ -50,6 +50,16 @@ impl NetrcDialog {
         }
         ui.add_space(GAP * 2.0);
         button_row(ui, |ui| {
+            if self.pending {
+                ui.spinner();
+            }
+            if ui
+                .add_enabled(!self.pending, egui::Button::new("Keep it"))
+                .on_hover_text("Esc")
+                .clicked()
+            {
+                commands.push(Command::CloseDialog);
+            }
             if ui
                 .add_enabled(
                     !self.pending,
@@ -60,16 +70,6 @@ impl NetrcDialog {
                 self.pending = true;
                 self.error = None;
                 commands.push(Command::RemoveNetrc(self.entry.clone()));
-            }
-            if ui
-                .add_enabled(!self.pending, egui::Button::new("Keep it"))
-                .on_hover_text("Esc")
-                .clicked()
-            {
-                commands.push(Command::CloseDialog);
-            }
-            if self.pending {
-                ui.spinner();
             }
         });
     }

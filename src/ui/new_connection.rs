@@ -1,7 +1,7 @@
 //! The New Connection dialog: URL, name, Cloud or Server/DC, login, secret and expiry,
 //! validated with Jira before anything is stored.
 
-use egui::{Key, RichText, Ui};
+use egui::{RichText, Ui};
 
 use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
@@ -13,10 +13,10 @@ use crate::core::site_url::{SiteUrl, is_loopback_host};
 use crate::ui::Command;
 use crate::ui::backend::Submission;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFields, cancel_button, error_text, expiry_row,
-    field_for, field_message, form_label, label_row,
+    Field, Pending, SecretForm, SecretInput, TokenFields, cancel_button, enter_submits, error_text,
+    expiry_row, field_error, field_for, field_message, focus_at_start, form_label, label_row,
 };
-use crate::ui::widgets::{GAP, button_row, palette};
+use crate::ui::widgets::{GAP, announce, button_row, palette, scroll_to_focus};
 
 pub(crate) struct NewConnectionDialog {
     product: Product,
@@ -41,6 +41,10 @@ pub(crate) struct NewConnectionDialog {
     pub pending: Option<Pending>,
     result: Option<Result<Account, (Field, String)>>,
     focus_first: bool,
+    /// Why the typed expiry date is not a date, if it is not.
+    expiry_invalid: Option<String>,
+    /// The dialog shows what the user typed before closing it; the secret is never kept.
+    restored: bool,
 }
 
 impl Default for NewConnectionDialog {
@@ -65,6 +69,8 @@ impl Default for NewConnectionDialog {
             pending: None,
             result: None,
             focus_first: true,
+            expiry_invalid: None,
+            restored: false,
         }
     }
 }
@@ -81,6 +87,27 @@ impl NewConnectionDialog {
 
 impl NewConnectionDialog {
     pub(crate) const TITLE: &'static str = "New Connection";
+
+    pub(crate) fn product(&self) -> Product {
+        self.product
+    }
+
+    /// True when the user typed something that closing the dialog would lose.
+    pub(crate) fn has_input(&self) -> bool {
+        !self.url.trim().is_empty()
+            || (self.name_touched && !self.name.trim().is_empty())
+            || !self.login.trim().is_empty()
+            || !self.ca_file.trim().is_empty()
+    }
+
+    /// The dialog was closed with input in it: keep that input for the next time it opens,
+    /// without the secret (wiped by [`SecretForm::forget`]) or a result of the last check.
+    pub(crate) fn keep_as_draft(&mut self) {
+        self.pending = None;
+        self.result = None;
+        self.focus_first = true;
+        self.restored = true;
+    }
 
     fn deployment(&self) -> Deployment {
         if self.cloud {
@@ -176,6 +203,10 @@ impl NewConnectionDialog {
 
     /// Builds the draft and the secret, or shows why it cannot.
     fn submit(&mut self, save: bool) -> Option<Command> {
+        // The row shows why the typed date is not a date, under the field.
+        if self.expiry_invalid.is_some() {
+            return None;
+        }
         let login = self.login.trim();
         let input = NewConnection {
             url: self.url.clone(),
@@ -253,6 +284,7 @@ impl NewConnectionDialog {
     }
 
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let focused = focus_at_start(ui);
         let busy = self.pending.is_some();
         let p = palette(ui);
         ui.heading(Self::TITLE);
@@ -263,8 +295,41 @@ impl NewConnectionDialog {
             )
             .color(p.muted),
         );
+        if self.restored {
+            ui.label(
+                RichText::new(
+                    "This is what you typed before. The token was not kept: paste it again.",
+                )
+                .color(p.warn),
+            );
+        }
         ui.add_space(GAP);
 
+        // The form scrolls when the window is too short for it; the status line and the
+        // buttons under it stay in view.
+        let reserved = 240.0;
+        let max_height = (ui.ctx().content_rect().height() - reserved).max(120.0);
+        egui::ScrollArea::vertical()
+            .max_height(max_height)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                self.form(ui, commands);
+                scroll_to_focus(ui);
+            });
+
+        ui.add_space(GAP);
+        self.status_line(ui);
+        ui.add_space(GAP);
+        self.buttons(ui, commands);
+
+        if !busy && enter_submits(ui, focused, &[]) {
+            commands.extend(self.submit(true));
+        }
+    }
+
+    fn form(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let busy = self.pending.is_some();
+        let p = palette(ui);
         let field_width = 300.0;
         let product = self.product.title();
         egui::Grid::new("new-connection-form")
@@ -305,7 +370,7 @@ impl NewConnectionDialog {
                 }
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Url) {
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
                 if self.insecure_remote() {
                     ui.label("");
@@ -334,7 +399,7 @@ impl NewConnectionDialog {
                 }
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Name) {
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
 
                 ui.label("");
@@ -361,16 +426,17 @@ impl NewConnectionDialog {
                     AuthKind::Pat => ("Username", "optional: filled in from the site"),
                 };
                 let id = form_label(ui, login_label);
-                ui.add_enabled(
-                    !busy,
-                    egui::TextEdit::singleline(&mut self.login)
-                        .hint_text(login_hint)
-                        .desired_width(field_width),
-                )
-                .labelled_by(id);
+                let resp = ui
+                    .add_enabled(
+                        !busy,
+                        egui::TextEdit::singleline(&mut self.login)
+                            .hint_text(login_hint)
+                            .desired_width(field_width),
+                    )
+                    .labelled_by(id);
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Login) {
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
 
                 if !self.cloud {
@@ -389,10 +455,12 @@ impl NewConnectionDialog {
                 }
 
                 let id = form_label(ui, self.secret_label());
-                ui.add_enabled_ui(!busy, |ui| self.secret.ui(ui, id, field_width));
+                let resp = ui
+                    .add_enabled_ui(!busy, |ui| self.secret.ui(ui, id, field_width))
+                    .inner;
                 ui.end_row();
                 if let Some(msg) = self.error_for(Field::Secret) {
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
                 if self.auth() != AuthKind::Password {
                     label_row(ui, !busy, &mut self.token.label, field_width);
@@ -428,42 +496,42 @@ impl NewConnectionDialog {
                         self.token.expires = TokenFields::suggested(self.cloud).expires;
                     }
                     let before = self.token.expires;
-                    expiry_row(ui, !busy, &mut self.token.expires, self.cloud);
+                    let error = self.error_for(Field::Expires).map(str::to_string);
+                    self.expiry_invalid = expiry_row(
+                        ui,
+                        !busy,
+                        &mut self.token.expires,
+                        self.cloud,
+                        error.as_deref(),
+                    );
                     self.expiry_touched |= self.token.expires != before;
-                    match self.error_for(Field::Expires) {
-                        Some(msg) => field_message(ui, msg, p.bad),
-                        None => field_message(
+                    if error.is_none() && self.expiry_invalid.is_none() {
+                        field_message(
                             ui,
                             "Atlassian shows it when you create the token; jira-connect warns \
                              14 days before.",
                             p.muted,
-                        ),
+                        );
                     }
+                } else {
+                    self.expiry_invalid = None;
                 }
                 if !self.cloud {
                     let id = form_label(ui, "CA certificate");
-                    ui.add_enabled(
-                        !busy,
-                        egui::TextEdit::singleline(&mut self.ca_file)
-                            .hint_text("optional: your company CA, a PEM file")
-                            .desired_width(field_width),
-                    )
-                    .labelled_by(id);
+                    let resp = ui
+                        .add_enabled(
+                            !busy,
+                            egui::TextEdit::singleline(&mut self.ca_file)
+                                .hint_text("optional: your company CA, a PEM file")
+                                .desired_width(field_width),
+                        )
+                        .labelled_by(id);
                     ui.end_row();
                     if let Some(msg) = self.error_for(Field::Ca) {
-                        field_message(ui, msg, p.bad);
+                        field_error(ui, &resp, msg);
                     }
                 }
             });
-
-        ui.add_space(GAP);
-        self.status_line(ui);
-        ui.add_space(GAP);
-        self.buttons(ui, commands);
-
-        if !busy && ui.input(|i| i.key_pressed(Key::Enter)) {
-            commands.extend(self.submit(true));
-        }
     }
 
     fn token_link(&self, ui: &mut Ui, commands: &mut Vec<Command>) {
@@ -514,7 +582,7 @@ impl NewConnectionDialog {
                     } else {
                         ""
                     };
-                    ui.label(
+                    let shown = ui.label(
                         RichText::new(format!(
                             "Connected as {}{version}{via}",
                             account.display_name
@@ -522,9 +590,11 @@ impl NewConnectionDialog {
                         .color(p.ok)
                         .strong(),
                     );
+                    announce(ui, &shown, false);
                 }
                 (None, Some(Err((Field::General, msg)))) => {
-                    ui.add(egui::Label::new(RichText::new(msg).color(p.bad)).wrap());
+                    let shown = ui.add(egui::Label::new(RichText::new(msg).color(p.bad)).wrap());
+                    announce(ui, &shown, true);
                 }
                 _ => {}
             }
@@ -534,16 +604,7 @@ impl NewConnectionDialog {
     fn buttons(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let busy = self.pending.is_some();
         button_row(ui, |ui| {
-            if ui
-                .add_enabled(!busy, egui::Button::new(RichText::new("Save").strong()))
-                .on_hover_text(format!(
-                    "Check with {}, then store (Enter)",
-                    self.product.title()
-                ))
-                .clicked()
-            {
-                commands.extend(self.submit(true));
-            }
+            cancel_button(ui, busy, commands);
             if ui
                 .add_enabled(!busy, egui::Button::new("Test"))
                 .on_hover_text(format!(
@@ -554,7 +615,16 @@ impl NewConnectionDialog {
             {
                 commands.extend(self.submit(false));
             }
-            cancel_button(ui, busy, commands);
+            if ui
+                .add_enabled(!busy, egui::Button::new(RichText::new("Save").strong()))
+                .on_hover_text(format!(
+                    "Check with {}, then store (Enter)",
+                    self.product.title()
+                ))
+                .clicked()
+            {
+                commands.extend(self.submit(true));
+            }
         });
     }
 }

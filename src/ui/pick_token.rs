@@ -33,9 +33,14 @@ impl PickTokenDialog {
         }));
     }
 
+    /// The dialog's heading, and its name to assistive technology.
+    pub fn title(&self) -> String {
+        format!("Which token is it? {}", self.connection.name)
+    }
+
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let p = palette(ui);
-        ui.heading(format!("Which token is it? {}", self.connection.name));
+        ui.heading(self.title());
         ui.add(
             egui::Label::new(
                 "Your personal access tokens, as Jira lists them. Pick the one this \

@@ -25,10 +25,15 @@ impl RemoveDialog {
         }
     }
 
+    /// The dialog's heading, and its name to assistive technology.
+    pub fn title(&self) -> String {
+        format!("Remove {}?", self.connection.name)
+    }
+
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
         let p = palette(ui);
         let c = &self.connection;
-        ui.heading(format!("Remove {}?", c.name));
+        ui.heading(self.title());
         ui.label(RichText::new(&c.url).color(p.muted));
         ui.add_space(GAP);
         ui.label(format!(
@@ -77,13 +82,8 @@ impl RemoveDialog {
         }
         ui.add_space(GAP * 2.0);
         button_row(ui, |ui| {
-            let remove =
-                egui::Button::new(RichText::new("Remove").color(egui::Color32::WHITE).strong())
-                    .fill(p.bad);
-            if ui.add_enabled(!self.pending, remove).clicked() {
-                self.pending = true;
-                self.error = None;
-                commands.push(Command::Remove(self.connection.id.clone()));
+            if self.pending {
+                ui.spinner();
             }
             if ui
                 .add_enabled(!self.pending, egui::Button::new("Cancel"))
@@ -92,8 +92,13 @@ impl RemoveDialog {
             {
                 commands.push(Command::CloseDialog);
             }
-            if self.pending {
-                ui.spinner();
+            let remove =
+                egui::Button::new(RichText::new("Remove").color(egui::Color32::WHITE).strong())
+                    .fill(p.bad);
+            if ui.add_enabled(!self.pending, remove).clicked() {
+                self.pending = true;
+                self.error = None;
+                commands.push(Command::Remove(self.connection.id.clone()));
             }
         });
     }

@@ -3,7 +3,7 @@
 //! old token, named by its label. The new secret is validated before the swap; the old one
 //! stays in the keyring until then.
 
-use egui::{Key, RichText, Ui};
+use egui::{RichText, Ui};
 
 use crate::core::connection::{AuthKind, Connection, Deployment};
 use crate::core::draft::validate_secret;
@@ -12,10 +12,10 @@ use crate::core::jira::Account;
 use crate::core::service::NewToken;
 use crate::ui::Command;
 use crate::ui::form::{
-    Field, Pending, SecretForm, SecretInput, TokenFields, cancel_button, error_text, expiry_row,
-    field_for, field_message, form_label, label_row,
+    Field, Pending, SecretForm, SecretInput, TokenFields, cancel_button, enter_submits, error_text,
+    expiry_row, field_error, field_for, focus_at_start, form_label, label_row,
 };
-use crate::ui::widgets::{GAP, button_row, palette};
+use crate::ui::widgets::{GAP, announce, button_row, palette};
 
 pub(crate) struct ReplaceTokenDialog {
     pub connection: Connection,
@@ -30,6 +30,8 @@ pub(crate) struct ReplaceTokenDialog {
     /// Set once the new token is in place.
     done: Option<Account>,
     focus_first: bool,
+    /// Why the typed expiry date is not a date, if it is not.
+    expiry_invalid: Option<String>,
 }
 
 impl ReplaceTokenDialog {
@@ -45,6 +47,7 @@ impl ReplaceTokenDialog {
             error: None,
             done: None,
             focus_first: true,
+            expiry_invalid: None,
         }
     }
 
@@ -57,6 +60,10 @@ impl ReplaceTokenDialog {
     }
 
     fn submit(&mut self) -> Option<Command> {
+        // The row shows why the typed date is not a date, under the field.
+        if self.expiry_invalid.is_some() {
+            return None;
+        }
         if let Err(e) = validate_secret(&self.secret.peek(), self.connection.auth) {
             self.error = Some((Field::Secret, error_text(&e)));
             return None;
@@ -91,15 +98,21 @@ impl ReplaceTokenDialog {
         }
     }
 
+    /// The dialog's heading, and its name to assistive technology.
+    pub fn title(&self) -> String {
+        format!("Replace token: {}", self.connection.name)
+    }
+
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let focused = focus_at_start(ui);
         let p = palette(ui);
+        ui.heading(self.title());
         let c = &self.connection;
-        ui.heading(format!("Replace token: {}", c.name));
         ui.label(RichText::new(&c.url).color(p.muted));
         ui.add_space(GAP);
 
         if let Some(account) = &self.done {
-            self.done_ui(ui, account.clone(), commands);
+            self.done_ui(ui, account.clone(), focused, commands);
             return;
         }
 
@@ -161,14 +174,16 @@ impl ReplaceTokenDialog {
                 }
                 ui.end_row();
                 if let Some((Field::Secret | Field::Url | Field::Login, msg)) = &self.error {
-                    field_message(ui, msg, p.bad);
+                    field_error(ui, &resp, msg);
                 }
                 if !password {
                     let cloud = self.connection.deployment == Deployment::Cloud;
-                    expiry_row(ui, !busy, &mut self.token.expires, cloud);
-                    if let Some((Field::Expires, msg)) = &self.error {
-                        field_message(ui, msg, p.bad);
-                    }
+                    let error = match &self.error {
+                        Some((Field::Expires, msg)) => Some(msg.as_str()),
+                        _ => None,
+                    };
+                    self.expiry_invalid =
+                        expiry_row(ui, !busy, &mut self.token.expires, cloud, error);
                 }
             });
 
@@ -179,11 +194,13 @@ impl ReplaceTokenDialog {
                 ui.spinner();
                 ui.label(format!("Checking the new token with {product}…"));
             } else if let Some((Field::General | Field::Name, msg)) = &self.error {
-                ui.add(egui::Label::new(RichText::new(msg).color(p.bad)).wrap());
+                let shown = ui.add(egui::Label::new(RichText::new(msg).color(p.bad)).wrap());
+                announce(ui, &shown, true);
             }
         });
         ui.add_space(GAP);
         button_row(ui, |ui| {
+            cancel_button(ui, busy, commands);
             if ui
                 .add_enabled(!busy, egui::Button::new(RichText::new("Replace").strong()))
                 .on_hover_text(format!("Check with {product}, then swap (Enter)"))
@@ -191,16 +208,21 @@ impl ReplaceTokenDialog {
             {
                 commands.extend(self.submit());
             }
-            cancel_button(ui, busy, commands);
         });
-        if !busy && ui.input(|i| i.key_pressed(Key::Enter)) {
+        if !busy && enter_submits(ui, focused, &[]) {
             commands.extend(self.submit());
         }
     }
 
-    fn done_ui(&self, ui: &mut Ui, account: Account, commands: &mut Vec<Command>) {
+    fn done_ui(
+        &self,
+        ui: &mut Ui,
+        account: Account,
+        focused: Option<egui::Id>,
+        commands: &mut Vec<Command>,
+    ) {
         let p = palette(ui);
-        ui.label(
+        let shown = ui.label(
             RichText::new(format!(
                 "The new token works: connected as {}. It is now in the OS keyring.",
                 account.display_name
@@ -208,6 +230,7 @@ impl ReplaceTokenDialog {
             .color(p.ok)
             .strong(),
         );
+        announce(ui, &shown, false);
         ui.add_space(GAP);
         if self.connection.auth == AuthKind::Password {
             ui.label("The old password is no longer stored by jira-connect.");
@@ -224,14 +247,14 @@ impl ReplaceTokenDialog {
         }
         ui.add_space(GAP);
         button_row(ui, |ui| {
-            if ui.button(RichText::new("Done").strong()).clicked()
-                || ui.input(|i| i.key_pressed(Key::Enter))
-            {
-                commands.push(Command::CloseDialog);
-            }
             if self.connection.auth != AuthKind::Password && ui.button("Open token page").clicked()
             {
                 commands.push(Command::OpenUrl(self.connection.token_page()));
+            }
+            if ui.button(RichText::new("Done").strong()).clicked()
+                || enter_submits(ui, focused, &[])
+            {
+                commands.push(Command::CloseDialog);
             }
         });
     }

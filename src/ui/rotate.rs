@@ -3,16 +3,17 @@
 //! When the server refuses to let a token create tokens, the dialog asks for the account's
 //! password, for that one request; it is never stored.
 
-use egui::{Key, RichText, Ui};
+use egui::{RichText, Ui};
 
 use crate::core::connection::Connection;
 use crate::core::error::Error;
 use crate::core::service::{ByName, OldToken, RotateOptions, Rotated, created_text};
 use crate::ui::Command;
 use crate::ui::form::{
-    Pending, SecretForm, SecretInput, cancel_button, error_text, form_label, label_row,
+    Pending, SecretForm, SecretInput, cancel_button, enter_submits, error_text, focus_at_start,
+    form_label, label_row,
 };
-use crate::ui::widgets::{GAP, button_row, palette};
+use crate::ui::widgets::{GAP, announce, button_row, palette};
 
 /// The lifetimes offered for the new token, in days.
 const LIFETIMES: [u32; 4] = [30, 90, 180, 365];
@@ -24,6 +25,8 @@ pub(crate) struct RotateDialog {
     /// The account's password, asked for once the server refused a token creating tokens.
     password: SecretInput,
     needs_password: bool,
+    /// Focus the password field in the next frame: it just appeared.
+    focus_password: bool,
     pub pending: Option<Pending>,
     error: Option<String>,
     /// What the rotation did, once it is done.
@@ -63,6 +66,7 @@ impl RotateDialog {
             days,
             password: SecretInput::default(),
             needs_password: false,
+            focus_password: false,
             pending: None,
             error: None,
             done: None,
@@ -95,6 +99,7 @@ impl RotateDialog {
                 self.connection = rotated.connection;
             }
             Err(Error::PatNeedsPassword { .. }) => {
+                self.focus_password = !self.needs_password;
                 self.needs_password = true;
                 self.error = Some(
                     "This server does not let a token create tokens. Enter your account's \
@@ -116,19 +121,26 @@ impl RotateDialog {
         }
     }
 
+    /// The dialog's heading, and its name to assistive technology.
+    pub fn title(&self) -> String {
+        format!("Rotate token: {}", self.connection.name)
+    }
+
     pub fn ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let focused = focus_at_start(ui);
         let p = palette(ui);
-        ui.heading(format!("Rotate token: {}", self.connection.name));
+        ui.heading(self.title());
         ui.label(RichText::new(&self.connection.url).color(p.muted));
         ui.add_space(GAP);
         if let Some(done) = &self.done {
-            ui.label(RichText::new(&done.created).color(p.ok).strong());
+            let shown = ui.label(RichText::new(&done.created).color(p.ok).strong());
+            announce(ui, &shown, false);
             ui.label(&done.expires);
             ui.add(egui::Label::new(&done.old).wrap());
             ui.add_space(GAP);
             button_row(ui, |ui| {
                 if ui.button(RichText::new("Done").strong()).clicked()
-                    || ui.input(|i| i.key_pressed(Key::Enter))
+                    || enter_submits(ui, focused, &[])
                 {
                     commands.push(Command::CloseDialog);
                 }
@@ -164,6 +176,8 @@ impl RotateDialog {
             return;
         }
         let busy = self.pending.is_some();
+        // Enter on a lifetime picks it and rotates, as from a field.
+        let mut durations = Vec::new();
         ui.add(
             egui::Label::new(
                 "Jira creates a new personal access token; jira-connect checks it and swaps it \
@@ -182,15 +196,22 @@ impl RotateDialog {
                 ui.add_enabled_ui(!busy, |ui| {
                     ui.horizontal(|ui| {
                         for days in LIFETIMES {
-                            ui.selectable_value(&mut self.days, days, format!("{days} days"))
+                            let choice = ui
+                                .selectable_value(&mut self.days, days, format!("{days} days"))
                                 .labelled_by(id);
+                            durations.push(choice.id);
                         }
                     });
                 });
                 ui.end_row();
                 if self.needs_password {
                     let id = form_label(ui, "Password");
-                    ui.add_enabled_ui(!busy, |ui| self.password.ui(ui, id, 300.0));
+                    let field = ui
+                        .add_enabled_ui(!busy, |ui| self.password.ui(ui, id, 300.0))
+                        .inner;
+                    if std::mem::take(&mut self.focus_password) {
+                        field.request_focus();
+                    }
                     ui.end_row();
                 }
             });
@@ -202,19 +223,24 @@ impl RotateDialog {
                 ui.label("Rotating the token…");
             } else if let Some(err) = &self.error {
                 let color = if self.needs_password { p.warn } else { p.bad };
-                ui.add(egui::Label::new(RichText::new(err).color(color)).wrap());
+                let shown = ui.add(egui::Label::new(RichText::new(err).color(color)).wrap());
+                announce(ui, &shown, true);
             }
         });
         ui.add_space(GAP);
         button_row(ui, |ui| {
+            cancel_button(ui, busy, commands);
             if ui
                 .add_enabled(!busy, egui::Button::new(RichText::new("Rotate").strong()))
+                .on_hover_text("Enter")
                 .clicked()
             {
                 commands.push(self.submit());
             }
-            cancel_button(ui, busy, commands);
         });
+        if !busy && enter_submits(ui, focused, &durations) {
+            commands.push(self.submit());
+        }
     }
 }
 

@@ -123,10 +123,57 @@ pub(crate) fn column_label(ui: &mut Ui, text: RichText) -> egui::Id {
     .inner
 }
 
-/// A row of buttons aligned to the right, one line high; add them right to left.
+/// A row of buttons aligned to the right, one line high. Add them left to right, as they
+/// read: the Tab order is the order they are added in.
 pub(crate) fn button_row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
-    let row = vec2(ui.available_width(), ui.spacing().interact_size.y);
-    ui.allocate_ui_with_layout(row, egui::Layout::right_to_left(egui::Align::Center), add);
+    let height = ui.spacing().interact_size.y;
+    ui.horizontal(|ui| {
+        ui.set_min_height(height);
+        right_aligned(ui, add);
+    });
+}
+
+/// Widgets added left to right, in reading and Tab order, and pushed to the right end of a
+/// horizontal `ui`. Their width is measured as they are drawn; when it changes, the frame
+/// is drawn again at once, so the row never shows out of place.
+pub(crate) fn right_aligned(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+    let id = ui.scope_id().with("right-aligned");
+    let width: f32 = ui.data(|d| d.get_temp(id)).unwrap_or(0.0);
+    ui.add_space((ui.available_width() - width).max(0.0));
+    let start = ui.cursor().left();
+    add(ui);
+    let used = ui.min_rect().right() - start;
+    if (used - width).abs() > 0.5 {
+        ui.data_mut(|d| d.insert_temp(id, used));
+        ui.ctx()
+            .request_discard("a right-aligned row changed width");
+    }
+}
+
+/// Scrolls the enclosing scroll area to the control that has just taken the keyboard focus,
+/// when that control is in `ui`; call it at the end of the scroll area's content.
+pub(crate) fn scroll_to_focus(ui: &mut Ui) {
+    let Some(id) = ui.memory(|m| m.focused()) else {
+        return;
+    };
+    let Some(response) = ui.ctx().read_response(id) else {
+        return;
+    };
+    if response.gained_focus() && ui.min_rect().contains_rect(response.rect) {
+        ui.scroll_to_rect(response.rect.expand(4.0), None);
+    }
+}
+
+/// Makes a message a live region, so that a screen reader announces it when it appears:
+/// politely for a result, at once for a failure.
+pub(crate) fn announce(ui: &Ui, message: &egui::Response, urgent: bool) {
+    let live = if urgent {
+        egui::accesskit::Live::Assertive
+    } else {
+        egui::accesskit::Live::Polite
+    };
+    ui.ctx()
+        .accesskit_node_builder(message.id, |node| node.set_live(live));
 }
 
 /// Follow the system theme, or force light or dark.
@@ -134,15 +181,14 @@ pub(crate) fn theme_switch(ui: &mut Ui) {
     use egui::ThemePreference;
     let mut preference = ui.ctx().options(|o| o.theme_preference);
     let before = preference;
-    // Laid out right to left, so the last option comes first.
+    ui.label(RichText::new("Theme").color(palette(ui).muted));
     for (value, text) in [
-        (ThemePreference::Dark, "Dark"),
-        (ThemePreference::Light, "Light"),
         (ThemePreference::System, "System"),
+        (ThemePreference::Light, "Light"),
+        (ThemePreference::Dark, "Dark"),
     ] {
         ui.selectable_value(&mut preference, value, text);
     }
-    ui.label(RichText::new("Theme").color(palette(ui).muted));
     if preference != before {
         ui.ctx().set_theme(preference);
     }
