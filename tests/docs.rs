@@ -132,3 +132,43 @@ fn every_test_security_md_names_exists() {
         "SECURITY.md names tests that do not exist: {missing:?}"
     );
 }
+
+/// Every file below `dir` (recursively), as a path relative to the repository.
+fn files_below(dir: &str) -> Vec<String> {
+    fn walk(path: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(path).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                let relative = path.strip_prefix(root()).unwrap();
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join(dir), &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn architecture_md_maps_every_source_file_test_and_script() {
+    let text = read("ARCHITECTURE.md");
+    let named = quoted(&text);
+    let mut unmapped = Vec::new();
+    for dir in ["src", "tests", "scripts"] {
+        for file in files_below(dir) {
+            let is_code = file.ends_with(".rs") || file.ends_with(".sh") || file.ends_with(".py");
+            if is_code && file != "tests/fixtures" && !file.starts_with("tests/fixtures/") {
+                if !named.iter().any(|q| q == &file) {
+                    unmapped.push(file);
+                }
+            }
+        }
+    }
+    assert!(
+        unmapped.is_empty(),
+        "ARCHITECTURE.md's code map leaves out: {unmapped:?}"
+    );
+}
