@@ -159,6 +159,8 @@ impl JiraClient {
                 tracing::debug!("the site refused the token; trying it as a scoped token");
                 match self.validate_via_gateway(&http, target, creds).await {
                     Ok(account) => Ok(account),
+                    // The gateway took the token but not for the user API: say which scope.
+                    Err(e @ Error::MissingScope { .. }) => Err(e),
                     Err(e) => {
                         tracing::debug!(error = %e, "the API gateway refused it too");
                         direct
