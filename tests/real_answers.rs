@@ -604,3 +604,44 @@ async fn confluence_s_xml_401_is_a_refused_token() {
     .await;
     assert_eq!(err.kind(), "cloud-needs-api-token", "{err:?}");
 }
+
+/// A classic-looking Cloud token that the site refuses and the gateway takes, but without
+/// the user scope: with the user's consent to try the gateway, the message is the gateway's
+/// (which scope is missing), not the site's "wrong email or token".
+#[tokio::test]
+async fn the_gateway_s_scope_refusal_wins_over_the_site_s_401() {
+    let site = MockServer::start().await;
+    mount_tenant_info(&site, CLOUD_ID).await;
+    Mock::given(method("GET"))
+        .and(path_regex(USER_API))
+        .respond_with(TOMCAT_401.template())
+        .expect(1)
+        .mount(&site)
+        .await;
+    let gateway = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/ex/jira/{CLOUD_ID}/rest/api/3/myself")))
+        .respond_with(SCOPE_401.template())
+        .expect(1)
+        .mount(&gateway)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let svc = service_via(dir.path(), secrets.clone(), &gateway.uri());
+    let mut new = Asker::Cloud(Product::Jira, TOKEN).new_connection(&site.uri());
+    new.options.gateway_fallback = true;
+    let err = svc
+        .add(
+            prepare(&new).unwrap(),
+            SecretString::from(TOKEN),
+            &Cancel::new(),
+        )
+        .await
+        .expect_err("neither accepts it for the user API");
+    site.verify().await;
+    gateway.verify().await;
+    nothing_saved(&svc, &secrets, dir.path(), TOKEN);
+    never_echoed(&err, TOKEN);
+    assert_eq!(err.kind(), "missing-scope", "{err:?}");
+    says(&err, &["read:jira-user"]);
+}
