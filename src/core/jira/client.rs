@@ -282,7 +282,13 @@ impl JiraClient {
         let url = site.join(path);
         let request = http.get(&url).header(header::ACCEPT, "application/json");
         let Some(creds) = creds else {
-            tracing::debug!(%url, "GET, without credentials");
+            // Asked without credentials means `serverInfo`, which runs alongside the user
+            // request. Its connection is not kept: had `/myself` reused it, a server that
+            // writes headers and body in two writes without TCP_NODELAY (Python's
+            // http.server, many proxies) would hold the body until this side's delayed ACK,
+            // about 40 ms, whereas a fresh connection is still in TCP's quick-ACK start.
+            tracing::debug!(%url, "GET, without credentials, on a connection of its own");
+            let request = request.header(header::CONNECTION, "close");
             return self.receive(request, url, site).await;
         };
         // The only place the secret leaves its wrapper on the way out: reqwest marks both
