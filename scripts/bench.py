@@ -205,6 +205,21 @@ def add_connections(env, urls, per_site):
         list(pool.map(add, jobs))
 
 
+def race(contenders, rounds, warm):
+    """Runs each of `contenders` (name, function) `warm` times, then `rounds` times in
+    alternating order; the median wall time of each, in ms."""
+    for _, f in contenders:
+        for _ in range(warm):
+            f()
+    times = {name: [] for name, _ in contenders}
+    for r in range(rounds):
+        for name, f in rotate(contenders, r):
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    return {k: median(v) * 1000 for k, v in times.items()}
+
+
 def bench_near_python(scratch):
     """`check NAME` against Python's http.server on loopback with no added latency, against
     the floor of `secret-tool lookup` then one `curl` of /myself. A check's two requests
@@ -230,17 +245,8 @@ def bench_near_python(scratch):
             run(["curl", "-sSf", "-o", "/dev/null", "-H", "Accept: application/json",
                  "-u", f"{EMAIL}:{secret}", f"{url}/rest/api/3/myself"])
 
-        contenders = [("check", check), ("secret-tool + curl", secret_tool_then_curl)]
-        for _, f in contenders:
-            f()
-            f()
-        times = {name: [] for name, _ in contenders}
-        for r in range(CHECK_ROUNDS):
-            for name, f in rotate(contenders, r):
-                t0 = time.perf_counter()
-                f()
-                times[name].append(time.perf_counter() - t0)
-        out = {k: median(v) * 1000 for k, v in times.items()}
+        out = race([("check", check), ("secret-tool + curl", secret_tool_then_curl)],
+                   CHECK_ROUNDS, warm=2)
         log("check against Python's http.server at 0 ms:", out)
         return out
     finally:
@@ -269,16 +275,7 @@ def bench_far(scratch):
                 run(["curl", "-sSf", "-o", "/dev/null", "-H", "Accept: application/json",
                      "-u", f"{EMAIL}:{TOKEN}", f"{url}/rest/api/3/myself"])
 
-            contenders = [("check", check), ("curl", curl)]
-            for _, f in contenders:
-                f()
-            times = {name: [] for name, _ in contenders}
-            for r in range(FAR_ROUNDS):
-                for name, f in rotate(contenders, r):
-                    t0 = time.perf_counter()
-                    f()
-                    times[name].append(time.perf_counter() - t0)
-            res["one"] = {k: median(v) * 1000 for k, v in times.items()}
+            res["one"] = race([("check", check), ("curl", curl)], FAR_ROUNDS, warm=1)
             log(f"far check ({shape}):", res["one"])
         finally:
             sites.close()

@@ -106,10 +106,15 @@ const USER_API: &str = r"/(myself|user/current)$";
 /// Asserts that nothing was saved, that exactly one request reached the user API, and that
 /// the error never carries the secret.
 async fn rejected(asker: Asker, answer: &Answer) -> Error {
+    rejected_with(asker, answer.template()).await.0
+}
+
+/// [`rejected`] for an answer built by the test; also returns the site's address.
+async fn rejected_with(asker: Asker, response: ResponseTemplate) -> (Error, String) {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path_regex(USER_API))
-        .respond_with(answer.template())
+        .respond_with(response)
         .expect(1)
         .mount(&server)
         .await;
@@ -120,7 +125,7 @@ async fn rejected(asker: Asker, answer: &Answer) -> Error {
     server.verify().await;
     nothing_saved(&svc, &secrets, dir.path(), asker.secret());
     never_echoed(&err, asker.secret());
-    err
+    (err, server.uri())
 }
 
 async fn add(svc: &Arc<Connections>, asker: Asker, url: &str) -> Error {
@@ -447,28 +452,14 @@ async fn retry_after_as_an_http_date() {
             &["retry after a minute"][..],
         ),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/rest/api/2/myself"))
-            .respond_with(
-                ResponseTemplate::new(429)
-                    .insert_header("retry-after", date)
-                    .set_body_raw(
-                        include_str!("fixtures/answers/tomcat-429.html"),
-                        "text/html",
-                    ),
-            )
-            .expect(1)
-            .mount(&server)
-            .await;
-        let dir = tempfile::tempdir().unwrap();
-        let secrets = Arc::new(MemoryStore::new());
-        let svc = service(dir.path(), secrets.clone());
+        let response = ResponseTemplate::new(429)
+            .insert_header("retry-after", date)
+            .set_body_raw(
+                include_str!("fixtures/answers/tomcat-429.html"),
+                "text/html",
+            );
         let asker = Asker::DataCenter(Product::Jira, AuthKind::Pat, PAT);
-        let err = add(&svc, asker, &server.uri()).await;
-        server.verify().await;
-        nothing_saved(&svc, &secrets, dir.path(), PAT);
-        never_echoed(&err, PAT);
+        let (err, _) = rejected_with(asker, response).await;
         assert_eq!(err.kind(), "rate-limited", "{err:?}");
         says(&err, wants);
         assert!(!err.to_string().contains(" 0 s"), "{err}");
@@ -544,26 +535,10 @@ const CONFLUENCE_DENIED_401: Answer = Answer {
 
 #[tokio::test]
 async fn confluence_s_captcha_401_sends_the_user_to_its_login_page() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path_regex(USER_API))
-        .respond_with(CONFLUENCE_DENIED_401.template())
-        .expect(1)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let svc = service(dir.path(), secrets.clone());
     let asker = Asker::DataCenter(Product::Confluence, AuthKind::Password, PASSWORD);
-    let err = add(&svc, asker, &server.uri()).await;
-    server.verify().await;
-    nothing_saved(&svc, &secrets, dir.path(), PASSWORD);
-    never_echoed(&err, PASSWORD);
+    let (err, site) = rejected_with(asker, CONFLUENCE_DENIED_401.template()).await;
     assert_eq!(err.kind(), "captcha", "{err:?}");
-    says(
-        &err,
-        &[&format!("{}/login.action", server.uri()), "browser"],
-    );
+    says(&err, &[&format!("{site}/login.action"), "browser"]);
 }
 
 /// The status body of Atlassian's REST module on Server/Data Center products when a request
