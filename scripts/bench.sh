@@ -9,7 +9,7 @@
 # on its own D-Bus session, and every config lives in a temporary directory.
 #
 # Usage: scripts/bench.sh          (BENCH_CHECK_ROUNDS, BENCH_FAR_ROUNDS, BENCH_WINDOW_ROUNDS:
-#                                   rounds to run; BENCH_ONLY=check,far,window: those sections)
+#                                   rounds to run; BENCH_ONLY=check,near,far,window: those sections)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +39,7 @@ fi
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo build --locked --release --bin jira-connect --example bare_window --example mock_jira
-# BENCH_ONLY=check,far|window re-runs only those process-level sections (see bench.py).
+# BENCH_ONLY=check,near,far|window re-runs only those process-level sections (see bench.py).
 if [ -z "${BENCH_ONLY:-}" ]; then
   cargo bench --locked --bench config --bench check_all 2>&1 | tee target/bench/cargo-bench.log
 fi

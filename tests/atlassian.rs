@@ -470,3 +470,50 @@ async fn only_jira_cloud_links_confluence_and_scoped_needs_cloud() {
     .unwrap_err();
     assert!(err.to_string().contains("only on Atlassian Cloud"), "{err}");
 }
+
+/// `/_edge/tenant_info` is not a documented endpoint. When it is missing, the cloud id
+/// comes from the documented GraphQL `tenantContexts(hostNames: …)` query at
+/// `POST SITE/gateway/api/graphql`, asked without credentials; when tenant_info answers,
+/// GraphQL is never asked.
+#[tokio::test]
+async fn the_cloud_id_falls_back_to_graphql_tenant_contexts() {
+    use wiremock::matchers::body_string_contains;
+    let site = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/gateway/api/graphql"))
+        .and(body_string_contains("tenantContexts"))
+        .and(body_string_contains("127.0.0.1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": { "tenantContexts": [ { "cloudId": CLOUD_ID } ] }
+        })))
+        .expect(1)
+        .mount(&site)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service(dir.path(), Arc::new(MemoryStore::new()));
+    let url = jira_connect::core::site_url::SiteUrl::parse(&site.uri(), false).unwrap();
+    assert_eq!(svc.detect_cloud(&url).await.unwrap(), CLOUD_ID);
+    assert_eq!(requests_to(&site, "/_edge/tenant_info").await, 1);
+    assert_eq!(authorised_requests(&site).await, 0, "no credentials sent");
+    site.verify().await;
+
+    // A GraphQL answer without a usable id is not a cloud id: the site is not Cloud.
+    let changed = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/gateway/api/graphql"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": { "tenantContexts": [ { "cloudId": "../admin" } ] }
+        })))
+        .mount(&changed)
+        .await;
+    let url = jira_connect::core::site_url::SiteUrl::parse(&changed.uri(), false).unwrap();
+    let err = svc.detect_cloud(&url).await.unwrap_err();
+    assert!(matches!(err, Error::NotCloud { .. }), "{err:?}");
+    assert!(err.to_string().contains("/_edge/tenant_info"), "{err}");
+
+    // With tenant_info, GraphQL is not asked.
+    let (documented, _gateway) = scoped_site_and_gateway().await;
+    let url = jira_connect::core::site_url::SiteUrl::parse(&documented.uri(), false).unwrap();
+    assert_eq!(svc.detect_cloud(&url).await.unwrap(), CLOUD_ID);
+    assert_eq!(requests_to(&documented, "/gateway/api/graphql").await, 0);
+}

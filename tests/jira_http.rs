@@ -458,3 +458,97 @@ async fn server_info_is_asked_without_credentials() {
         .unwrap_err();
     assert_eq!(authorised_requests(&refusing).await, 1);
 }
+
+/// A keep-alive HTTP/1.1 server on loopback that records, for each request, the connection
+/// it came on (numbered in order of acceptance) and its path, and answers every path with
+/// `body`.
+async fn recording_server(
+    body: &'static str,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(usize, String)>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        for conn in 0.. {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                loop {
+                    let mut chunk = [0u8; 4096];
+                    let Ok(n) = stream.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                        buf.drain(..end + 4);
+                        let path = head.split(' ').nth(1).unwrap_or_default().to_string();
+                        log.lock().unwrap().push((conn, path));
+                        let close = head.to_ascii_lowercase().contains("connection: close");
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                             content-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if stream.write_all(answer.as_bytes()).await.is_err() || close {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// `serverInfo` goes out without credentials and often finishes first; `/myself` must not
+/// then reuse its pooled connection, where a server that writes headers and body in two
+/// writes without TCP_NODELAY makes it wait out the client's delayed ACK.
+#[tokio::test]
+async fn myself_never_reuses_the_connection_of_server_info() {
+    let (url, seen) = recording_server(
+        r#"{"version":"9.12.0","key":"JIRAUSER1","name":"mia","displayName":"Mia"}"#,
+    )
+    .await;
+    let site = SiteUrl::parse(&url, false).unwrap();
+    let target = Target::new(&site, Deployment::DataCenter);
+    let client = JiraClient::new(Duration::from_secs(5)).unwrap();
+    // The version first, as when the keyring read is the slower part of a check.
+    assert_eq!(
+        client.server_version(&target).await.as_deref(),
+        Some("9.12.0")
+    );
+    let secret = SecretString::from(PAT);
+    let creds = Credentials {
+        auth: AuthKind::Pat,
+        login: None,
+        secret: &secret,
+    };
+    let account = client.validate(&target, &creds).await.unwrap();
+    assert_eq!(account.account_id, "JIRAUSER1");
+    let seen = seen.lock().unwrap().clone();
+    let conn_of = |suffix: &str| -> Vec<usize> {
+        seen.iter()
+            .filter(|(_, p)| p.ends_with(suffix))
+            .map(|(c, _)| *c)
+            .collect()
+    };
+    let info = conn_of("/serverInfo");
+    let myself = conn_of("/myself");
+    assert_eq!((info.len(), myself.len()), (2, 1), "{seen:?}");
+    assert!(
+        myself.iter().all(|c| !info.contains(c)),
+        "/myself went out on a connection serverInfo used: {seen:?}"
+    );
+}

@@ -449,3 +449,33 @@ async fn no_secret_reaches_debug_or_error_text() {
         }
     }
 }
+
+/// Seraph's `X-Seraph-LoginReason: AUTHENTICATED_FAILED` means the request was served
+/// anonymously (https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/),
+/// so even a 2xx carrying it is a rejection: a revoke is not "done", a list is not empty.
+#[tokio::test]
+async fn a_2xx_marked_authenticated_failed_is_a_rejection_in_the_token_api() {
+    let server = MockServer::start().await;
+    let failed = |status: u16| {
+        ResponseTemplate::new(status).insert_header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+    };
+    Mock::given(method("DELETE"))
+        .and(path(format!("{TOKENS_PATH}/7")))
+        .respond_with(failed(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(TOKENS_PATH))
+        .respond_with(failed(200).set_body_raw("[]", "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let token = SecretString::from(PAT);
+    let auth = PatAuth::Token(&token);
+    let err = revoke(&server.uri(), &auth, 7).await.unwrap_err();
+    assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
+    let err = list(&server.uri(), &auth).await.unwrap_err();
+    assert!(matches!(err, Error::BadCredentials { .. }), "{err:?}");
+    server.verify().await;
+}

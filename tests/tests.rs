@@ -13,6 +13,7 @@ mod keyring_os;
 mod leaks;
 mod pat_api;
 mod pat_mock;
+mod real_answers;
 #[cfg(target_os = "linux")]
 mod reminders;
 mod rotate;

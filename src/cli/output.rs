@@ -199,7 +199,12 @@ impl Printer {
         }
         if matches!(
             err,
-            Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. }
+            Error::BadCredentials { .. }
+                | Error::MissingScope { .. }
+                | Error::BasicAuthDisabled { .. }
+                | Error::CloudNeedsApiToken { .. }
+                | Error::Captcha { .. }
+                | Error::Forbidden { .. }
         ) {
             self.emit(Stream::Stderr, "  - Nothing was saved or changed.");
         }
@@ -423,7 +428,11 @@ fn next_steps(err: &Error, c: &Connection) -> Vec<String> {
         format!("If the site moved: jira-connect remove {name}, then jira-connect add --url {url}")
     };
     match err {
-        Error::BadCredentials { .. } | Error::LinkedRejected { .. } => new_token(),
+        Error::BadCredentials { .. }
+        | Error::MissingScope { .. }
+        | Error::BasicAuthDisabled { .. }
+        | Error::CloudNeedsApiToken { .. }
+        | Error::LinkedRejected { .. } => new_token(),
         Error::SecretMissing { .. } => vec![format!("Run: jira-connect replace-token {name}")],
         Error::Captcha { login_url } => {
             vec![

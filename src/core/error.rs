@@ -142,11 +142,43 @@ pub enum Error {
         token_page: String,
     },
 
+    /// A scoped API token was accepted, but lacks the scope that reading the user needs.
+    /// Add the scope to the token, or create one that has it.
+    #[error(
+        "the token has scopes, and none of them lets {product} say who you are: it lacks \
+         {scopes}. Create a token with that scope at {token_page}"
+    )]
+    MissingScope {
+        product: &'static str,
+        /// The scopes the user API needs, as the token page names them.
+        scopes: &'static str,
+        token_page: String,
+    },
+
+    /// The administrator turned off password sign-in (Basic authentication) for the REST
+    /// API. Use a personal access token.
+    #[error(
+        "{product} has password sign-in (Basic authentication) turned off on this site. Use a \
+         personal access token instead; create one at {token_page}"
+    )]
+    BasicAuthDisabled {
+        product: &'static str,
+        token_page: String,
+    },
+
+    /// Atlassian Cloud refused a password sent as Basic authentication: Cloud takes an API
+    /// token there, never the account's password.
+    #[error(
+        "Atlassian Cloud does not accept your account password here: it needs an API token \
+         in place of the password. Create one at {token_page}"
+    )]
+    CloudNeedsApiToken { token_page: String },
+
     /// Jira wants a CAPTCHA after failed logins. Log in once in the browser; never retry
     /// automatically.
     #[error(
-        "Jira asks for a CAPTCHA after too many failed logins. Log in once in your browser \
-         at {login_url}, then try again"
+        "the site asks for a CAPTCHA after too many failed logins. Log in once in your \
+         browser at {login_url}, then try again"
     )]
     Captcha { login_url: String },
 
@@ -167,8 +199,9 @@ pub enum Error {
 
     /// A login or single sign-on page answered instead of Jira's REST API.
     #[error(
-        "a login or single sign-on page answered instead of Jira's API{}. Use an API \
-         token (Cloud) or a personal access token (Server/Data Center), not your SSO password",
+        "a sign-in or single sign-on page answered{}: this is a sign-in page, not Jira's REST \
+         API. Use an API token (Cloud) or a personal access token (Server/Data Center), not \
+         your SSO password",
         at_location(.location)
     )]
     LoginPage { location: Option<String> },
@@ -473,9 +506,12 @@ impl Error {
     /// Classifies this error for a connection's status badge.
     pub(crate) fn class(&self) -> ErrorClass {
         match self {
-            Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. } => {
-                ErrorClass::Rejected
-            }
+            Error::BadCredentials { .. }
+            | Error::MissingScope { .. }
+            | Error::BasicAuthDisabled { .. }
+            | Error::CloudNeedsApiToken { .. }
+            | Error::Captcha { .. }
+            | Error::Forbidden { .. } => ErrorClass::Rejected,
             Error::Dns { .. }
             | Error::ConnectionRefused { .. }
             | Error::Timeout { .. }
@@ -497,6 +533,9 @@ impl Error {
             Error::Input { .. } => "input",
             Error::Interrupted { .. } => "interrupted",
             Error::BadCredentials { .. } => "bad-credentials",
+            Error::MissingScope { .. } => "missing-scope",
+            Error::BasicAuthDisabled { .. } => "basic-auth-disabled",
+            Error::CloudNeedsApiToken { .. } => "cloud-needs-api-token",
             Error::Captcha { .. } => "captcha",
             Error::Forbidden { .. } => "forbidden",
             Error::RateLimited { .. } => "rate-limited",
@@ -572,6 +611,8 @@ pub(crate) fn sentence_case(text: &str) -> String {
 
 fn retry_after_text(after: &Option<Duration>) -> String {
     match after {
+        // "0 s" is what Data Center says while tokens remain; it is never a wait to show.
+        Some(d) if d.as_secs() == 0 => "a few seconds".to_string(),
         Some(d) => format!("{} s", d.as_secs()),
         None => "a minute".to_string(),
     }

@@ -55,9 +55,12 @@ pub(crate) fn field_for(err: &Error) -> Field {
             InputField::Secret(_) | InputField::Auth => Field::Secret,
             _ => Field::General,
         },
-        Error::BadCredentials { .. } | Error::Captcha { .. } | Error::Forbidden { .. } => {
-            Field::Secret
-        }
+        Error::BadCredentials { .. }
+        | Error::MissingScope { .. }
+        | Error::BasicAuthDisabled { .. }
+        | Error::CloudNeedsApiToken { .. }
+        | Error::Captcha { .. }
+        | Error::Forbidden { .. } => Field::Secret,
         _ => Field::General,
     }
 }

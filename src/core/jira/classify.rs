@@ -258,23 +258,48 @@ pub fn classify_for(
         token_page: product_token_page(product, deployment, site.as_str()),
     };
 
-    if denied.to_ascii_uppercase().contains("CAPTCHA") {
+    let seraph = seraph.to_ascii_uppercase();
+    // Server/Data Center's Seraph answers AUTHENTICATION_DENIED without checking the
+    // password, most often because the account must pass a CAPTCHA; Confluence says no more
+    // than that (a 401 until a login in the browser), Jira adds the login URL in
+    // X-Authentication-Denied-Reason.
+    if denied.to_ascii_uppercase().contains("CAPTCHA")
+        || (deployment == Deployment::DataCenter && seraph.contains("AUTHENTICATION_DENIED"))
+    {
         return Err(Error::Captcha {
-            login_url: redact.server_text(&login_url(denied, site), MAX_LOCATION_CHARS),
+            login_url: redact.server_text(&login_url(denied, site, product), MAX_LOCATION_CHARS),
         });
     }
-    if seraph.to_ascii_uppercase().contains("AUTHENTICATED_FAILED")
-        || seraph
-            .to_ascii_uppercase()
-            .contains("AUTHENTICATION_DENIED")
-    {
+    if seraph.contains("AUTHENTICATED_FAILED") || seraph.contains("AUTHENTICATION_DENIED") {
         return Err(bad_credentials());
     }
 
     match status.as_u16() {
         200 => {}
         301 | 302 | 303 | 307 | 308 => return Err(redirect_error(resp, site)),
+        401 if is_scope_check(resp) => {
+            return Err(Error::MissingScope {
+                product: product.title(),
+                scopes: user_scopes(product),
+                token_page: product_token_page(product, Deployment::Cloud, site.as_str()),
+            });
+        }
+        // Cloud's answer to a password: text/plain, "Basic authentication with passwords is
+        // deprecated. For more information, see: …".
+        401 if body_says(resp, "basic authentication with passwords is deprecated") => {
+            return Err(Error::CloudNeedsApiToken {
+                token_page: product_token_page(product, Deployment::Cloud, site.as_str()),
+            });
+        }
         401 => return Err(bad_credentials()),
+        // Data Center 8.16+ with Basic authentication blocked: a 403 with
+        // {"message":"Basic Authentication has been disabled on this instance."}.
+        403 if body_says(resp, "basic authentication has been disabled") => {
+            return Err(Error::BasicAuthDisabled {
+                product: product.title(),
+                token_page: product_token_page(product, Deployment::DataCenter, site.as_str()),
+            });
+        }
         403 => {
             return Err(Error::Forbidden {
                 detail: jira_error_detail(resp),
@@ -431,25 +456,73 @@ fn strip_query(target: &str) -> String {
         .to_string()
 }
 
-fn login_url(denied: &str, site: &SiteUrl) -> String {
+fn login_url(denied: &str, site: &SiteUrl, product: Product) -> String {
     // Jira puts the login URL after the reason: "CAPTCHA_CHALLENGE; login-url=https://…".
     denied
         .split(';')
         .filter_map(|part| part.trim().strip_prefix("login-url="))
         .map(str::to_string)
         .next()
-        .unwrap_or_else(|| site.join("/login.jsp"))
+        .unwrap_or_else(|| match product {
+            Product::Jira => site.join("/login.jsp"),
+            Product::Confluence => site.join("/login.action"),
+        })
 }
 
+/// How long to wait after a 429: `Retry-After` in seconds or as an HTTP date. When it says
+/// nothing useful (absent, unreadable, 0 or a date gone by: Data Center sends `retry-after:
+/// 0` while tokens remain), Data Center's `X-RateLimit-Interval-Seconds`, the time until its
+/// next tokens; `None` when neither is given.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let given = text("retry-after").and_then(|value| {
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(secs);
+        }
+        // An HTTP date: convert to seconds from now.
+        let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+        Some((when.as_second() - jiff::Timestamp::now().as_second()).max(0) as u64)
+    });
+    let interval = || {
+        text("x-ratelimit-interval-seconds")
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|&secs| secs > 0)
+    };
+    given
+        .filter(|&secs| secs > 0)
+        .or_else(interval)
+        .map(Duration::from_secs)
+}
+
+/// Whether a 401 comes from the API gateway's scope check: `X-Failure-Category:
+/// FAILURE_CLIENT_SCOPE_CHECK`, with `{"code":401,"message":"Unauthorized; scope does not
+/// match"}`.
+fn is_scope_check(resp: &RawResponse) -> bool {
+    resp.header("x-failure-category")
+        .to_ascii_uppercase()
+        .contains("SCOPE_CHECK")
+        || body_says(resp, "scope does not match")
+}
+
+/// Whether the start of the body says `needle` (lower case), in any case.
+fn body_says(resp: &RawResponse, needle: &str) -> bool {
+    let start = &resp.body[..resp.body.len().min(4096)];
+    String::from_utf8_lossy(start)
+        .to_ascii_lowercase()
+        .contains(needle)
+}
+
+/// The scopes the user API needs: classic, then granular, as the token page lists them.
+fn user_scopes(product: Product) -> &'static str {
+    match product {
+        Product::Jira => "read:jira-user (or the granular read:user:jira)",
+        Product::Confluence => "read:confluence-user (or the granular read:user:confluence)",
     }
-    // An HTTP date: convert to seconds from now.
-    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
-    let secs = when.as_second() - jiff::Timestamp::now().as_second();
-    Some(Duration::from_secs(secs.max(0) as u64))
 }
 
 /// The messages of a Jira error body, cleaned and capped, as ": text"; empty when there

@@ -159,6 +159,8 @@ impl JiraClient {
                 tracing::debug!("the site refused the token; trying it as a scoped token");
                 match self.validate_via_gateway(&http, target, creds).await {
                     Ok(account) => Ok(account),
+                    // The gateway took the token but not for the user API: say which scope.
+                    Err(e @ Error::MissingScope { .. }) => Err(e),
                     Err(e) => {
                         tracing::debug!(error = %e, "the API gateway refused it too");
                         direct
@@ -225,18 +227,53 @@ impl JiraClient {
             .get(&url)
             .header(header::ACCEPT, "application/json");
         let resp = self.receive(request, url, site).await?;
-        if resp.status != StatusCode::OK {
-            return Err(not_cloud(format!(
+        let found = if resp.status != StatusCode::OK {
+            Err(format!(
                 "HTTP {} at /_edge/tenant_info",
                 resp.status.as_u16()
-            )));
+            ))
+        } else {
+            match serde_json::from_slice::<TenantInfo>(&resp.body) {
+                Ok(TenantInfo { cloud_id: Some(id) }) if is_cloud_id(&id) => Ok(id),
+                Ok(_) => Err("no cloudId at /_edge/tenant_info".to_string()),
+                Err(_) => Err("no JSON at /_edge/tenant_info".to_string()),
+            }
+        };
+        match found {
+            Ok(id) => Ok(id),
+            // `/_edge/tenant_info` is not a documented endpoint: when it is gone or has
+            // changed, ask the documented route before concluding.
+            Err(detail) => match self.cloud_id_from_graphql(site).await {
+                Some(id) => Ok(id),
+                None => Err(not_cloud(detail)),
+            },
         }
-        let info: TenantInfo = serde_json::from_slice(&resp.body)
-            .map_err(|_| not_cloud("no JSON at /_edge/tenant_info".into()))?;
-        match info.cloud_id {
-            Some(id) if is_cloud_id(&id) => Ok(id),
-            _ => Err(not_cloud("no cloudId at /_edge/tenant_info".into())),
+    }
+
+    /// The cloud id from the documented route: the GraphQL `tenantContexts(hostNames: …)`
+    /// query at `POST SITE/gateway/api/graphql`, asked without credentials. `None` when the
+    /// answer holds no usable id.
+    async fn cloud_id_from_graphql(&self, site: &SiteUrl) -> Option<String> {
+        let url = site.join("/gateway/api/graphql");
+        let query = serde_json::json!({
+            "query": "query CloudId($hosts: [String!]) { tenantContexts(hostNames: $hosts) { cloudId } }",
+            "variables": { "hosts": [site.host()] },
+        });
+        let request = self
+            .http()
+            .await
+            .ok()?
+            .post(&url)
+            .header(header::ACCEPT, "application/json")
+            .json(&query);
+        let resp = self.receive(request, url, site).await.ok()?;
+        if resp.status != StatusCode::OK {
+            tracing::debug!(status = %resp.status, "no cloud id from the GraphQL gateway");
+            return None;
         }
+        let answer: serde_json::Value = serde_json::from_slice(&resp.body).ok()?;
+        let id = answer.pointer("/data/tenantContexts/0/cloudId")?.as_str()?;
+        is_cloud_id(id).then(|| id.to_string())
     }
 
     async fn validate_via_gateway(
@@ -280,7 +317,13 @@ impl JiraClient {
         let url = site.join(path);
         let request = http.get(&url).header(header::ACCEPT, "application/json");
         let Some(creds) = creds else {
-            tracing::debug!(%url, "GET, without credentials");
+            // Asked without credentials means `serverInfo`, which runs alongside the user
+            // request. Its connection is not kept: had `/myself` reused it, a server that
+            // writes headers and body in two writes without TCP_NODELAY (Python's
+            // http.server, many proxies) would hold the body until this side's delayed ACK,
+            // about 40 ms, whereas a fresh connection is still in TCP's quick-ACK start.
+            tracing::debug!(%url, "GET, without credentials, on a connection of its own");
+            let request = request.header(header::CONNECTION, "close");
             return self.receive(request, url, site).await;
         };
         // The only place the secret leaves its wrapper on the way out: reqwest marks both

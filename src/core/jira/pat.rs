@@ -161,7 +161,7 @@ pub async fn list_tokens(
     auth: &PatAuth<'_>,
 ) -> Result<Vec<PatInfo>, Error> {
     let resp = send(client, target, auth, Op::List).await?;
-    if resp.status.as_u16() != 200 {
+    if resp.status.as_u16() != 200 || login_failed(&resp) {
         return Err(refusal(&resp, target, auth, Op::List));
     }
     parse_list(&resp, target)
@@ -205,7 +205,7 @@ pub async fn create_token_or_orphan(
         body["expirationDuration"] = days.into();
     }
     let mut resp = send(client, target, auth, Op::Create(&body)).await?;
-    let result = if resp.status.is_success() {
+    let result = if resp.status.is_success() && !login_failed(&resp) {
         Ok(parse_created(&resp, target).map_err(|_| orphan(&resp, target)))
     } else {
         Err(refusal(&resp, target, auth, Op::Create(&body)))
@@ -294,7 +294,7 @@ pub async fn revoke_token(
     id: u64,
 ) -> Result<(), Error> {
     let resp = send(client, target, auth, Op::Revoke(id)).await?;
-    if resp.status.is_success() {
+    if resp.status.is_success() && !login_failed(&resp) {
         return Ok(());
     }
     Err(refusal(&resp, target, auth, Op::Revoke(id)))
@@ -438,6 +438,14 @@ fn is_loopback(host: &str) -> bool {
     crate::core::site_url::is_loopback_host(host)
 }
 
+/// Whether Seraph says the login failed: `X-Seraph-LoginReason: AUTHENTICATED_FAILED`. Such
+/// an answer was served anonymously, whatever its status, so even a 2xx is a rejection.
+fn login_failed(resp: &RawResponse) -> bool {
+    resp.header("x-seraph-loginreason")
+        .to_ascii_uppercase()
+        .contains("AUTHENTICATED_FAILED")
+}
+
 /// The error an answer other than the expected success means.
 fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'_>) -> Error {
     let product = target.product.title();
@@ -448,7 +456,7 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
     let captcha = header("x-authentication-denied-reason").contains("CAPTCHA");
     // Seraph names a failed login; without it, a 401 or 403 refuses the request, not the
     // credentials.
-    let login_failed = header("x-seraph-loginreason").contains("AUTHENTICATED_FAILED");
+    let login_failed = login_failed(resp);
     let status = resp.status.as_u16();
     if !captcha {
         if let PatAuth::Password { username, .. } = auth
@@ -488,7 +496,7 @@ fn refusal(resp: &RawResponse, target: &Target<'_>, auth: &PatAuth<'_>, op: Op<'
             _ => {}
         }
     }
-    if resp.status.is_success() {
+    if resp.status.is_success() && !login_failed {
         return Error::UnexpectedStatus { status };
     }
     classify_for(resp, target.site, Deployment::DataCenter, target.product)
