@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
-use jira_connect::core::Error;
 use jira_connect::core::connection::{AuthKind, Deployment, Product};
 use jira_connect::core::draft::{NewConnection, SiteOptions, prepare};
+use jira_connect::core::error::Error;
 use jira_connect::core::secrets::MemoryStore;
 use jira_connect::core::service::{Cancel, Connections};
 use secrecy::SecretString;
