@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs on Debian or Ubuntu:
 # a Secret Service (gnome-keyring) on a private D-Bus session for the real-keyring tests,
-# a virtual X display with Mesa and a window manager (openbox) for the real-window tests, and
-# systemd-analyze to verify the reminders units.
+# a virtual X display with Mesa and a window manager (openbox) for the real-window tests,
+# fonts for Japanese, Korean and Chinese (Noto CJK) and Arabic and Hebrew (DejaVu) that the
+# window finds through fontconfig, and systemd-analyze to verify the reminders units.
 # Usage: scripts/install-deps.sh [PACKAGE...]   (extra packages another script needs)
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   xvfb xauth xdotool imagemagick openbox
   systemd
   libgl1 libgl1-mesa-dri libegl1 mesa-vulkan-drivers
+  fonts-noto-cjk fonts-dejavu-core
   "$@"
 )
 

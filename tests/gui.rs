@@ -26,6 +26,8 @@ use crate::common::*;
 
 #[path = "gui_desktop.rs"]
 mod desktop;
+#[path = "gui_seen.rs"]
+mod seen;
 
 struct Gui {
     harness: Harness<'static, App>,

@@ -9,6 +9,7 @@
 //! - [`window_state`]: the window's size and place, and the selected connection, across
 //!   launches.
 //! - [`caret`]: the caret stops blinking when the user does nothing, so idle costs nothing.
+//! - [`fonts`]: the system's fonts behind the bundled ones, for text in any script.
 
 pub mod about;
 pub mod app;
@@ -17,6 +18,7 @@ pub mod caret;
 pub mod connection_list;
 pub mod details;
 pub mod first_frame;
+pub mod fonts;
 pub mod form;
 pub mod import_card;
 pub mod menu;
@@ -105,6 +107,8 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
         viewport,
         persist_window: true,
         persistence_path: Some(window_state::path(svc.config().dir())),
+        // The app adds the system's fonts itself, listed only once a character needs them.
+        system_font_fallback: false,
         ..Default::default()
     };
     let handle = runtime.handle().clone();
@@ -112,13 +116,13 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
         "jira-connect",
         options,
         Box::new(move |cc| {
-            if let Some(theme) = theme_from_env() {
-                cc.egui_ctx.set_theme(theme);
-            }
             waker.wake(&cc.egui_ctx);
             let mut app = App::new(cc, handle, svc, backend::system_opener())
                 .with_selection(select)
                 .with_new_connection(new_connection);
+            if let Some(theme) = theme_from_env() {
+                app = app.with_theme_for_this_run(theme);
+            }
             if let Some(requests) = requests {
                 app = app.with_requests(requests);
             }
