@@ -2,12 +2,11 @@
 //! remembered, the list following changes made outside the window, a free default name, and
 //! outlines and focus rings measured from drawn pixels.
 
-use std::collections::HashMap;
-
 use egui::accesskit::Role;
 use egui::{Color32, FontId, Pos2, Rect};
 use egui_kittest::kittest::Queryable;
 
+use super::desktop::{Remembered, relaunch};
 use super::*;
 
 /// Renames the account that the last check of connection `name` found.
@@ -184,66 +183,14 @@ fn a_connection_added_outside_the_window_shows_up_and_nothing_is_lost() {
     );
 }
 
-/// eframe's storage, in memory.
-#[derive(Default)]
-struct MemoryStorage(HashMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_string(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
-/// The app as eframe starts it, with `storage` as what the last run saved.
-fn launch(
-    storage: &'static MemoryStorage,
-    rt: &tokio::runtime::Runtime,
-    dir: &std::path::Path,
-) -> Harness<'static, App> {
-    let svc = Arc::new(Connections::new(
-        ConfigStore::new(dir),
-        Arc::new(KeyringStore::mock()),
-        JiraClient::new(Duration::from_secs(10)).unwrap(),
-    ));
-    let handle = rt.handle().clone();
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 720.0])
-        .build_eframe(move |cc| {
-            cc.storage = Some(storage);
-            App::new(
-                cc,
-                handle,
-                svc,
-                Arc::new(|_: &str| -> Result<(), String> { Ok(()) }),
-            )
-        });
-    for _ in 0..3 {
-        harness.step();
-    }
-    harness
-}
-
 #[test]
 fn the_theme_picked_is_remembered() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let first: &'static MemoryStorage = Box::leak(Box::default());
-    let mut harness = launch(first, &rt, dir.path());
-    harness.get_by_label("Light").click_accesskit();
-    for _ in 0..3 {
-        harness.step();
-    }
-    let mut saved = MemoryStorage::default();
-    eframe::App::save(harness.state_mut(), &mut saved);
-    let saved: &'static MemoryStorage = Box::leak(Box::new(saved));
-    let again = launch(saved, &rt, dir.path());
+    let mut g = gui(|_, _, _| {});
+    g.click("Light");
+    let mut storage = Remembered::default();
+    eframe::App::save(g.harness.state_mut(), &mut storage);
+    let mut again = relaunch(&g, storage, None, None);
+    again.step();
     assert_eq!(
         again.ctx.options(|o| o.theme_preference),
         egui::ThemePreference::Light,
