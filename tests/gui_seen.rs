@@ -65,6 +65,10 @@ fn failed_copy() -> Gui {
     store.delete(&id).unwrap();
     g.click("Copy token");
     g.until("the failure is told", |h| h.state().notice().is_some());
+    // A new area is laid out unseen in its first frame.
+    for _ in 0..3 {
+        g.harness.step();
+    }
     g
 }
 
