@@ -2,8 +2,9 @@
 # Installs the system packages the test suite needs on Debian or Ubuntu:
 # a Secret Service (gnome-keyring) on a private D-Bus session for the real-keyring tests,
 # a virtual X display with Mesa and a window manager (openbox) for the real-window tests,
-# the accessibility bus and pyatspi for reading the window as a screen reader does, and
-# systemd-analyze to verify the reminders units.
+# the accessibility bus and pyatspi for reading the window as a screen reader does,
+# fonts for Japanese, Korean and Chinese (Noto CJK) and Arabic and Hebrew (DejaVu) that the
+# window finds through fontconfig, and systemd-analyze to verify the reminders units.
 # Usage: scripts/install-deps.sh [PACKAGE...]   (extra packages another script needs)
 set -euo pipefail
 
@@ -13,6 +14,7 @@ packages=(
   at-spi2-core python3-pyatspi
   systemd
   libgl1 libgl1-mesa-dri libegl1 mesa-vulkan-drivers
+  fonts-noto-cjk fonts-dejavu-core
   "$@"
 )
 

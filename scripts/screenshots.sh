@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates the README screenshots from the real window under Xvfb, against the demo Jira
 # (examples/mock_jira.rs) and a private keyring, in the dark and the light theme.
+# SCREENSHOTS_PROFILE=dev uses a debug build (the same pixels, a quicker build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/lib/demo.sh
-demo_session release "$0" "$@"
+demo_session "${SCREENSHOTS_PROFILE:-release}" "$0" "$@"
 demo_start 97 1280x800
 trap 'kill $mock $xvfb 2>/dev/null || true' EXIT
 sleep 1

@@ -150,8 +150,74 @@ single_instance() {
   echo "ok   single instance: the second launch exited in $took ms; $focus"
 }
 
+# Names in any script: the window draws Japanese and Korean account names with real glyphs,
+# not boxes. A missing glyph looks the same whatever the character, so the window is drawn
+# three times, with only the Japanese or only the Korean name swapped for another name of as
+# many characters; each swap must change pixels. Arabic and Hebrew names are shown too, the
+# same in all three (see the README for what is right and what is not).
+# SMOKE_SHOTS=DIR keeps the first screenshot as DIR/any-script.png.
+any_script() {
+  local ja=$1 ko=$2 config=$3
+  mkdir -p "$config"
+  local n=0 row
+  {
+    echo 'version = 1'
+    echo 'check_on_launch = false'
+    for row in "yamada|$ja" "kim|$ko" "ali|محمد علي" "levi|דוד לוי" "ivanova|Анна Иванова"; do
+      n=$((n + 1))
+      cat <<TOML
+[[connection]]
+id = "script000000000000000000000000000$n"
+name = "${row%%|*}"
+url = "https://${row%%|*}.atlassian.net"
+deployment = "cloud"
+auth = "api-token"
+login = "${row%%|*}@example.com"
+token_expires = 2099-11-22
+[connection.last_check]
+at = 2026-11-22T12:00:00Z
+outcome = "valid"
+display_name = "${row#*|}"
+TOML
+    done
+  } >"$config/connections.toml"
+  start_x
+  JIRA_CONNECT_CONFIG_DIR=$config "$bin" gui --select yamada >"$config.log" 2>&1 &
+  local app=$!
+  apps+=("$app")
+  local wid
+  wid=$(timeout 60 xdotool search --sync --name '^jira-connect$' | head -n 1) || {
+    echo "FAIL any script: no window appeared"; cat "$config.log"; return 1; }
+  sleep 3
+  import -window "$wid" "$config.png"
+  xdotool windowfocus --sync "$wid"
+  xdotool key ctrl+q
+  for _ in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+}
+
+# How many pixels differ between two screenshots.
+differing() {
+  compare -metric AE "$1" "$2" null: 2>&1 | cut -d' ' -f1 || true
+}
+
+scripts_check() {
+  any_script "山田太郎" "김민준" "$scratch/script-a" || return 1
+  any_script "田中花子" "김민준" "$scratch/script-ja" || return 1
+  any_script "山田太郎" "박서연" "$scratch/script-ko" || return 1
+  local ja ko
+  ja=$(differing "$scratch/script-a.png" "$scratch/script-ja.png")
+  ko=$(differing "$scratch/script-a.png" "$scratch/script-ko.png")
+  if [ -n "${SMOKE_SHOTS:-}" ]; then cp "$scratch/script-a.png" "$SMOKE_SHOTS/any-script.png"; fi
+  [ "${ja:-0}" -gt 50 ] || {
+    echo "FAIL any script: 山田太郎 and 田中花子 look the same ($ja pixels differ): boxes, not glyphs"; return 1; }
+  [ "${ko:-0}" -gt 50 ] || {
+    echo "FAIL any script: 김민준 and 박서연 look the same ($ko pixels differ): boxes, not glyphs"; return 1; }
+  echo "ok   any script: Japanese ($ja pixels) and Korean ($ko pixels) names drawn with their own glyphs"
+}
+
 run_once empty "$scratch/empty"
 run_once saved "$scratch/saved"
 mkdir -p "$scratch/other"
 single_instance "$scratch/saved" "$scratch/other"
-echo "window smoke: 3 passed, 0 failed"
+scripts_check
+echo "window smoke: 4 passed, 0 failed"

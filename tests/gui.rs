@@ -28,6 +28,8 @@ use crate::common::*;
 mod desktop;
 #[path = "gui_keyboard.rs"]
 mod keyboard;
+#[path = "gui_seen.rs"]
+mod seen;
 
 struct Gui {
     harness: Harness<'static, App>,

@@ -289,7 +289,7 @@ fn every_control_of_the_main_window_has_a_name() {
 
 /// eframe's storage, in memory.
 #[derive(Default, Clone)]
-struct Remembered(std::collections::HashMap<String, String>);
+pub(super) struct Remembered(std::collections::HashMap<String, String>);
 
 impl eframe::Storage for Remembered {
     fn get_string(&self, key: &str) -> Option<String> {
@@ -306,7 +306,7 @@ impl eframe::Storage for Remembered {
 
 /// The app over `g`'s config, started as `ui::run` starts it: with `storage` from the last
 /// run, `gui --select` naming `select`, and later launches' requests coming from `requests`.
-fn relaunch(
+pub(super) fn relaunch(
     g: &Gui,
     storage: Remembered,
     select: Option<&str>,

@@ -698,6 +698,7 @@ fn the_app_switches_reminders_in_the_background_and_selects_the_named_connection
         Ok(RemindersState {
             on: switch.unwrap_or(false),
             note: switch.map(|_| "Reminders are on".to_string()),
+            unfinished: false,
         })
     });
     let handle = rt.handle().clone();

@@ -152,6 +152,20 @@ pub(crate) fn default_name(site: &SiteUrl, product: Product) -> String {
     }
 }
 
+/// `name` if no connection in `taken` has it, else the first of `name-2`, `name-3`, … that
+/// is free: two accounts on one site get `acme` and `acme-2`. Names compare as the config
+/// store compares them.
+pub fn free_name(name: &str, taken: &[String]) -> String {
+    let free = |candidate: &str| !taken.iter().any(|t| t == candidate);
+    if free(name) {
+        return name.to_string();
+    }
+    (2..)
+        .map(|n| format!("{name}-{n}"))
+        .find(|candidate| free(candidate))
+        .unwrap_or_else(|| name.to_string())
+}
+
 fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> {
     match (deployment, auth) {
         (Deployment::Cloud, AuthKind::ApiToken) => Ok(()),
@@ -315,5 +329,17 @@ mod tests {
         assert!(check_auth_fits(Deployment::Cloud, AuthKind::Pat).is_err());
         assert!(check_auth_fits(Deployment::DataCenter, AuthKind::ApiToken).is_err());
         check_auth_fits(Deployment::DataCenter, AuthKind::Password).unwrap();
+    }
+
+    #[test]
+    fn a_free_name_counts_up_past_the_taken_ones() {
+        let taken = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(free_name("acme", &taken(&[])), "acme");
+        assert_eq!(free_name("acme", &taken(&["corp"])), "acme");
+        assert_eq!(free_name("acme", &taken(&["acme"])), "acme-2");
+        assert_eq!(
+            free_name("acme", &taken(&["acme", "acme-2", "acme-4"])),
+            "acme-3"
+        );
     }
 }

@@ -32,7 +32,7 @@ use crate::ui::rotate::RotateDialog;
 use crate::ui::single_instance::Request;
 use crate::ui::style::setup_style;
 use crate::ui::widgets::{self, GAP, palette};
-use crate::ui::{about, connection_list, details, menu, window_state};
+use crate::ui::{about, connection_list, details, fonts, menu, window_state};
 
 /// Something the user asked for, applied after the frame is drawn.
 pub enum Command {
@@ -132,13 +132,27 @@ struct Notice {
     text: String,
     /// When the notice goes away by itself; `None` keeps it until dismissed.
     until: Option<f64>,
-    error: bool,
+    outcome: Outcome,
     /// An address the user can copy, shown when no browser could open it.
     link: Option<String>,
     /// The box with the address takes the focus when it appears; this is where the focus
     /// was, to give it back when the box goes.
     focus: Option<Option<egui::Id>>,
 }
+
+/// How something the user asked for turned out, as a notice shows it: green for done, orange
+/// for done with something left to do, red for failed. Only a plain success goes away by
+/// itself; the others stay until dismissed, so that they can be read and copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// Done, with something the user still has to do.
+    ToDo,
+    Failed,
+}
+
+/// The widest a notice gets, so that a long message wraps into lines a reader can follow.
+const NOTICE_WIDTH: f32 = 560.0;
 
 /// How long a copied token stays on the clipboard.
 pub(crate) const CLIPBOARD_CLEAR_AFTER: Duration = Duration::from_secs(30);
@@ -189,6 +203,13 @@ pub struct App {
     new_draft: Option<Box<NewConnectionDialog>>,
     /// The control to give the focus back to once the dialog that covered it is gone.
     focus_back: Option<egui::Id>,
+    /// The system's fonts, behind the bundled ones.
+    fonts: Arc<fonts::SystemFallback>,
+    /// The theme the user picked, remembered across launches; `None` until the user picks
+    /// one, and while one is set for this run only (`JIRA_CONNECT_THEME`).
+    theme: Option<egui::ThemePreference>,
+    /// The theme to switch to at the first frame.
+    theme_to_apply: Option<egui::ThemePreference>,
 }
 
 impl App {
@@ -199,8 +220,11 @@ impl App {
         opener: Opener,
     ) -> Self {
         setup_style(&cc.egui_ctx);
+        let fonts = fonts::install(&cc.egui_ctx);
+        let theme = window_state::theme(cc.storage);
         let (backend, events) = Backend::new(runtime, svc, cc.egui_ctx.clone(), opener);
         backend.load();
+        backend.watch_config();
         App {
             backend,
             events,
@@ -232,7 +256,23 @@ impl App {
             opener: None,
             new_draft: None,
             focus_back: None,
+            fonts,
+            theme,
+            theme_to_apply: theme,
         }
+    }
+
+    /// Uses `theme` for this run only (`JIRA_CONNECT_THEME`): it is not remembered, and what
+    /// the user picked before stays remembered.
+    pub fn with_theme_for_this_run(mut self, theme: egui::ThemePreference) -> Self {
+        self.theme_to_apply = Some(theme);
+        self.theme = None;
+        self
+    }
+
+    /// True once a character the bundled fonts lack made the app list the system's fonts.
+    pub fn system_fonts_listed(&self) -> bool {
+        self.fonts.listed()
     }
 
     /// Takes what later launches ask for from `requests`: show the window, maybe select a
@@ -380,6 +420,34 @@ impl App {
         self.notice.as_ref().map(|n| n.text.as_str())
     }
 
+    /// How the thing the notice reports turned out.
+    pub fn notice_outcome(&self) -> Option<Outcome> {
+        self.notice.as_ref().map(|n| n.outcome)
+    }
+
+    /// Shows a connection just saved; a reload may have listed it already.
+    fn upsert(&mut self, connection: Connection) {
+        match self
+            .rows
+            .iter_mut()
+            .find(|r| r.connection.id == connection.id)
+        {
+            Some(row) => row.connection = connection,
+            None => self.rows.push(Row {
+                connection,
+                checking: false,
+            }),
+        }
+    }
+
+    /// The names in use, so that a new connection's suggested name is free.
+    fn names(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .map(|r| r.connection.name.clone())
+            .collect()
+    }
+
     fn row(&self, id: &ConnectionId) -> Option<&Row> {
         self.rows.iter().find(|r| &r.connection.id == id)
     }
@@ -409,11 +477,24 @@ impl App {
     }
 
     fn notify(&mut self, ctx: &egui::Context, text: impl Into<String>, error: bool) {
+        let outcome = if error {
+            Outcome::Failed
+        } else {
+            Outcome::Done
+        };
+        self.tell(ctx, text, outcome);
+    }
+
+    fn tell(&mut self, ctx: &egui::Context, text: impl Into<String>, outcome: Outcome) {
+        let text = text.into();
         let now = ctx.input(|i| i.time);
+        // A success goes by itself, after time enough to read it.
+        let until = (outcome == Outcome::Done)
+            .then(|| now + (4.0 + text.chars().count() as f64 / 25.0).min(12.0));
         self.notice = Some(Notice {
-            text: text.into(),
-            until: Some(now + if error { 8.0 } else { 4.0 }),
-            error,
+            text,
+            until,
+            outcome,
             link: None,
             focus: None,
         });
@@ -425,7 +506,7 @@ impl App {
         self.notice = Some(Notice {
             text: "No web browser could be opened. Open this page yourself:".into(),
             until: None,
-            error: true,
+            outcome: Outcome::Failed,
             link: Some(url),
             focus: None,
         });
@@ -476,9 +557,13 @@ impl App {
 
     /// New Connection for `product`: the draft the user left, if it is for that product.
     fn new_connection_dialog(&mut self, product: Product) -> Box<NewConnectionDialog> {
+        let taken = self.names();
         match self.new_draft.take() {
-            Some(draft) if draft.product() == product => draft,
-            _ => Box::new(NewConnectionDialog::for_product(product)),
+            Some(mut draft) if draft.product() == product => {
+                draft.set_taken(taken);
+                draft
+            }
+            _ => Box::new(NewConnectionDialog::for_product(product).with_taken(taken)),
         }
     }
 
@@ -518,14 +603,32 @@ impl App {
                 self.loaded = true;
                 self.load_error = None;
                 self.check_on_launch = config.check_on_launch;
+                // Read again after a change from outside (the CLI): checks in flight go on.
+                let checking: Vec<ConnectionId> = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.checking)
+                    .map(|r| r.connection.id.clone())
+                    .collect();
                 self.rows = config
                     .connections
                     .iter()
                     .map(|connection| Row {
                         connection: connection.clone(),
-                        checking: false,
+                        checking: checking.contains(&connection.id),
                     })
                     .collect();
+                if self
+                    .selected
+                    .as_ref()
+                    .is_some_and(|id| self.row(id).is_none())
+                {
+                    self.selected = None;
+                }
+                let names = self.names();
+                if let Some(Dialog::New(d)) = &mut self.dialog {
+                    d.set_taken(names);
+                }
                 if let Some(name) = self.select_name.take() {
                     match self.rows.iter().find(|r| r.connection.name == name) {
                         Some(row) => self.selected = Some(row.connection.id.clone()),
@@ -574,24 +677,28 @@ impl App {
             Event::Saved { request, result } => {
                 let ours = matches!(&self.dialog, Some(Dialog::New(d))
                     if d.pending.as_ref().is_some_and(|p| p.request == request));
+                let picked = match &self.dialog {
+                    Some(Dialog::New(d)) if ours => d.picked_expiry(),
+                    _ => None,
+                };
                 match result {
                     Ok((connection, account)) => {
                         // Saved, even if the dialog was closed meanwhile: show it.
                         let name = connection.name.clone();
+                        let saved_expiry = connection.token_expires;
                         self.selected = Some(connection.id.clone());
-                        self.rows.push(Row {
-                            connection,
-                            checking: false,
-                        });
+                        self.upsert(connection);
                         if ours {
                             self.close_dialog(ctx);
                             self.new_draft = None;
                         }
-                        self.notify(
-                            ctx,
-                            format!("Saved {name}: connected as {}", account.display_name),
-                            false,
-                        );
+                        let mut text =
+                            format!("Saved {name}: connected as {}", account.display_name);
+                        if let Some(note) = server_expiry_note(picked, saved_expiry) {
+                            text.push_str(". ");
+                            text.push_str(&note);
+                        }
+                        self.notify(ctx, text, false);
                     }
                     Err(e) => {
                         if ours && let Some(Dialog::New(d)) = &mut self.dialog {
@@ -653,7 +760,8 @@ impl App {
                     if matches!(self.dialog, Some(Dialog::Remove(_))) {
                         self.close_dialog(ctx);
                     }
-                    self.notify(ctx, format!("Removed {}", removed.name), false);
+                    let (text, outcome) = removed_notice(&removed);
+                    self.tell(ctx, text, outcome);
                 }
                 Err(e) => {
                     if let Some(Dialog::Remove(d)) = &mut self.dialog {
@@ -690,7 +798,12 @@ impl App {
                     Ok(state) => {
                         self.reminders = Some(state.on);
                         if let Some(note) = state.note {
-                            self.notify(ctx, note, false);
+                            let outcome = if state.unfinished {
+                                Outcome::ToDo
+                            } else {
+                                Outcome::Done
+                            };
+                            self.tell(ctx, note, outcome);
                         }
                     }
                     Err(e) => self.notify(ctx, error_text(&e), true),
@@ -708,10 +821,7 @@ impl App {
                 match result {
                     Ok((connection, account)) => {
                         let name = connection.name.clone();
-                        self.rows.push(Row {
-                            connection,
-                            checking: false,
-                        });
+                        self.upsert(connection);
                         self.notify(
                             ctx,
                             format!(
@@ -738,10 +848,7 @@ impl App {
                     self.import_offer = None;
                     let name = imported.connection.name.clone();
                     self.selected = Some(imported.connection.id.clone());
-                    self.rows.push(Row {
-                        connection: imported.connection,
-                        checking: false,
-                    });
+                    self.upsert(imported.connection);
                     self.notify(
                         ctx,
                         format!(
@@ -812,7 +919,10 @@ impl App {
             Command::CloseAbout => self.about = false,
             Command::Select(id) => self.selected = Some(id),
             Command::Check(id) => self.check(&id),
-            Command::CheckAll => self.check_all(),
+            Command::CheckAll => {
+                self.backend.reload_if_changed();
+                self.check_all();
+            }
             Command::ReplaceToken(id) => {
                 if let Some(row) = self.row(&id) {
                     let sharing = self.sharing_names(&row.connection);
@@ -1076,10 +1186,28 @@ impl App {
                 .request_repaint_after(std::time::Duration::from_secs_f64(until - now));
         }
         let p = palette(ui);
-        let color = if notice.error { p.bad } else { p.ok };
+        let color = match notice.outcome {
+            Outcome::Done => p.ok,
+            Outcome::ToDo => p.warn,
+            Outcome::Failed => p.bad,
+        };
+        // As wide as the text, up to a width that reads well; longer text wraps.
+        let font = egui::TextStyle::Body.resolve(ui.style());
+        let longest = notice
+            .text
+            .lines()
+            .chain(notice.link.as_deref())
+            .map(|line| {
+                ui.painter()
+                    .layout_no_wrap(line.to_string(), font.clone(), color)
+                    .size()
+                    .x
+            })
+            .fold(0.0, f32::max);
+        let width = longest.clamp(200.0, NOTICE_WIDTH) + 1.0;
         let mut dismissed = false;
         // A failure is announced at once, a result when the screen reader is free.
-        let role = if notice.error {
+        let role = if notice.outcome == Outcome::Failed {
             egui::accesskit::Role::Alert
         } else {
             egui::accesskit::Role::Status
@@ -1093,26 +1221,37 @@ impl App {
                     .inner_margin(egui::Margin::symmetric(14, 8))
                     .stroke(egui::Stroke::new(1.0, color))
                     .show(ui, |ui| {
-                        let text = ui.label(RichText::new(&notice.text).color(color));
-                        widgets::announce(ui, &text, notice.error);
+                        ui.set_width(width);
+                        let text = ui.add(
+                            egui::Label::new(RichText::new(&notice.text).color(color))
+                                .wrap()
+                                .selectable(true),
+                        );
+                        widgets::announce(ui, &text, notice.outcome == Outcome::Failed);
                         if let Some(link) = &notice.link {
                             ui.add_space(GAP / 2.0);
                             ui.add(
-                                egui::Label::new(RichText::new(link).monospace()).selectable(true),
+                                egui::Label::new(RichText::new(link).monospace())
+                                    .wrap()
+                                    .selectable(true),
                             );
+                        }
+                        if notice.until.is_none() {
                             ui.add_space(GAP / 2.0);
                             widgets::button_row(ui, |ui| {
                                 if ui.button("Dismiss").on_hover_text("Esc").clicked() {
                                     dismissed = true;
                                 }
-                                let copy = ui.button("Copy link");
-                                if notice.focus.is_none() {
-                                    // The box takes the focus, so that Tab and Esc reach it.
-                                    notice.focus = Some(ui.memory(|m| m.focused()));
-                                    copy.request_focus();
-                                }
-                                if copy.clicked() {
-                                    ui.ctx().copy_text(link.clone());
+                                if let Some(link) = &notice.link {
+                                    let copy = ui.button("Copy link");
+                                    if notice.focus.is_none() {
+                                        // The box takes the focus, so that Tab and Esc reach it.
+                                        notice.focus = Some(ui.memory(|m| m.focused()));
+                                        copy.request_focus();
+                                    }
+                                    if copy.clicked() {
+                                        ui.ctx().copy_text(link.clone());
+                                    }
                                 }
                             });
                         }
@@ -1127,6 +1266,9 @@ impl App {
 impl eframe::App for App {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         window_state::save_selected(storage, self.selected.as_ref());
+        if let Some(theme) = self.theme {
+            window_state::save_theme(storage, theme);
+        }
     }
 
     /// A token copied less than the wait ago is not left behind on the clipboard: cleared
@@ -1145,6 +1287,9 @@ impl eframe::App for App {
     }
 
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if let Some(theme) = self.theme_to_apply.take() {
+            ctx.set_theme(theme);
+        }
         self.first_frame.on_frame(ctx);
         self.caret.on_frame(ctx);
         while let Ok(event) = self.events.try_recv() {
@@ -1164,6 +1309,7 @@ impl eframe::App for App {
             self.focus_back = None;
             ui.memory_mut(|m| m.request_focus(id));
         }
+        let theme_before = ui.ctx().options(|o| o.theme_preference);
         menu::shortcuts(ui, self.dialog.is_some(), self.about, &mut commands);
         menu::bar(ui, !self.rows.is_empty(), &mut commands);
         self.top_bar(ui, &mut commands);
@@ -1234,7 +1380,21 @@ impl eframe::App for App {
             about::show(ui.ctx(), &mut commands);
         }
         self.notice_ui(ui);
+        crate::ui::style::focus_ring(ui.ctx());
         let ctx = ui.ctx().clone();
+        let theme = ctx.options(|o| o.theme_preference);
+        if theme != theme_before {
+            // The user picked a theme: remember it.
+            self.theme = Some(theme);
+        }
+        if ctx.input(|i| {
+            i.events
+                .iter()
+                .any(|e| matches!(e, egui::Event::WindowFocused(true)))
+        }) {
+            // Back to the window: show what the CLI changed meanwhile.
+            self.backend.reload_if_changed();
+        }
         for command in commands {
             let was_open = self.dialog.is_some();
             self.apply(command, &ctx);
@@ -1242,5 +1402,59 @@ impl eframe::App for App {
                 self.opener = ctx.memory(|m| m.focused());
             }
         }
+    }
+}
+
+/// What Remove says when it is done: that the token still works, which one it is and where
+/// to revoke it, as the confirmation said before.
+fn removed_notice(removed: &Connection) -> (String, Outcome) {
+    use crate::core::connection::AuthKind;
+    if removed.auth == AuthKind::Password {
+        return (
+            format!(
+                "Removed {}; its password is deleted from the OS keyring",
+                removed.name
+            ),
+            Outcome::Done,
+        );
+    }
+    (
+        format!(
+            "Removed {}. Its token still works until you revoke it: revoke {} at {}",
+            removed.name,
+            removed.which_token(),
+            removed.token_page()
+        ),
+        Outcome::ToDo,
+    )
+}
+
+/// On Data Center the server reports a token's real expiry, which replaces the date the user
+/// picked: say so, rather than change it silently.
+pub(crate) fn server_expiry_note(picked: Option<Date>, saved: Option<Date>) -> Option<String> {
+    match (picked, saved) {
+        (Some(picked), Some(saved)) if picked != saved => Some(format!(
+            "Jira says this token expires {saved}, not {picked} as picked: {saved} is recorded"
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replaced_expiry_is_told() {
+        let picked = jiff::civil::date(2027, 1, 1);
+        let server = jiff::civil::date(2026, 12, 24);
+        assert_eq!(
+            server_expiry_note(Some(picked), Some(server)).as_deref(),
+            Some(
+                "Jira says this token expires 2026-12-24, not 2027-01-01 as picked: 2026-12-24 is recorded"
+            )
+        );
+        assert_eq!(server_expiry_note(Some(picked), Some(picked)), None);
+        assert_eq!(server_expiry_note(None, Some(server)), None);
     }
 }

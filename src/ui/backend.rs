@@ -96,6 +96,8 @@ pub struct RemindersState {
     pub on: bool,
     /// Something to tell the user, e.g. a command to run to finish switching them on.
     pub note: Option<String>,
+    /// True when the note says what the user still has to do (the switch is not finished).
+    pub unfinished: bool,
 }
 
 /// Looks up (`None`) or switches (`Some(on)`) the reminders schedule. Tests replace it to
@@ -110,11 +112,14 @@ pub(crate) fn system_scheduler() -> Scheduler {
         None => schedule::status().map(|s| RemindersState {
             on: s.installed && s.active != Some(false),
             note: None,
+            unfinished: false,
         }),
         Some(true) => {
             let enabled = schedule::enable(&schedule::current_exe()?)?;
+            let unfinished = !matches!(enabled.activation, Activation::Active);
             Ok(RemindersState {
                 on: true,
+                unfinished,
                 note: Some(match enabled.activation {
                     Activation::Active => {
                         "Reminders are on: tokens are checked daily and at login".into()
@@ -130,6 +135,7 @@ pub(crate) fn system_scheduler() -> Scheduler {
             let disabled = schedule::disable()?;
             Ok(RemindersState {
                 on: false,
+                unfinished: disabled.manager_error.is_some(),
                 note: Some(match disabled.manager_error {
                     None => "Reminders are off".into(),
                     Some(e) => format!("Reminders are off; the scheduler could not be told: {e}"),
@@ -313,6 +319,26 @@ pub(crate) struct Backend {
     opener: Opener,
     clipboard: ClipboardReader,
     clipboard_writer: ClipboardWriter,
+    /// `connections.toml` as last read: its modification time and size.
+    seen: Arc<std::sync::Mutex<Option<Stamp>>>,
+}
+
+/// How often the app looks whether `connections.toml` changed (a `stat`, on the runtime).
+pub(crate) const CONFIG_POLL: Duration = Duration::from_secs(2);
+
+/// What tells one version of a file from the next without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<std::time::SystemTime>,
+    len: u64,
+}
+
+fn stamp(path: &std::path::Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        modified: meta.modified().ok(),
+        len: meta.len(),
+    })
 }
 
 impl Backend {
@@ -331,6 +357,7 @@ impl Backend {
             opener,
             clipboard: system_clipboard(),
             clipboard_writer: system_clipboard_writer(),
+            seen: Arc::default(),
         };
         (backend, rx)
     }
@@ -358,7 +385,9 @@ impl Backend {
         let svc = self.svc.clone();
         let send = self.sender();
         let runtime = self.runtime.clone();
+        let seen = self.seen.clone();
         self.runtime.spawn_blocking(move || {
+            *seen.lock().unwrap_or_else(|e| e.into_inner()) = stamp(&svc.config().path());
             if let Err(e) = svc.recover() {
                 tracing::warn!(error = %e, "an interrupted change could not be finished yet");
             }
@@ -375,6 +404,52 @@ impl Backend {
                     Err(e) => tracing::warn!(error = %e, "leftover tokens not revoked yet"),
                 }
             });
+        });
+    }
+
+    /// Reads `connections.toml` again if it changed since it was last read (the CLI, or
+    /// another program, changed it); sends nothing when it did not.
+    pub fn reload_if_changed(&self) {
+        let this = self.clone();
+        self.runtime
+            .spawn_blocking(move || this.reload_now_if_changed());
+    }
+
+    /// Blocking: one look at the file, and a reload if it changed. False once the window
+    /// is gone.
+    fn reload_now_if_changed(&self) -> bool {
+        let now = stamp(&self.svc.config().path());
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if *seen == now {
+                return true;
+            }
+            *seen = now;
+        }
+        let loaded = Event::Loaded(self.svc.load());
+        if self.tx.send(loaded).is_err() {
+            return false;
+        }
+        self.ctx.request_repaint();
+        true
+    }
+
+    /// Looks every [`CONFIG_POLL`] whether `connections.toml` changed, and reloads it when
+    /// it did. Costs a `stat` off the UI thread, and no repaint while nothing changes.
+    pub fn watch_config(&self) {
+        let this = self.clone();
+        self.runtime.spawn(async move {
+            let mut tick = tokio::time::interval(CONFIG_POLL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let look = this.clone();
+                match tokio::task::spawn_blocking(move || look.reload_now_if_changed()).await {
+                    Ok(true) => {}
+                    _ => break,
+                }
+            }
         });
     }
 

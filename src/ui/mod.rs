@@ -13,6 +13,7 @@
 //!   launches.
 //! - [`caret`]: the caret stops blinking when the user does nothing, so idle costs nothing.
 //! - [`first_frame`]: the time to the first frame, for the start-up benchmark.
+//! - [`fonts`]: the system's fonts behind the bundled ones, for text in any script.
 
 pub mod about;
 pub mod app;
@@ -22,6 +23,7 @@ pub mod connection_list;
 pub(crate) mod date_field;
 pub mod details;
 pub mod first_frame;
+pub mod fonts;
 pub mod form;
 pub mod import_card;
 pub mod menu;
@@ -113,6 +115,8 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
         viewport,
         persist_window: true,
         persistence_path: Some(window_state::path(svc.config().dir())),
+        // The app adds the system's fonts itself, listed only once a character needs them.
+        system_font_fallback: false,
         ..Default::default()
     };
     let handle = runtime.handle().clone();
@@ -120,13 +124,13 @@ pub fn run(select: Option<String>, new_connection: bool) -> ExitCode {
         "jira-connect",
         options,
         Box::new(move |cc| {
-            if let Some(theme) = theme_from_env() {
-                cc.egui_ctx.set_theme(theme);
-            }
             waker.wake(&cc.egui_ctx);
             let mut app = App::new(cc, handle, svc, backend::system_opener())
                 .with_selection(select)
                 .with_new_connection(new_connection);
+            if let Some(theme) = theme_from_env() {
+                app = app.with_theme_for_this_run(theme);
+            }
             if let Some(requests) = requests {
                 app = app.with_requests(requests);
             }

@@ -6,7 +6,9 @@ use egui::{RichText, Ui};
 use crate::core::connection::{
     AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
 };
-use crate::core::draft::{NewConnection, SiteOptions, default_name, prepare, validate_secret};
+use crate::core::draft::{
+    NewConnection, SiteOptions, default_name, free_name, prepare, validate_secret,
+};
 use crate::core::error::Error;
 use crate::core::jira::Account;
 use crate::core::site_url::{SiteUrl, is_loopback_host};
@@ -23,6 +25,8 @@ pub(crate) struct NewConnectionDialog {
     url: String,
     name: String,
     name_touched: bool,
+    /// The names saved connections have: the suggested name is none of them.
+    taken: Vec<String>,
     cloud: bool,
     cloud_touched: bool,
     login: String,
@@ -54,6 +58,7 @@ impl Default for NewConnectionDialog {
             url: String::new(),
             name: String::new(),
             name_touched: false,
+            taken: Vec::new(),
             cloud: false,
             cloud_touched: false,
             login: String::new(),
@@ -82,6 +87,24 @@ impl NewConnectionDialog {
             product,
             ..Default::default()
         }
+    }
+}
+
+impl NewConnectionDialog {
+    /// Suggests only names that none of `taken` has.
+    pub(crate) fn with_taken(mut self, taken: Vec<String>) -> Self {
+        self.set_taken(taken);
+        self
+    }
+
+    /// The expiry date the user picked, if any.
+    pub(crate) fn picked_expiry(&self) -> Option<jiff::civil::Date> {
+        self.token.expires
+    }
+
+    /// The saved connections' names changed (read again from the file).
+    pub(crate) fn set_taken(&mut self, taken: Vec<String>) {
+        self.taken = taken;
     }
 }
 
@@ -185,7 +208,7 @@ impl NewConnectionDialog {
         if !self.name_touched {
             self.name = site
                 .as_ref()
-                .map(|s| default_name(s, self.product))
+                .map(|s| free_name(&default_name(s, self.product), &self.taken))
                 .unwrap_or_default();
         }
         if !self.cloud_touched {

@@ -194,11 +194,14 @@ pub(crate) fn theme_switch(ui: &mut Ui) {
     }
 }
 
-/// Initials for an avatar: the first letters of the first two words.
+/// Initials for an avatar: the first grapheme (what a reader sees as one letter, with its
+/// accents) of each of the first two words, in upper case where the script has one.
 pub(crate) fn initials(name: &str) -> String {
+    use unicode_segmentation::UnicodeSegmentation as _;
     name.split_whitespace()
-        .filter_map(|w| w.chars().next())
+        .filter_map(|w| w.graphemes(true).next())
         .take(2)
+        .flat_map(str::chars)
         .flat_map(char::to_uppercase)
         .collect()
 }
@@ -237,5 +240,20 @@ mod tests {
         assert_eq!(initials("mia"), "M");
         assert_eq!(initials("Anna Maria Lopez"), "AM");
         assert_eq!(initials(""), "");
+    }
+
+    #[test]
+    fn initials_take_whole_graphemes_in_any_script() {
+        assert_eq!(initials("山田太郎"), "山");
+        assert_eq!(initials("김민준"), "김");
+        // Hangul written as conjoining jamo: one syllable, three chars.
+        assert_eq!(
+            initials("\u{1100}\u{1175}\u{11B7}\u{1106}\u{1175}\u{11AB}"),
+            "\u{1100}\u{1175}\u{11B7}"
+        );
+        // An accent written as a combining mark stays on its letter.
+        assert_eq!(initials("e\u{301}mile zola"), "E\u{301}Z");
+        assert_eq!(initials("محمد علي"), "مع");
+        assert_eq!(initials("👩\u{200D}💻 dev"), "👩\u{200D}💻D");
     }
 }

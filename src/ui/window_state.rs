@@ -1,5 +1,5 @@
 //! What the app remembers between launches: the window's size and place (eframe saves those
-//! itself) and the selected connection's id. All in `window.ron` in the config directory, next
+//! itself), the selected connection's id and the theme the user picked. All in `window.ron` in the config directory, next
 //! to `connections.toml`, so that `JIRA_CONNECT_CONFIG_DIR` moves it too and tests never write
 //! into the real user's directories. It holds no secret and no connection details: egui's
 //! own memory (text field state, popups) is not saved.
@@ -13,6 +13,9 @@ pub const FILE_NAME: &str = "window.ron";
 
 /// The key of the selected connection's id.
 pub const SELECTED_KEY: &str = "selected_connection";
+
+/// The key of the theme the user picked: System, Light or Dark.
+pub const THEME_KEY: &str = "theme";
 
 /// Where eframe keeps the window state for the config directory `config_dir`.
 pub fn path(config_dir: &Path) -> PathBuf {
@@ -31,4 +34,14 @@ pub fn save_selected(storage: &mut dyn eframe::Storage, selected: Option<&Connec
         Some(id) => eframe::set_value(storage, SELECTED_KEY, id),
         None => storage.remove_string(SELECTED_KEY),
     }
+}
+
+/// The theme the user picked last time, if any.
+pub fn theme(storage: Option<&dyn eframe::Storage>) -> Option<egui::ThemePreference> {
+    eframe::get_value(storage?, THEME_KEY)
+}
+
+/// Remembers the theme the user picked.
+pub fn save_theme(storage: &mut dyn eframe::Storage, theme: egui::ThemePreference) {
+    eframe::set_value(storage, THEME_KEY, &theme);
 }
