@@ -15,7 +15,7 @@ use crate::core::error::InputField;
 use crate::core::service::Cancel;
 use crate::ui::Command;
 use crate::ui::date_field;
-use crate::ui::widgets::column_label;
+use crate::ui::widgets::{GAP, button_row, column_label, palette};
 
 /// Which field an error belongs next to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -388,6 +388,39 @@ pub fn cancel_button(ui: &mut Ui, busy: bool, commands: &mut Vec<Command>) {
             Command::CloseDialog
         });
     }
+}
+
+/// The foot of a confirmation (Remove, the `.netrc` entry): the last error, then a spinner
+/// while the work runs, `keep` (also Esc), which closes the dialog, and the `act` button.
+/// True when `act` was clicked; both buttons wait while the work runs.
+pub(crate) fn confirm_footer(
+    ui: &mut Ui,
+    error: Option<&str>,
+    pending: bool,
+    keep: &str,
+    act: egui::Button<'_>,
+    commands: &mut Vec<Command>,
+) -> bool {
+    if let Some(err) = error {
+        ui.add_space(GAP);
+        ui.add(egui::Label::new(RichText::new(err).color(palette(ui).bad)).wrap());
+    }
+    ui.add_space(GAP * 2.0);
+    let mut acted = false;
+    button_row(ui, |ui| {
+        if pending {
+            ui.spinner();
+        }
+        if ui
+            .add_enabled(!pending, egui::Button::new(keep))
+            .on_hover_text("Esc")
+            .clicked()
+        {
+            commands.push(Command::CloseDialog);
+        }
+        acted = ui.add_enabled(!pending, act).clicked();
+    });
+    acted
 }
 
 #[cfg(test)]

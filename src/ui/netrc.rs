@@ -5,7 +5,8 @@ use egui::{RichText, Ui};
 
 use crate::core::netrc::EntryRef;
 use crate::ui::Command;
-use crate::ui::widgets::{GAP, button_row, palette};
+use crate::ui::form::confirm_footer;
+use crate::ui::widgets::{GAP, palette};
 
 pub(crate) struct NetrcDialog {
     /// The entry the token was found in.
@@ -44,33 +45,19 @@ impl NetrcDialog {
             ))
             .color(p.muted),
         );
-        if let Some(err) = &self.error {
-            ui.add_space(GAP);
-            ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
+        let delete = egui::Button::new(RichText::new("Delete the entry").strong());
+        let keep = "Keep it";
+        if confirm_footer(
+            ui,
+            self.error.as_deref(),
+            self.pending,
+            keep,
+            delete,
+            commands,
+        ) {
+            self.pending = true;
+            self.error = None;
+            commands.push(Command::RemoveNetrc(self.entry.clone()));
         }
-        ui.add_space(GAP * 2.0);
-        button_row(ui, |ui| {
-            if self.pending {
-                ui.spinner();
-            }
-            if ui
-                .add_enabled(!self.pending, egui::Button::new("Keep it"))
-                .on_hover_text("Esc")
-                .clicked()
-            {
-                commands.push(Command::CloseDialog);
-            }
-            if ui
-                .add_enabled(
-                    !self.pending,
-                    egui::Button::new(RichText::new("Delete the entry").strong()),
-                )
-                .clicked()
-            {
-                self.pending = true;
-                self.error = None;
-                commands.push(Command::RemoveNetrc(self.entry.clone()));
-            }
-        });
     }
 }

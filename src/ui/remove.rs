@@ -5,7 +5,8 @@ use egui::{RichText, Ui};
 
 use crate::core::connection::{AuthKind, Connection, Deployment, Product};
 use crate::ui::Command;
-use crate::ui::widgets::{GAP, button_row, palette};
+use crate::ui::form::confirm_footer;
+use crate::ui::widgets::{GAP, palette};
 
 pub(crate) struct RemoveDialog {
     pub connection: Connection,
@@ -76,30 +77,20 @@ impl RemoveDialog {
                 commands.push(Command::OpenUrl(url));
             }
         }
-        if let Some(err) = &self.error {
-            ui.add_space(GAP);
-            ui.add(egui::Label::new(RichText::new(err).color(p.bad)).wrap());
+        let remove =
+            egui::Button::new(RichText::new("Remove").color(egui::Color32::WHITE).strong())
+                .fill(p.bad);
+        if confirm_footer(
+            ui,
+            self.error.as_deref(),
+            self.pending,
+            "Cancel",
+            remove,
+            commands,
+        ) {
+            self.pending = true;
+            self.error = None;
+            commands.push(Command::Remove(self.connection.id.clone()));
         }
-        ui.add_space(GAP * 2.0);
-        button_row(ui, |ui| {
-            if self.pending {
-                ui.spinner();
-            }
-            if ui
-                .add_enabled(!self.pending, egui::Button::new("Cancel"))
-                .on_hover_text("Esc")
-                .clicked()
-            {
-                commands.push(Command::CloseDialog);
-            }
-            let remove =
-                egui::Button::new(RichText::new("Remove").color(egui::Color32::WHITE).strong())
-                    .fill(p.bad);
-            if ui.add_enabled(!self.pending, remove).clicked() {
-                self.pending = true;
-                self.error = None;
-                commands.push(Command::Remove(self.connection.id.clone()));
-            }
-        });
     }
 }
