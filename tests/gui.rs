@@ -117,6 +117,17 @@ fn gui(setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServ
     gui_with(Arc::new(KeyringStore::mock()), setup)
 }
 
+/// A window over `names`, saved as Cloud connections to the mock Jira, with no check at
+/// launch: each row shows the status it was saved with.
+fn with_saved(names: &[&str]) -> Gui {
+    gui(|rt, svc, jira| {
+        for name in names {
+            saved(rt, svc, jira, name);
+        }
+        svc.set_check_on_launch(false).unwrap();
+    })
+}
+
 /// Saves a Cloud connection through the service (not the UI), for tests that start with one.
 fn saved(rt: &tokio::runtime::Runtime, svc: &Arc<Connections>, jira: &MockServer, name: &str) {
     let draft = prepare(&NewConnection {
@@ -201,6 +212,19 @@ impl Gui {
     }
 
     /// True when some visible text contains `needle`.
+    /// Whether a control with this role and accessible name is on screen.
+    fn has(&self, role: Role, label: &str) -> bool {
+        self.harness.query_by_role_and_label(role, label).is_some()
+    }
+
+    /// The state of the Jira Cloud checkbox.
+    fn cloud_ticked(&self) -> Option<Toggled> {
+        self.harness
+            .get_by_role_and_label(Role::CheckBox, "Jira Cloud")
+            .accesskit_node()
+            .toggled()
+    }
+
     fn shows(&self, needle: &str) -> bool {
         self.harness
             .query_all_by(|n| {
@@ -296,15 +320,8 @@ fn cloud_ticks_itself_and_the_secret_field_follows() {
         "Jira URL",
         "https://acme.atlassian.net/browse/ABC-1",
     );
-    let cloud = g
-        .harness
-        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
-    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::True));
-    assert!(
-        g.harness
-            .query_by_role_and_label(Role::TextInput, "Email")
-            .is_some()
-    );
+    assert_eq!(g.cloud_ticked(), Some(Toggled::True));
+    assert!(g.has(Role::TextInput, "Email"));
     let secret = g
         .harness
         .get_by_role_and_label(Role::PasswordInput, "API token");
@@ -323,46 +340,21 @@ fn cloud_ticks_itself_and_the_secret_field_follows() {
         "Jira URL",
         "https://jira.corp.example/jira",
     );
-    let cloud = g
-        .harness
-        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
-    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::False));
-    assert!(
-        g.harness
-            .query_by_role_and_label(Role::TextInput, "Username")
-            .is_some()
-    );
-    assert!(
-        g.harness
-            .query_by_role_and_label(Role::PasswordInput, "Personal access token")
-            .is_some()
-    );
+    assert_eq!(g.cloud_ticked(), Some(Toggled::False));
+    assert!(g.has(Role::TextInput, "Username"));
+    assert!(g.has(Role::PasswordInput, "Personal access token"));
 
     // The user can still overrule the detection.
     g.click("Jira Cloud");
-    let cloud = g
-        .harness
-        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
-    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::True));
+    assert_eq!(g.cloud_ticked(), Some(Toggled::True));
     g.type_into(Role::TextInput, "Jira URL", "https://jira.corp.example/");
-    let cloud = g
-        .harness
-        .get_by_role_and_label(Role::CheckBox, "Jira Cloud");
-    assert_eq!(cloud.accesskit_node().toggled(), Some(Toggled::True));
+    assert_eq!(g.cloud_ticked(), Some(Toggled::True));
 
     // Show reveals the secret; it is masked again after Hide.
     g.click("Show");
-    assert!(
-        g.harness
-            .query_by_role_and_label(Role::TextInput, "API token")
-            .is_some()
-    );
+    assert!(g.has(Role::TextInput, "API token"));
     g.click("Hide");
-    assert!(
-        g.harness
-            .query_by_role_and_label(Role::PasswordInput, "API token")
-            .is_some()
-    );
+    assert!(g.has(Role::PasswordInput, "API token"));
 }
 
 #[test]
@@ -479,12 +471,7 @@ fn remove_deletes_the_entry_and_its_secret() {
 
 #[test]
 fn check_all_updates_every_row() {
-    let mut g = gui(|rt, svc, jira| {
-        for name in ["one", "two", "three"] {
-            saved(rt, svc, jira, name);
-        }
-        svc.set_check_on_launch(false).unwrap();
-    });
+    let mut g = with_saved(&["one", "two", "three"]);
     assert!(g.statuses().iter().all(|(_, s)| *s == Status::Valid));
     // The tokens get revoked.
     g.rt.block_on(async {
@@ -1014,10 +1001,7 @@ fn no_import_offer_once_connections_exist() {
 
 #[test]
 fn a_link_no_browser_can_open_is_shown_with_a_copy_button() {
-    let mut g = gui(|rt, svc, jira| {
-        saved(rt, svc, jira, "acme");
-        svc.set_check_on_launch(false).unwrap();
-    });
+    let mut g = with_saved(&["acme"]);
     g.no_browser.store(true, Ordering::SeqCst);
     let page = "https://id.atlassian.com/manage-profile/security/api-tokens";
     g.click("Open token page");

@@ -129,11 +129,7 @@ fn the_menu_shows_the_shortcuts_and_check_all_needs_a_connection() {
 
 #[test]
 fn check_all_in_the_menu_checks_every_connection() {
-    let mut g = gui(|rt, svc, jira| {
-        saved(rt, svc, jira, "acme");
-        saved(rt, svc, jira, "beta");
-        svc.set_check_on_launch(false).unwrap();
-    });
+    let mut g = with_saved(&["acme", "beta"]);
     // The tokens get revoked; only a check can tell.
     g.rt.block_on(async {
         g.jira.reset().await;
@@ -340,12 +336,7 @@ pub(super) fn relaunch(
 
 #[test]
 fn the_selected_connection_is_remembered_and_select_wins() {
-    let mut g = gui(|rt, svc, jira| {
-        for name in ["acme", "beta", "corp"] {
-            saved(rt, svc, jira, name);
-        }
-        svc.set_check_on_launch(false).unwrap();
-    });
+    let mut g = with_saved(&["acme", "beta", "corp"]);
     assert_eq!(g.harness.state().selected_name(), Some("acme"), "the first");
     g.click("beta, Valid");
     assert_eq!(g.harness.state().selected_name(), Some("beta"));
@@ -371,11 +362,7 @@ fn the_selected_connection_is_remembered_and_select_wins() {
 
 #[test]
 fn a_later_launch_selects_its_connection_in_the_running_window() {
-    let g = gui(|rt, svc, jira| {
-        saved(rt, svc, jira, "acme");
-        saved(rt, svc, jira, "beta");
-        svc.set_check_on_launch(false).unwrap();
-    });
+    let g = with_saved(&["acme", "beta"]);
     let (tx, rx) = std::sync::mpsc::channel();
     let mut running = relaunch(&g, Remembered::default(), None, Some(rx));
     assert_eq!(running.state().selected_name(), Some("acme"));

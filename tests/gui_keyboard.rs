@@ -57,14 +57,6 @@ impl Gui {
     }
 }
 
-/// A Cloud connection to the mock Jira is saved; the window shows it.
-fn with_one() -> Gui {
-    gui(|rt, svc, jira| {
-        saved(rt, svc, jira, "acme");
-        svc.set_check_on_launch(false).unwrap();
-    })
-}
-
 fn date_words(date: jiff::civil::Date) -> String {
     date.strftime("%A %-d %B %Y").to_string()
 }
@@ -270,7 +262,7 @@ fn esc_keeps_what_was_typed_until_the_next_open() {
 /// Tab runs left to right, as the controls read: in the dialog's footer and the top bar.
 #[test]
 fn focus_order_reads_left_to_right() {
-    let mut g = with_one();
+    let mut g = with_saved(&["acme"]);
     g.focus(Role::Button, "New Connection");
     let top = [
         (Role::Button, "Check all"),
@@ -301,7 +293,7 @@ fn focus_order_reads_left_to_right() {
 /// A dialog closed with Esc gives the focus back to the control that opened it.
 #[test]
 fn closing_a_dialog_gives_the_focus_back() {
-    let mut g = with_one();
+    let mut g = with_saved(&["acme"]);
     g.focus(Role::Button, "Replace token");
     g.press(Key::Enter);
     assert!(g.harness.state().dialog_open());
@@ -317,7 +309,7 @@ fn closing_a_dialog_gives_the_focus_back() {
 /// The "No web browser" box takes the focus, reads left to right, and Esc dismisses it.
 #[test]
 fn the_no_browser_box_takes_the_focus_and_esc_dismisses_it() {
-    let mut g = with_one();
+    let mut g = with_saved(&["acme"]);
     g.no_browser.store(true, Ordering::SeqCst);
     g.focus(Role::Button, "Open token page");
     g.press(Key::Enter);
@@ -399,10 +391,7 @@ fn long_names_are_elided_and_shown_whole_on_hover() {
     // The longest name allowed: 64 characters.
     let long = "a-connection-name-far-too-long-for-the-list-on-the-left-00000064";
     assert_eq!(long.len(), 64);
-    let mut g = gui(|rt, svc, jira| {
-        saved(rt, svc, jira, long);
-        svc.set_check_on_launch(false).unwrap();
-    });
+    let mut g = with_saved(&[long]);
     let named = |g: &Gui| g.harness.query_all_by_label(long).count();
     let before = named(&g);
     let row = g
