@@ -569,11 +569,13 @@ pub fn enable(exe: &Path) -> Result<Enabled, Error> {
 /// The temporary directories, where anyone may create files and which are cleaned out:
 /// the platform's, and on Unix `/tmp`, `/var/tmp` and `/dev/shm`.
 fn temp_roots() -> Vec<PathBuf> {
-    let mut roots = vec![std::env::temp_dir()];
-    #[cfg(unix)]
-    roots.extend(["/tmp", "/var/tmp", "/dev/shm"].map(PathBuf::from));
-    roots
-        .into_iter()
+    let unix: &[&str] = if cfg!(unix) {
+        &["/tmp", "/var/tmp", "/dev/shm"]
+    } else {
+        &[]
+    };
+    std::iter::once(std::env::temp_dir())
+        .chain(unix.iter().map(PathBuf::from))
         .map(|r| r.canonicalize().unwrap_or(r))
         .collect()
 }
