@@ -217,6 +217,14 @@ impl Gui {
         self.harness.query_by_role_and_label(role, label).is_some()
     }
 
+    /// The text in the field with this role and accessible name; empty when it has none.
+    fn field_value(&self, role: Role, label: &str) -> String {
+        self.harness
+            .get_by_role_and_label(role, label)
+            .value()
+            .unwrap_or_default()
+    }
+
     /// The state of the Jira Cloud checkbox.
     fn cloud_ticked(&self) -> Option<Toggled> {
         self.harness
@@ -255,11 +263,8 @@ fn new_connection_saves_and_lists_a_valid_row() {
     let url = g.jira.uri();
     g.type_into(Role::TextInput, "Jira URL", &url);
     assert_eq!(
-        g.harness
-            .get_by_role_and_label(Role::TextInput, "Name")
-            .value()
-            .as_deref(),
-        Some("127-0-0-1"),
+        g.field_value(Role::TextInput, "Name"),
+        "127-0-0-1",
         "the name is prefilled from the host"
     );
     g.type_into(Role::TextInput, "Name", "acme");

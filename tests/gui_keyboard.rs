@@ -41,13 +41,6 @@ impl Gui {
             .and_then(|n| n.accesskit_node().label())
     }
 
-    fn field_value(&self, role: Role, label: &str) -> String {
-        self.harness
-            .get_by_role_and_label(role, label)
-            .value()
-            .unwrap_or_default()
-    }
-
     /// Steps frames that give background work a chance to run, without waiting for any.
     fn settle(&mut self) {
         for _ in 0..30 {

@@ -133,11 +133,8 @@ fn a_second_account_on_the_same_site_gets_a_free_name() {
     let url = g.jira.uri();
     g.type_into(Role::TextInput, "Jira URL", &url);
     assert_eq!(
-        g.harness
-            .get_by_role_and_label(Role::TextInput, "Name")
-            .value()
-            .as_deref(),
-        Some("127-0-0-1-2"),
+        g.field_value(Role::TextInput, "Name"),
+        "127-0-0-1-2",
         "127-0-0-1 is taken"
     );
 }
@@ -178,11 +175,8 @@ fn a_connection_added_outside_the_window_shows_up_and_nothing_is_lost() {
     assert_eq!(g.harness.state().selected_name(), Some("zeta"));
     assert!(g.harness.state().dialog_open(), "the dialog stays open");
     assert_eq!(
-        g.harness
-            .get_by_role_and_label(Role::TextInput, "Jira URL")
-            .value()
-            .as_deref(),
-        Some("typed.example"),
+        g.field_value(Role::TextInput, "Jira URL"),
+        "typed.example",
         "with what was typed"
     );
 }
