@@ -211,7 +211,6 @@ impl Gui {
         }
     }
 
-    /// True when some visible text contains `needle`.
     /// Whether a control with this role and accessible name is on screen.
     fn has(&self, role: Role, label: &str) -> bool {
         self.harness.query_by_role_and_label(role, label).is_some()
@@ -233,6 +232,7 @@ impl Gui {
             .toggled()
     }
 
+    /// True when some visible text contains `needle`.
     fn shows(&self, needle: &str) -> bool {
         self.harness
             .query_all_by(|n| {
@@ -1284,6 +1284,35 @@ fn the_user_picks_the_token_from_the_servers_list() {
     );
     assert!(!g.harness.state().dialog_open());
     drop(server);
+}
+
+/// On Data Center the server knows the token's real expiry. Test shows it next to the
+/// expiry field before anything is saved, and Save records it and says so again.
+#[test]
+fn the_servers_expiry_is_told_next_to_the_field_before_saving() {
+    use crate::pat_mock::{PatServer, THIS_NAME};
+    let mut server = None;
+    let mut g = gui(|rt, _, _| server = Some(rt.block_on(PatServer::start())));
+    let server = server.unwrap();
+    g.open_new_connection();
+    g.type_into(Role::TextInput, "Jira URL", &server.uri());
+    g.type_into(Role::PasswordInput, "Personal access token", PAT);
+    g.type_into(Role::TextInput, "Token label", THIS_NAME);
+    g.type_into(Role::TextInput, "Token expires", "2027-01-01");
+    g.click("Test");
+    // The mock lists this token as expiring 2027-02-21T23:15 at UTC-3: the 22nd in UTC.
+    let note = "Jira says this token expires 2027-02-22, not 2027-01-01 as picked";
+    g.until("the server's expiry is shown", |h| {
+        h.query_all_by(|n| n.value().is_some_and(|v| v.contains(note)))
+            .next()
+            .is_some()
+    });
+    assert!(g.harness.state().rows().is_empty(), "Test saves nothing");
+    g.click("Save");
+    g.until("the dialog closes", |h| !h.state().dialog_open());
+    assert!(g.shows(note), "the result says it again");
+    let saved = &g.harness.state().rows()[0].connection;
+    assert_eq!(saved.token_expires, Some(jiff::civil::date(2027, 2, 22)));
 }
 
 /// A server may list thousands of tokens: the picker says how many, and lays out only the

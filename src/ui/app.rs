@@ -24,7 +24,7 @@ use crate::ui::first_frame::FirstFrame;
 use crate::ui::form::{Pending, SecretForm, error_text};
 use crate::ui::import_card::{ImportOffer, import_card};
 use crate::ui::netrc::NetrcDialog;
-use crate::ui::new_connection::NewConnectionDialog;
+use crate::ui::new_connection::{NewConnectionDialog, server_expiry_note};
 use crate::ui::pick_token::PickTokenDialog;
 use crate::ui::remove::RemoveDialog;
 use crate::ui::replace_token::ReplaceTokenDialog;
@@ -1427,34 +1427,4 @@ fn removed_notice(removed: &Connection) -> (String, Outcome) {
         ),
         Outcome::ToDo,
     )
-}
-
-/// On Data Center the server reports a token's real expiry, which replaces the date the user
-/// picked: say so, rather than change it silently.
-pub(crate) fn server_expiry_note(picked: Option<Date>, saved: Option<Date>) -> Option<String> {
-    match (picked, saved) {
-        (Some(picked), Some(saved)) if picked != saved => Some(format!(
-            "Jira says this token expires {saved}, not {picked} as picked: {saved} is recorded"
-        )),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_replaced_expiry_is_told() {
-        let picked = jiff::civil::date(2027, 1, 1);
-        let server = jiff::civil::date(2026, 12, 24);
-        assert_eq!(
-            server_expiry_note(Some(picked), Some(server)).as_deref(),
-            Some(
-                "Jira says this token expires 2026-12-24, not 2027-01-01 as picked: 2026-12-24 is recorded"
-            )
-        );
-        assert_eq!(server_expiry_note(Some(picked), Some(picked)), None);
-        assert_eq!(server_expiry_note(None, Some(server)), None);
-    }
 }

@@ -27,10 +27,11 @@ use crate::core::site_url::SiteUrl;
 pub(crate) enum Event {
     Loaded(Result<Arc<ConfigFile>, Error>),
     Checked(Box<CheckReport>),
-    /// A New Connection or Replace token dialog's validation finished.
+    /// A New Connection dialog's validation finished, with the expiry a Data Center server
+    /// reported for the token.
     Tested {
         request: u64,
-        result: Result<Account, Error>,
+        result: Result<(Account, Option<jiff::civil::Date>), Error>,
     },
     Saved {
         request: u64,
@@ -494,7 +495,8 @@ impl Backend {
         self.cancellable(
             |svc, cancel| async move {
                 let (draft, secret) = submission.read_ca().await?;
-                svc.test(&draft, &secret, &cancel).await
+                let (account, token) = svc.test(&draft, &secret, &cancel).await?;
+                Ok((account, token.recorded().and_then(|t| t.expires)))
             },
             move |result| Event::Tested { request, result },
         )

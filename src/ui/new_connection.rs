@@ -47,6 +47,9 @@ pub(crate) struct NewConnectionDialog {
     focus_first: bool,
     /// Why the typed expiry date is not a date, if it is not.
     expiry_invalid: Option<String>,
+    /// The expiry a Data Center server reported for the token at the last Test; a save
+    /// records it instead of the date typed.
+    server_expiry: Option<jiff::civil::Date>,
     /// The dialog shows what the user typed before closing it; the secret is never kept.
     restored: bool,
 }
@@ -75,6 +78,7 @@ impl Default for NewConnectionDialog {
             result: None,
             focus_first: true,
             expiry_invalid: None,
+            server_expiry: None,
             restored: false,
         }
     }
@@ -269,6 +273,7 @@ impl NewConnectionDialog {
             return None;
         }
         self.result = None;
+        self.server_expiry = None;
         // Cloud sites use public certificates; only Server/DC has the CA field.
         let ca_file = Some(self.ca_file.trim())
             .filter(|path| !self.cloud && !path.is_empty())
@@ -291,10 +296,18 @@ impl NewConnectionDialog {
         })
     }
 
-    /// A validation finished.
-    pub(crate) fn on_tested(&mut self, result: Result<Account, Error>) {
+    /// A validation finished; `Ok` holds the expiry the server reported for the token.
+    pub(crate) fn on_tested(
+        &mut self,
+        result: Result<(Account, Option<jiff::civil::Date>), Error>,
+    ) {
         self.pending = None;
-        self.result = Some(result.map_err(|e| (field_for(&e), error_text(&e))));
+        self.server_expiry = result.as_ref().ok().and_then(|(_, expires)| *expires);
+        self.result = Some(
+            result
+                .map(|(account, _)| account)
+                .map_err(|e| (field_for(&e), error_text(&e))),
+        );
     }
 
     /// A save failed: show why, and give the secret back to the field.
@@ -528,7 +541,11 @@ impl NewConnectionDialog {
                         error.as_deref(),
                     );
                     self.expiry_touched |= self.token.expires != before;
-                    if error.is_none() && self.expiry_invalid.is_none() {
+                    let note = server_expiry_note(self.token.expires, self.server_expiry);
+                    if let Some(note) = note.filter(|_| self.expiry_invalid.is_none()) {
+                        // Said next to the field, before the save replaces the date.
+                        field_message(ui, &note, p.warn);
+                    } else if error.is_none() && self.expiry_invalid.is_none() {
                         field_message(
                             ui,
                             "Atlassian shows it when you create the token; jira-connect warns \
@@ -655,5 +672,39 @@ impl NewConnectionDialog {
 impl SecretForm for NewConnectionDialog {
     fn pending_and_secret(&mut self) -> (&mut Option<Pending>, &mut SecretInput) {
         (&mut self.pending, &mut self.secret)
+    }
+}
+
+/// On Data Center the server reports a token's real expiry, which replaces the date the user
+/// picked: say so, next to the field after a Test and in the result after a save, rather
+/// than change it silently.
+pub(crate) fn server_expiry_note(
+    picked: Option<jiff::civil::Date>,
+    saved: Option<jiff::civil::Date>,
+) -> Option<String> {
+    match (picked, saved) {
+        (Some(picked), Some(saved)) if picked != saved => Some(format!(
+            "Jira says this token expires {saved}, not {picked} as picked: {saved} is recorded"
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replaced_expiry_is_told() {
+        let picked = jiff::civil::date(2027, 1, 1);
+        let server = jiff::civil::date(2026, 12, 24);
+        assert_eq!(
+            server_expiry_note(Some(picked), Some(server)).as_deref(),
+            Some(
+                "Jira says this token expires 2026-12-24, not 2027-01-01 as picked: 2026-12-24 is recorded"
+            )
+        );
+        assert_eq!(server_expiry_note(Some(picked), Some(picked)), None);
+        assert_eq!(server_expiry_note(None, Some(server)), None);
     }
 }

@@ -165,14 +165,33 @@ impl Connections {
             .cloned()
             .ok_or_else(|| Error::NotFound { name: name.into() })
     }
-    /// Validates a draft's credentials with Jira and saves nothing: the dialog's Test.
+    /// Validates a draft's credentials with Jira and saves nothing: the dialog's Test. For a
+    /// Data Center token it also reads what the server says about the token, as a save
+    /// would record it, so the dialog can show the real expiry before anything is saved.
     pub async fn test(
         &self,
         draft: &Draft,
         secret: &SecretString,
         cancel: &Cancel,
-    ) -> Result<Account, Error> {
-        unless_cancelled(cancel, self.validate_draft(draft, secret)).await
+    ) -> Result<(Account, TokenLookup), Error> {
+        unless_cancelled(cancel, self.validate_and_look_up(draft, secret)).await
+    }
+
+    /// Asks Jira who the draft's secret belongs to, then, for a Data Center token, which
+    /// of the account's tokens it is (its id, dates and name).
+    async fn validate_and_look_up(
+        &self,
+        draft: &Draft,
+        secret: &SecretString,
+    ) -> Result<(Account, TokenLookup), Error> {
+        let account = self.validate_draft(draft, secret).await?;
+        let token = if has_token_api(draft.deployment, draft.auth) {
+            let label = draft.token_label.as_deref();
+            tokens::lookup(&self.client, &draft.target(), secret, label, None).await
+        } else {
+            TokenLookup::NotApplicable
+        };
+        Ok((account, token))
     }
 
     async fn validate_draft(&self, draft: &Draft, secret: &SecretString) -> Result<Account, Error> {
@@ -220,17 +239,8 @@ impl Connections {
         cancel: &Cancel,
     ) -> Result<Added, Error> {
         self.check_name_free(&draft.name)?;
-        let (account, token) = unless_cancelled(cancel, async {
-            let account = self.validate_draft(&draft, &secret).await?;
-            let token = if has_token_api(draft.deployment, draft.auth) {
-                let label = draft.token_label.as_deref();
-                tokens::lookup(&self.client, &draft.target(), &secret, label, None).await
-            } else {
-                TokenLookup::NotApplicable
-            };
-            Ok((account, token))
-        })
-        .await?;
+        let (account, token) =
+            unless_cancelled(cancel, self.validate_and_look_up(&draft, &secret)).await?;
         let facts = token.recorded().map(TokenFacts::of);
         let (connection, account) = self.save(draft, secret, account, facts).await?;
         Ok(Added {
