@@ -2,6 +2,7 @@
 # Installs the system packages the test suite needs on Debian or Ubuntu:
 # a Secret Service (gnome-keyring) on a private D-Bus session for the real-keyring tests,
 # a virtual X display with Mesa and a window manager (openbox) for the real-window tests,
+# xclip to read the real clipboard as another program does,
 # the accessibility bus and pyatspi for reading the window as a screen reader does,
 # fonts for Japanese, Korean and Chinese (Noto CJK) and Arabic and Hebrew (DejaVu) that the
 # window finds through fontconfig, and systemd-analyze to verify the reminders units.
@@ -10,7 +11,7 @@ set -euo pipefail
 
 packages=(
   gnome-keyring libsecret-tools dbus dbus-x11
-  xvfb xauth xdotool imagemagick openbox
+  xvfb xauth xdotool xclip imagemagick openbox
   at-spi2-core python3-pyatspi
   systemd
   libgl1 libgl1-mesa-dri libegl1 mesa-vulkan-drivers

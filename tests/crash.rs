@@ -1,9 +1,12 @@
 //! Crash consistency: the built binary is killed (abort, like `kill -9`) at every step of
 //! add, replace-token and remove, then the next command recovers. The outcome is always the
 //! old state or the new state, never a mix, and no secret is left without its connection.
+//! A rotation killed before it revoked the old token, or after recording a token whose
+//! answer told nothing, leaves the next run what it needs to revoke it and check.
 
 use std::path::Path;
 
+use jira_connect::core::config::{ConfigStore, PendingOp};
 use jira_connect::core::connection::ConnectionId;
 use jira_connect::core::failpoint;
 use jira_connect::core::secrets::SecretStore;
@@ -14,6 +17,7 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::cli::{bin, text};
 use crate::common::*;
+use crate::pat_mock::*;
 
 const NEW_EXPIRY: &str = "2099-06-30";
 
@@ -300,4 +304,193 @@ impl Drop for Reap {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// "dc", a Data Center connection to `server` with [`PAT`], added through the binary.
+fn add_dc_bin(config: &Path, server: &PatServer) {
+    let added = bin(config)
+        .args([
+            "add",
+            "--url",
+            &server.uri(),
+            "--data-center",
+            "--name",
+            "dc",
+        ])
+        .args(["--token-label", THIS_NAME])
+        .write_stdin(format!("{PAT}\n"))
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added.stderr));
+}
+
+/// `rotate dc`, killed at the failpoint `point`.
+fn rotate_killed_at(config: &Path, point: &str) {
+    let crashed = bin(config)
+        .env("JIRA_CONNECT_FAILPOINT", point)
+        .args(["rotate", "dc"])
+        .write_stdin(format!("{PASSWORD}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        crashed.status.code(),
+        None,
+        "{point}: killed; {}",
+        text(&crashed.stderr)
+    );
+}
+
+fn pending_ops(config: &Path) -> Vec<PendingOp> {
+    ConfigStore::new(config).load().unwrap().pending.clone()
+}
+
+/// Killed between the swap and the old token's revocation: the old token was staged in the
+/// keyring with its revocation's record, so the next command that talks to Jira revokes it
+/// AND checks that it no longer logs in. When the server answers the DELETE but keeps the
+/// token, that run says the old token still works and keeps the record and the copy; once
+/// the token is really gone, the next run drops both.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn a_rotation_killed_before_the_revoke_checks_the_old_token_next_time() {
+    let keyring = os_keyring();
+    for keeps in [false, true] {
+        let server = PatServer::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path();
+        add_dc_bin(config, &server);
+        rotate_killed_at(config, "rotate:swapped");
+
+        let pending = pending_ops(config);
+        let [
+            PendingOp::Revoke {
+                key,
+                token_id: Some(THIS_ID),
+                ..
+            },
+        ] = pending.as_slice()
+        else {
+            panic!("the old token's revocation is recorded: {pending:?}");
+        };
+        let staged = keyring.get(key).unwrap().expect("the old token is staged");
+        assert_eq!(staged.expose_secret(), PAT);
+        assert!(server.is_live(PAT));
+
+        if keeps {
+            server.misbehave(Misbehave::DeleteKeepsToken);
+        }
+        let seen = server.server.received_requests().await.unwrap().len();
+        let checked = bin(config).args(["check", "dc"]).output().unwrap();
+        let stderr = text(&checked.stderr);
+        let asked = server.server.received_requests().await.unwrap();
+        let asked = &asked[seen..];
+        let bearer_pat = format!("Bearer {PAT}");
+        let deleted = asked
+            .iter()
+            .position(|r| {
+                r.method.as_str() == "DELETE"
+                    && r.url.path() == format!("/rest/pat/latest/tokens/{THIS_ID}")
+            })
+            .unwrap_or_else(|| panic!("keeps={keeps}: the old token is revoked: {stderr}"));
+        assert!(
+            asked[deleted + 1..].iter().any(|r| {
+                r.url.path() == "/rest/api/2/myself"
+                    && r.headers.get("authorization").and_then(|v| v.to_str().ok())
+                        == Some(bearer_pat.as_str())
+            }),
+            "keeps={keeps}: then the old token is tried once more: {stderr}"
+        );
+        if !keeps {
+            assert!(!server.is_live(PAT), "revoked");
+            assert!(
+                stderr.contains(&format!("Revoked token id {THIS_ID} of \"dc\"")),
+                "{stderr}"
+            );
+            assert!(pending_ops(config).is_empty(), "{:?}", pending_ops(config));
+            assert!(keyring.get(key).unwrap().is_none(), "the copy is gone");
+        } else {
+            assert!(server.is_live(PAT), "the server kept it");
+            assert!(
+                stderr.contains(&format!("Did not revoke token id {THIS_ID} of \"dc\""))
+                    && stderr.contains("THE OLD TOKEN STILL WORKS"),
+                "{stderr}"
+            );
+            assert_eq!(pending_ops(config), pending, "the record stays");
+            assert!(keyring.get(key).unwrap().is_some(), "and the copy");
+            // Gone at last: the next run sees it no longer logs in, and drops both.
+            server.behave();
+            crate::token_lookup::revoke_by_hand(&server, THIS_ID).await;
+            let again = bin(config).args(["check", "dc"]).output().unwrap();
+            let stderr = text(&again.stderr);
+            assert!(
+                stderr.contains(&format!("Revoked token id {THIS_ID} of \"dc\"")),
+                "{stderr}"
+            );
+            assert!(pending_ops(config).is_empty(), "{:?}", pending_ops(config));
+            assert!(keyring.get(key).unwrap().is_none(), "the copy is gone");
+        }
+        let token = bin(config).args(["token", "dc"]).output().unwrap();
+        let token = text(&token.stdout).trim_end().to_string();
+        assert_ne!(token, PAT, "keeps={keeps}: the new token is kept");
+        assert!(server.is_live(&token));
+        let removed = bin(config)
+            .args(["remove", "dc", "--yes"])
+            .output()
+            .unwrap();
+        assert!(removed.status.success(), "{}", text(&removed.stderr));
+    }
+}
+
+/// Killed right after recording a created token whose answer told nothing, while the token
+/// list is down: the next command that talks to Jira, with the list back, finds the token
+/// by its name and time and revokes it; the old token is kept.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn a_rotation_killed_after_recording_an_unread_token_revokes_it_next_time() {
+    let keyring = os_keyring();
+    let server = PatServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    add_dc_bin(config, &server);
+    server.misbehave(Misbehave::CreateUnreadableListDown);
+    rotate_killed_at(config, failpoint::ROTATE_UNREAD);
+    assert_eq!(server.creates(), 1);
+    let made: Vec<u64> = server
+        .tokens()
+        .iter()
+        .filter(|t| t.user == USER && t.raw != PAT && t.raw != OTHER_TOKEN)
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert!(
+        matches!(
+            pending_ops(config).as_slice(),
+            [PendingOp::Revoke {
+                token_id: None,
+                unread: Some(_),
+                ..
+            }]
+        ),
+        "{:?}",
+        pending_ops(config)
+    );
+
+    server.behave();
+    let checked = bin(config).args(["check", "dc"]).output().unwrap();
+    let stderr = text(&checked.stderr);
+    assert!(checked.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("Revoked the token named {THIS_NAME:?} created at")),
+        "{stderr}"
+    );
+    assert!(!server.ids().contains(&made[0]), "revoked");
+    assert!(server.is_live(PAT), "the old token is kept");
+    assert!(pending_ops(config).is_empty(), "{:?}", pending_ops(config));
+    let saved = ConfigStore::new(config).load().unwrap();
+    let id = saved.find("dc").unwrap().id.clone();
+    assert_eq!(keyring.get(&id).unwrap().unwrap().expose_secret(), PAT);
+    let removed = bin(config)
+        .args(["remove", "dc", "--yes"])
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
 }

@@ -565,6 +565,24 @@ fn gui_with_clipboard_after(
     reads: &Arc<AtomicUsize>,
     clear_after: Duration,
 ) -> Gui {
+    let board = clipboard.clone();
+    let reads = reads.clone();
+    gui_over_acme(move |app| {
+        let (read, reads, write) = (board.clone(), reads.clone(), board.clone());
+        let reader = Arc::new(move || {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok(read.lock().unwrap().clone().map(SecretString::from))
+        });
+        let writer = Arc::new(move |token: Option<&SecretString>| {
+            *write.lock().unwrap() = token.map(|t| t.expose_secret().to_string());
+            Ok(())
+        });
+        app.with_clipboard(reader, writer, clear_after)
+    })
+}
+
+/// The app over one saved connection, "acme", set up further by `setup`.
+fn gui_over_acme(setup: impl FnOnce(App) -> App) -> Gui {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -581,28 +599,16 @@ fn gui_with_clipboard_after(
     svc.set_check_on_launch(false).unwrap();
     let handle = rt.handle().clone();
     let app_svc = svc.clone();
-    let board = clipboard.clone();
-    let reads = reads.clone();
     let harness = Harness::builder()
         .with_size([1000.0, 720.0])
         .with_step_dt(1.0 / 60.0)
         .build_eframe(move |cc| {
-            let (read, reads, write) = (board.clone(), reads.clone(), board.clone());
-            let reader = Arc::new(move || {
-                reads.fetch_add(1, Ordering::SeqCst);
-                Ok(read.lock().unwrap().clone().map(SecretString::from))
-            });
-            let writer = Arc::new(move |token: Option<&SecretString>| {
-                *write.lock().unwrap() = token.map(|t| t.expose_secret().to_string());
-                Ok(())
-            });
-            App::new(
+            setup(App::new(
                 cc,
                 handle.clone(),
                 app_svc.clone(),
                 Arc::new(|_: &str| Ok(())),
-            )
-            .with_clipboard(reader, writer, clear_after)
+            ))
         });
     let mut g = Gui {
         harness,
@@ -697,6 +703,100 @@ fn a_copied_token_is_cleared_when_the_app_closes() {
     eframe::App::on_exit(g.harness.state_mut(), None);
     assert_eq!(reads.load(Ordering::SeqCst), 1, "read back before clearing");
     assert_eq!(clipboard.lock().unwrap().as_deref(), None);
+}
+
+/// Set in the copy of the test binary that [`copy_token_marks_it_secret_on_a_real_x11_clipboard`]
+/// runs under its own X server.
+const UNDER_XVFB: &str = "JIRA_CONNECT_TEST_UNDER_XVFB";
+
+/// Copy token through the OS clipboard of a real X server, as the app has it: another X
+/// client (xclip) reads the token, offered with the mark that keeps it out of clipboard
+/// managers' histories (the `x-kde-passwordManagerHint` target, whose value is `secret`),
+/// and closing the app takes the token off the clipboard. The clipboard belongs to the
+/// display, so the test starts an Xvfb of its own and runs itself again under it.
+#[test]
+#[ignore = "needs Xvfb and xclip: scripts/test.sh runs it"]
+fn copy_token_marks_it_secret_on_a_real_x11_clipboard() {
+    if std::env::var_os(UNDER_XVFB).is_some() {
+        return copy_token_on_this_display();
+    }
+    use std::io::BufRead;
+    // Xvfb picks a free display and writes its number on its stdout (-displayfd 1).
+    let mut xvfb = std::process::Command::new("Xvfb")
+        .args(["-displayfd", "1", "-nolisten", "tcp"])
+        .args(["-screen", "0", "640x480x24"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("Xvfb runs: scripts/install-deps.sh installs it");
+    let mut said = std::io::BufReader::new(xvfb.stdout.take().unwrap());
+    let mut number = String::new();
+    said.read_line(&mut number).unwrap();
+    assert!(!number.trim().is_empty(), "Xvfb started");
+    let display = format!(":{}", number.trim());
+    let name = format!(
+        "{}::copy_token_marks_it_secret_on_a_real_x11_clipboard",
+        module_path!().split_once("::").map_or("", |(_, m)| m)
+    );
+    let run = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([&name, "--exact", "--include-ignored", "--nocapture"])
+        .env("DISPLAY", &display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env(UNDER_XVFB, "1")
+        .output()
+        .unwrap();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "{out}");
+    assert!(out.contains("1 passed"), "the test ran under Xvfb: {out}");
+}
+
+/// What xclip reads from the clipboard as `target`, or `None` when it reads nothing.
+fn xclip(target: &str) -> Option<String> {
+    let out = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", target, "-o"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("xclip runs: scripts/install-deps.sh installs it");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
+fn copy_token_on_this_display() {
+    let mut g = gui_over_acme(|app| app);
+    g.harness.get_by_label("Copy token").click_accesskit();
+    // The backend writes the clipboard off the UI thread; arboard serves it from its own.
+    let mut copied = None;
+    for _ in 0..500 {
+        g.harness.step();
+        copied = xclip("UTF8_STRING");
+        if copied.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(copied.as_deref(), Some(TOKEN), "xclip reads the token");
+    let targets = xclip("TARGETS").expect("the clipboard lists its targets");
+    assert!(
+        targets.lines().any(|t| t == "x-kde-passwordManagerHint"),
+        "the history mark is offered: {targets}"
+    );
+    assert_eq!(
+        xclip("x-kde-passwordManagerHint").as_deref(),
+        Some("secret"),
+        "and says the value is a secret"
+    );
+    // Closing the app within the wait takes the token off the clipboard.
+    eframe::App::on_exit(g.harness.state_mut(), None);
+    let left = xclip("UTF8_STRING");
+    assert_ne!(left.as_deref(), Some(TOKEN), "the token is cleared on exit");
+    assert!(left.is_none(), "the clipboard is empty: {left:?}");
 }
 
 #[test]

@@ -72,6 +72,11 @@ pub enum Misbehave {
     CreateWithoutId,
     /// Listing the tokens fails with a 503.
     List503,
+    /// A create makes the token and answers something that tells neither its id nor the
+    /// token (a proxy's page), and listing the tokens fails with a 503.
+    CreateUnreadableListDown,
+    /// A DELETE is answered 204, and the token stays alive.
+    DeleteKeepsToken,
 }
 
 struct State {
@@ -204,6 +209,11 @@ impl PatServer {
         self.state().misbehave = Some(m);
     }
 
+    /// From now on, behaves again.
+    pub fn behave(&self) {
+        self.state().misbehave = None;
+    }
+
     /// Adds `count` tokens of `user` with short names (`n0`, `n1`, …) and no dates, as
     /// small as a list entry gets, so that many fit in the client's 1 MiB body cap.
     pub fn add_many(&self, user: &str, count: usize) {
@@ -313,7 +323,10 @@ impl Respond for Api {
                     "text/html",
                 );
             }
-            (Some(Misbehave::List503), "GET", "") => {
+            (Some(Misbehave::DeleteKeepsToken), "DELETE", _) => {
+                return ResponseTemplate::new(204);
+            }
+            (Some(Misbehave::List503 | Misbehave::CreateUnreadableListDown), "GET", "") => {
                 return ResponseTemplate::new(503)
                     .set_body_raw("<html><body>Service Unavailable</body></html>", "text/html");
             }
@@ -401,6 +414,10 @@ fn create(state: &mut State, user: &str, request: &Request) -> ResponseTemplate 
                 answer["rawToken"]
             ),
             "application/json",
+        ),
+        Some(Misbehave::CreateUnreadableListDown) => ResponseTemplate::new(201).set_body_raw(
+            "<html><body>Created. Your request is being processed.</body></html>",
+            "text/html",
         ),
         Some(Misbehave::CreateWithoutId) => {
             answer.as_object_mut().unwrap().remove("id");

@@ -400,7 +400,9 @@ async fn interrupted_before_the_swap(
             cfg.pending.push(PendingOp::Revoke {
                 key: key.clone(),
                 connection: connection.clone(),
-                token_id: id,
+                token_id: Some(id),
+                unread: None,
+                old_copy: None,
             });
             Ok(())
         })
@@ -469,7 +471,7 @@ async fn the_next_run_finishes_a_swap_and_revokes_the_old_token() {
     assert!(server.is_live(PAT));
     let leftovers = next.revoke_leftovers().await.unwrap();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
-    assert_eq!(leftovers[0].token_id, THIS_ID);
+    assert_eq!(leftovers[0].token_id, Some(THIS_ID));
     assert!(matches!(leftovers[0].outcome, LeftoverOutcome::Revoked));
     assert!(!server.is_live(PAT));
     assert!(server.is_live(&raw) && server.is_live(OTHER_TOKEN));
@@ -532,7 +534,7 @@ async fn an_aborted_rotation_is_rolled_back_and_its_token_revoked() {
     assert_eq!(next.token("dc").await.unwrap().expose_secret(), PAT);
     let leftovers = next.revoke_leftovers().await.unwrap();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
-    assert_eq!(leftovers[0].token_id, new_id);
+    assert_eq!(leftovers[0].token_id, Some(new_id));
     assert!(!server.is_live(&raw), "the new token is revoked");
     assert!(server.is_live(PAT), "the old one is kept");
     assert!(pending(&next).is_empty());
@@ -600,7 +602,14 @@ async fn a_rotation_killed_at_any_point_leaves_no_orphan() {
             .as_array()
             .unwrap()
             .iter()
-            .flat_map(|op| ["key", "staging"].map(|k| op.get(k).and_then(|v| v.as_str())))
+            .flat_map(|op| {
+                let revoke_key = op.get("rotation").and_then(|r| r.get("revoke_key"));
+                ["key", "staging"]
+                    .map(|k| op.get(k))
+                    .into_iter()
+                    .chain([revoke_key])
+                    .map(|v| v.and_then(|v| v.as_str()))
+            })
             .flatten()
             .map(|k| serde_json::from_value(serde_json::Value::String(k.into())).unwrap())
             .collect();

@@ -72,7 +72,7 @@ async fn an_html_404_to_the_delete_is_not_a_revocation() {
     assert!(
         pending(&svc)
             .iter()
-            .any(|p| matches!(p, PendingOp::Revoke { token_id, .. } if *token_id == THIS_ID)),
+            .any(|p| matches!(p, PendingOp::Revoke { token_id, .. } if *token_id == Some(THIS_ID))),
         "{:?}",
         pending(&svc)
     );
@@ -211,6 +211,99 @@ async fn a_created_token_without_an_id_is_found_and_revoked() {
     assert!(err.to_string().contains("was revoked at once"), "{err}");
     assert!(server.is_live(PAT), "the old token is kept");
     assert!(pending(&svc).is_empty(), "{:?}", pending(&svc));
+}
+
+/// A 2xx answer to the create that tells neither the id nor the token, while the token list
+/// is down: the token cannot be found at once, so it is recorded by the name and time it was
+/// given, and each run says so and keeps the record until the list works. Then it is found,
+/// revoked, seen gone from the list, and the record dropped; the old token is kept.
+#[tokio::test]
+async fn a_created_token_that_cannot_be_found_yet_is_recorded_and_revoked_later() {
+    let (server, _dir, svc) = dc_labelled(THIS_NAME).await;
+    server.misbehave(Misbehave::CreateUnreadableListDown);
+    let before = svc.get("dc").unwrap();
+    let err = rotate(&svc, ByName::Ask).await.unwrap_err();
+    assert!(matches!(err, Error::PatCreatedUnreadable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("(named {THIS_NAME:?})")), "{text}");
+    assert!(text.contains("looks for it and revokes it"), "{text}");
+    let made = created(&server);
+    assert_eq!(made.len(), 1, "the server made a token: {made:?}");
+    let made = made[0].id;
+    let recorded = pending(&svc);
+    let [
+        PendingOp::Revoke {
+            token_id: None,
+            unread: Some(unread),
+            ..
+        },
+    ] = recorded.as_slice()
+    else {
+        panic!("{:?}", pending(&svc));
+    };
+    assert_eq!(unread.name, THIS_NAME);
+    assert_eq!(unread.not, Some(THIS_ID));
+    assert!(unread.asked_at <= unread.answered_at);
+    assert_eq!(svc.get("dc").unwrap(), before, "nothing else changed");
+
+    // The list is still down: the next run says so, and keeps the record.
+    let left = svc.revoke_leftovers().await.unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        matches!(left[0].outcome, LeftoverOutcome::Later(_)),
+        "{left:?}"
+    );
+    assert_eq!(left[0].token_id, None);
+    assert_eq!(
+        left[0].unread.as_ref().map(|u| u.name.as_str()),
+        Some(THIS_NAME)
+    );
+    assert_eq!(pending(&svc).len(), 1);
+    assert!(server.ids().contains(&made));
+
+    // The list works again: the run after finds the token, revokes it, and sees it gone.
+    server.behave();
+    let left = svc.revoke_leftovers().await.unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        matches!(left[0].outcome, LeftoverOutcome::Revoked),
+        "{left:?}"
+    );
+    assert_eq!(left[0].token_id, Some(made));
+    assert!(!server.ids().contains(&made), "revoked");
+    let asked = server.api_requests().await;
+    let deleted = asked
+        .iter()
+        .rposition(|r| r.method.as_str() == "DELETE")
+        .expect("a DELETE");
+    assert!(
+        asked[deleted + 1..]
+            .iter()
+            .any(|r| r.method.as_str() == "GET" && r.url.path() == "/rest/pat/latest/tokens"),
+        "the list is read again after the DELETE"
+    );
+    assert!(pending(&svc).is_empty(), "{:?}", pending(&svc));
+    assert!(server.is_live(PAT), "the old token is kept");
+    assert_eq!(svc.token("dc").await.unwrap().expose_secret(), PAT);
+    // Nothing is left to ask about.
+    assert!(svc.revoke_leftovers().await.unwrap().is_empty());
+}
+
+/// The server answers the DELETE of a token found by its name and time but keeps it: the
+/// list still shows it, so it is not called revoked, and the record stays.
+#[tokio::test]
+async fn a_found_token_still_listed_after_its_delete_is_not_revoked() {
+    let (server, _dir, svc) = dc_labelled(THIS_NAME).await;
+    server.misbehave(Misbehave::CreateUnreadableListDown);
+    rotate(&svc, ByName::Ask).await.unwrap_err();
+    server.misbehave(Misbehave::DeleteKeepsToken);
+    let left = svc.revoke_leftovers().await.unwrap();
+    assert!(
+        matches!(&left[0].outcome, LeftoverOutcome::Later(Error::UnreadTokenLeft { why, .. }) if why.contains("still listed")),
+        "{left:?}"
+    );
+    assert_eq!(created(&server).len(), 1);
+    assert_eq!(pending(&svc).len(), 1);
 }
 
 /// A 503 on the token list: the recorded id is used, not forgotten.

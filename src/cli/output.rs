@@ -538,9 +538,19 @@ pub(crate) const TOKENS_SHOWN: usize = 5;
 
 /// Tells what became of a revocation an interrupted rotation left, on stderr.
 pub(crate) fn leftover(out: &Printer, l: &Leftover) {
+    let token = match (&l.unread, l.token_id) {
+        (Some(u), id) => format!(
+            "the token named {:?} created at {}{}",
+            u.name,
+            u.asked_text(),
+            id.map(|id| format!(" (id {id})")).unwrap_or_default()
+        ),
+        (None, Some(id)) => format!("token id {id}"),
+        (None, None) => "a token".into(),
+    };
     let what = format!(
-        "token id {} of {:?}, left on the server by an interrupted rotation",
-        l.token_id, l.connection
+        "{token} of {:?}, left on the server by an interrupted rotation",
+        l.connection
     );
     match &l.outcome {
         LeftoverOutcome::Revoked => out.notice(&format!("Revoked {what}")),

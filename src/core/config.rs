@@ -18,10 +18,11 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::connection::{Connection, ConnectionId, LastCheck, toml_date};
+use crate::core::connection::{Connection, ConnectionId, LastCheck, toml_date, toml_timestamp};
 use crate::core::error::Error;
 use crate::core::error::InputField;
 use crate::core::reminders::Reminders;
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 /// The environment variable that overrides the config directory.
@@ -98,8 +99,18 @@ pub enum PendingOp {
         key: ConnectionId,
         /// The connection whose site holds the token, as it was when the record was written.
         connection: Connection,
-        /// The token's id on the server.
-        token_id: u64,
+        /// The token's id on the server; absent for a token whose id was never read, which
+        /// `unread` then names.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_id: Option<u64>,
+        /// A token the server made but whose answer could not be read: found again by the
+        /// name and time it was given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unread: Option<UnreadToken>,
+        /// The keyring entry of a copy of the connection's own token, which a rotation
+        /// staged to check the old token with and then rolled back: deleted with this record.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        old_copy: Option<ConnectionId>,
     },
     /// A connection whose secret and metadata are being deleted.
     Remove {
@@ -108,6 +119,25 @@ pub enum PendingOp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lock: Option<ConnectionId>,
     },
+}
+
+/// A token the server created for a rotation whose answer told neither its id nor, in a
+/// list read at once, which token it is. The app gave it a name and knows when it asked, so
+/// the token is the one listed with that name, created between the two times below (with
+/// a margin for the server's clock), that is not the old token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnreadToken {
+    /// The name the token was created with.
+    pub name: String,
+    /// When the create was sent.
+    #[serde(with = "toml_timestamp")]
+    pub asked_at: Timestamp,
+    /// When its answer came back.
+    #[serde(with = "toml_timestamp")]
+    pub answered_at: Timestamp,
+    /// The old token's id, which is never this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<u64>,
 }
 
 /// What a rotation adds to its replacement's record: the two tokens on the server.

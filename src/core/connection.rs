@@ -526,7 +526,7 @@ pub(crate) mod toml_date {
 
 /// TOML offset date-times (`2026-11-22T12:00:00Z`) to and from jiff timestamps, to the
 /// second, field by field like [`toml_date`].
-mod toml_timestamp {
+pub(crate) mod toml_timestamp {
     use super::Timestamp;
     use jiff::tz::Offset;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -341,6 +341,22 @@ pub enum Error {
         token_page: String,
     },
 
+    /// A token the server made for a rotation, whose answer told no id, is still there as
+    /// far as the app can tell, and the app leaves it to the user: it is not listed under
+    /// the name and time it was made with (revoked by hand, say), several are, or it is
+    /// still listed after its revocation.
+    #[error(
+        "{product} created a token named {name:?} at {at} whose answer could not be read, \
+         and {why}; look for it at {token_page} and revoke it"
+    )]
+    UnreadTokenLeft {
+        product: &'static str,
+        name: String,
+        at: String,
+        why: String,
+        token_page: String,
+    },
+
     /// A token was revoked, yet the old token still logs in: the revoked token was not the
     /// one the connection used, or the server did not really revoke it.
     #[error(
@@ -555,6 +571,7 @@ impl Error {
             Error::PatRefused { .. } => "pat-refused",
             Error::PatMalformed { .. } => "pat-malformed",
             Error::PatCreatedUnreadable { .. } => "pat-created-unreadable",
+            Error::UnreadTokenLeft { .. } => "unread-token-left",
             Error::OldTokenStillWorks { .. } => "old-token-still-works",
             Error::OldTokenUnconfirmed { .. } => "old-token-unconfirmed",
             Error::NoTokenApiOnCloud { .. } => "no-token-api-on-cloud",

@@ -57,5 +57,10 @@ pub const ROTATE: &[&str] = &[
     "rotate:recorded",
     "rotate:staged",
     "rotate:swapping",
+    "rotate:old-staged",
     "rotate:swapped",
 ];
+
+/// The failpoint of a rotation whose create answer told neither the token's id nor which
+/// listed token it is: right after the token's record by its name and time is written.
+pub const ROTATE_UNREAD: &str = "rotate:unread-recorded";

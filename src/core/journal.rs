@@ -27,7 +27,10 @@
 //! [`PendingOp::Replace`] ([`Journal::swap_created`]), whose staged copy is already there,
 //! and the swap runs exactly as a replacement's. Rolled back, that record turns back into
 //! the revocation of the new token; finished, it writes, with the new metadata, the
-//! revocation of the old token. Revocations need the network, so [`Journal::recover`]
+//! revocation of the old token, whose copy the swap staged under that revocation's key
+//! before it touched the connection's entry, so that the old token can be checked after a
+//! crash too. A token whose create answer told no id is recorded by the name and time it
+//! was given ([`Journal::record_unread`]). Revocations need the network, so [`Journal::recover`]
 //! leaves them to `Connections::revoke_leftovers`, and they never keep the connection busy.
 //! Even there, taking a record's lock, reading it again under the lock, and dropping it with
 //! its staged copy are this module's ([`Journal::claim_revocation`],
@@ -46,9 +49,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::civil::Date;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
-use crate::core::config::{ConfigStore, PendingOp, RotationRecord};
+use crate::core::config::{ConfigStore, PendingOp, RotationRecord, UnreadToken};
 use crate::core::connection::{Connection, ConnectionId, LastCheck, today};
 use crate::core::error::Error;
 use crate::core::error::InputField;
@@ -218,8 +221,10 @@ pub(crate) struct Claimed {
     pub key: ConnectionId,
     /// The connection the token was made for, as the record has it.
     pub connection: Connection,
-    /// The token's id on the server.
-    pub token_id: u64,
+    /// The token's id on the server, when known; else `unread` tells how to find it.
+    pub token_id: Option<u64>,
+    /// A token whose id was never read, known by the name and time it was created with.
+    pub unread: Option<UnreadToken>,
     /// Whether the connection is still saved.
     pub live: bool,
     _lock: OpLock,
@@ -434,6 +439,7 @@ impl Journal {
     /// aborted like a replacement, and recovery still revokes the token, with the
     /// connection's own.
     fn abort_swap(&self, staging: &ConnectionId) {
+        let mut old_copy = None;
         let turned = self.config.update(|cfg| {
             let Some(i) = cfg.pending.iter().position(|p| p.lock_key() == staging) else {
                 return Ok(false);
@@ -446,19 +452,34 @@ impl Journal {
             else {
                 return Ok(false);
             };
+            old_copy = Some(rotation.revoke_key.clone());
             let Some(connection) = cfg.connections.iter().find(|c| &c.id == id).cloned() else {
                 return Ok(false);
             };
+            // The old token's copy, if the swap made it, goes with this record: the
+            // connection keeps the old token.
             cfg.pending[i] = PendingOp::Revoke {
                 key: staging.clone(),
                 connection,
-                token_id: rotation.created,
+                token_id: Some(rotation.created),
+                unread: None,
+                old_copy: old_copy.clone(),
             };
             Ok(true)
         });
-        if !matches!(turned, Ok(true)) {
-            self.abort(staging, staging);
+        if matches!(turned, Ok(true)) {
+            return;
         }
+        // Aborted like a replacement; the old token's copy goes first, or else the record
+        // stays for recovery, which rolls the rotation back, the copy included.
+        if let Some(old_copy) = old_copy
+            && let Err(e) = self.secrets.delete(&old_copy)
+        {
+            tracing::warn!(error = %e, "could not delete the old token's copy yet; the next run does");
+            self.mark_aborted(staging);
+            return;
+        }
+        self.abort(staging, staging);
     }
 
     /// Refuses while any change to the connection `id` is under way or left to finish,
@@ -479,6 +500,27 @@ impl Journal {
     /// be revoked. Refuses while another change to the connection is under way or left to
     /// finish, revocations included, so that two rotations never race.
     pub fn record_created(&self, id: &ConnectionId, token_id: u64) -> Result<Held, Error> {
+        let held = self.record(id, Some(token_id), None)?;
+        hit("rotate:recorded");
+        Ok(held)
+    }
+
+    /// Writes the record of a token the server made for the connection `id` whose answer
+    /// told no id: the next run finds it by the name and time it was created with, and
+    /// revokes it, like [`Journal::record_created`]'s. Written before the token is looked
+    /// for, so that a crash meanwhile still leaves it to be revoked.
+    pub fn record_unread(&self, id: &ConnectionId, unread: UnreadToken) -> Result<Held, Error> {
+        let held = self.record(id, None, Some(unread))?;
+        hit(crate::core::failpoint::ROTATE_UNREAD);
+        Ok(held)
+    }
+
+    fn record(
+        &self,
+        id: &ConnectionId,
+        token_id: Option<u64>,
+        unread: Option<UnreadToken>,
+    ) -> Result<Held, Error> {
         let key = ConnectionId::generate();
         let lock = OpLock::take(&self.config, &key)?;
         self.config.update(|cfg| {
@@ -488,10 +530,11 @@ impl Journal {
                 key: key.clone(),
                 connection: c.clone(),
                 token_id,
+                unread: unread.clone(),
+                old_copy: None,
             });
             Ok(())
         })?;
-        hit("rotate:recorded");
         Ok(Held { key, _lock: lock })
     }
 
@@ -503,25 +546,33 @@ impl Journal {
         Ok(())
     }
 
-    /// Drops a created token's record and staged copy once the token has been revoked. What
-    /// cannot be deleted now is left to the next run, which finds the token gone.
+    /// Drops a token's revocation record and staged copy once the token has been revoked: a
+    /// created token's, or the old token's. What cannot be deleted now is left to the next
+    /// run, which finds the token gone.
     pub fn release(&self, held: &Held) {
         if let Err(e) = self.drop_staged(&held.key) {
             tracing::warn!(error = %e, "could not delete a staged token yet; retried on the next run")
         }
     }
 
-    /// Deletes the token staged under the record `key`, then the record. A copy that cannot
-    /// be deleted keeps its record.
+    /// Deletes the token staged under the record `key` (and the old token's copy that a
+    /// rolled-back rotation left with it), then the record. A copy that cannot be deleted
+    /// keeps its record.
     fn drop_staged(&self, key: &ConnectionId) -> Result<(), Error> {
+        let old_copy = self.config.load()?.pending.iter().find_map(|p| match p {
+            PendingOp::Revoke {
+                key: k,
+                old_copy: Some(copy),
+                ..
+            } if k == key => Some(copy.clone()),
+            _ => None,
+        });
+        if let Some(copy) = old_copy {
+            self.secrets.delete(&copy)?;
+        }
         self.secrets.delete(key)?;
         self.clear_pending(key);
         Ok(())
-    }
-
-    /// Drops the record `key` once what it asked for is done.
-    pub fn forget(&self, key: &ConnectionId) {
-        self.clear_pending(key);
     }
 
     /// Takes the lock of the old token's revocation, under a fresh key, before a
@@ -558,6 +609,7 @@ impl Journal {
         let Some(PendingOp::Revoke {
             connection,
             token_id,
+            unread,
             ..
         }) = current
             .pending
@@ -572,6 +624,7 @@ impl Journal {
             key: key.clone(),
             connection,
             token_id,
+            unread,
             live,
             _lock: lock,
         }))
@@ -593,15 +646,22 @@ impl Journal {
     /// becomes the replacement's, with the staged copy already in place, and the swap runs
     /// as [`Journal::replace`]'s. On failure the record is a revocation again (see
     /// [`Journal::abort_swap`]) and `held` still names it.
+    ///
+    /// When the old token's id is known, the old token `old` is first staged under the key
+    /// its revocation will be recorded under, so that whoever revokes it, this run or the
+    /// next after a crash, can check that it no longer logs in. The copy goes when the
+    /// revocation's record does ([`Journal::release`], [`Journal::drop_revoked`]), or when
+    /// the swap is rolled back.
     pub fn swap_created(
         &self,
         held: &Held,
         id: &ConnectionId,
-        secret: &SecretString,
+        (secret, old): (&SecretString, &SecretString),
         change: Replacement,
         rotation: RotationRecord,
     ) -> Result<Connection, Error> {
         let key = &held.key;
+        let revoke_key = rotation.old.map(|_| rotation.revoke_key.clone());
         self.config.update(|cfg| {
             let c = saved(&cfg.connections, id)?;
             let others = |p: &PendingOp| {
@@ -620,6 +680,14 @@ impl Journal {
             Ok(())
         })?;
         hit("rotate:swapping");
+        if let Some(revoke_key) = &revoke_key {
+            // The record names this key: a crash from here on leaves no copy behind.
+            if let Err(e) = self.secrets.set(revoke_key, old) {
+                self.abort_swap(key);
+                return Err(e.into());
+            }
+            hit("rotate:old-staged");
+        }
         self.swap_staged(id, key, secret, change)
     }
 
@@ -665,7 +733,9 @@ impl Journal {
                 cfg.pending.push(PendingOp::Revoke {
                     key: revoke_key,
                     connection: updated.clone(),
-                    token_id: old,
+                    token_id: Some(old),
+                    unread: None,
+                    old_copy: None,
                 });
             }
             Ok(updated)
@@ -801,7 +871,9 @@ impl Journal {
                     && self.rotation_rolls_back(&id, &staging, aborted)?
                 {
                     // The new token was never swapped in: keep the old one, and leave the
-                    // new one to be revoked, with its staged copy when there is one.
+                    // new one to be revoked, with its staged copy when there is one. The
+                    // old token's copy, if it was made, is not needed.
+                    self.secrets.delete(&rotation.revoke_key)?;
                     self.to_revocation(&key, &id, rotation.created)?;
                     tracing::warn!("rolled back an interrupted token rotation");
                     return Ok(());
@@ -823,6 +895,9 @@ impl Journal {
                     let exists = self.config.load()?.connections.iter().any(|c| c.id == id);
                     if exists {
                         // The new secret was validated and staged: finish the swap.
+                        if let Some(rotation) = &rotation {
+                            self.stage_old_for_recovery(&id, rotation, &new)?;
+                        }
                         self.secrets.set(&id, &new)?;
                         let change = Replacement {
                             token_expires,
@@ -852,6 +927,28 @@ impl Journal {
                 })?;
                 tracing::warn!("finished an interrupted removal");
             }
+        }
+        Ok(())
+    }
+
+    /// Before an interrupted rotation's swap is finished: makes sure the old token is
+    /// staged under the key its revocation is recorded under, as the swap does before it
+    /// touches the connection's entry. A crash between the record and that copy leaves the
+    /// old token still in the connection's entry, which is copied now; an entry that holds
+    /// the new token already was swapped, so nothing is copied.
+    fn stage_old_for_recovery(
+        &self,
+        id: &ConnectionId,
+        rotation: &RotationRecord,
+        new: &SecretString,
+    ) -> Result<(), Error> {
+        if rotation.old.is_none() || self.secrets.get(&rotation.revoke_key)?.is_some() {
+            return Ok(());
+        }
+        if let Some(old) = self.secrets.get(id)?
+            && old.expose_secret() != new.expose_secret()
+        {
+            self.secrets.set(&rotation.revoke_key, &old)?;
         }
         Ok(())
     }
@@ -890,7 +987,9 @@ impl Journal {
                     cfg.pending[i] = PendingOp::Revoke {
                         key: key.clone(),
                         connection,
-                        token_id,
+                        token_id: Some(token_id),
+                        unread: None,
+                        old_copy: None,
                     };
                     Ok(true)
                 }

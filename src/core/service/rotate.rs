@@ -11,16 +11,21 @@
 //! 2. At once the journal records the new token's id for revocation and stages the token in
 //!    the keyring ([`crate::core::journal`] explains how), so that from here on a crash
 //!    leaves nothing alive on the server: the next run revokes it, and keeps the old token.
+//!    A 2xx answer that does not read as the token is recorded all the same, by the id it
+//!    names or else by the name and time the token was given, then found and revoked; until
+//!    that is done, each run looks for it again and says so.
 //! 3. Jira is asked who the new token belongs to, for the connection and every connection
 //!    linked to it. A refusal, or a cancel, revokes the new token and keeps the old one.
 //! 4. The swap is a replacement's, through the same journal code; rolled back, it revokes
 //!    the new token like step 3.
 //! 5. The metadata takes the new token's id, name, creation date and expiry from the
 //!    server's answer, and, in the same write, the journal records the old token's
-//!    revocation. Only then, with the swap durable, the old token is revoked by its id,
-//!    with the new token as the credential (or the password, when it was given and the new
-//!    token is refused). Without a known id, nothing is guessed: the account's other tokens
-//!    are listed so that the user can tell which one to revoke.
+//!    revocation; the old token itself was staged under that record's key before the swap,
+//!    so that whoever revokes it, after a crash too, can check that it no longer logs in,
+//!    and the copy goes with the record. Only then, with the swap durable, the old token
+//!    is revoked by its id, with the new token as the credential (or the password, when it
+//!    was given and the new token is refused). Without a known id, nothing is guessed: the
+//!    account's other tokens are listed so that the user can tell which one to revoke.
 
 use std::sync::Arc;
 
@@ -28,7 +33,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use secrecy::SecretString;
 
-use crate::core::config::RotationRecord;
+use crate::core::config::{RotationRecord, UnreadToken};
 use crate::core::connection::{Connection, ConnectionId, Deployment, suggested_token_label};
 use crate::core::error::{Error, ErrorClass, InputField};
 use crate::core::jira::pat::{self, NewPat, Orphan, PatAuth, PatInfo};
@@ -123,9 +128,42 @@ pub struct Leftover {
     pub connection: String,
     /// Where the user revokes tokens by hand.
     pub token_page: String,
-    /// The token's id on the server.
-    pub token_id: u64,
+    /// The token's id on the server, when known: recorded, or found by `unread`.
+    pub token_id: Option<u64>,
+    /// A token whose id the server's answer did not tell: the name and time it was
+    /// created with.
+    pub unread: Option<UnreadToken>,
     pub outcome: LeftoverOutcome,
+}
+
+/// How far from the times a token was asked for and answered, by this machine's clock, the
+/// server may date it: servers' clocks drift.
+const CLOCK_MARGIN_SECS: i64 = 120;
+
+impl UnreadToken {
+    /// When the token was asked for, for a person to look for it.
+    pub fn asked_text(&self) -> String {
+        self.asked_at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+    }
+
+    /// The listed tokens that may be this one: its name, created between the request and
+    /// its answer (give or take [`CLOCK_MARGIN_SECS`]), and not the old token.
+    fn candidates<'a>(&self, tokens: &'a [PatInfo]) -> Vec<&'a PatInfo> {
+        let margin = jiff::SignedDuration::from_secs(CLOCK_MARGIN_SECS);
+        let from = self.asked_at.checked_sub(margin).unwrap_or(self.asked_at);
+        let to = self
+            .answered_at
+            .checked_add(margin)
+            .unwrap_or(self.answered_at);
+        tokens
+            .iter()
+            .filter(|t| {
+                t.name == self.name.trim()
+                    && Some(t.id) != self.not
+                    && t.created.is_some_and(|at| from <= at && at <= to)
+            })
+            .collect()
+    }
 }
 
 /// What became of a revocation left to do.
@@ -321,8 +359,9 @@ impl Connections {
         };
         let swapped = {
             let (journal, held, id) = (journal.clone(), held.clone(), connection.id.clone());
-            let (token, change) = (created.token.clone(), change(&account));
-            blocking(move || journal.swap_created(&held, &id, &token, change, rotation)).await
+            let (token, old, change) = (created.token.clone(), old.clone(), change(&account));
+            blocking(move || journal.swap_created(&held, &id, (&token, &old), change, rotation))
+                .await
         };
         let updated = match swapped {
             Ok(updated) => updated,
@@ -359,37 +398,39 @@ impl Connections {
                     }),
                     (_, Revocation::Failed(error)) | (Err(error), Revocation::Done) => Some(error),
                 };
-                let (journal, key, old) = (journal.clone(), revoke_key.key().clone(), old.clone());
                 match error {
                     None => {
+                        // Its record goes, and the copy of the old token staged with it.
+                        let (journal, revoke_key) = (journal.clone(), revoke_key);
                         let _ = blocking(move || {
-                            journal.forget(&key);
+                            journal.release(&revoke_key);
                             Ok::<_, Error>(())
                         })
                         .await;
                         OldToken::Revoked { id }
                     }
                     Some(error) => {
-                        // The record stays, with the old token itself, so that the next
-                        // run revokes it and checks again with it.
-                        let secrets = self.secrets.clone();
-                        let staged = blocking(move || secrets.set(&key, &old)).await;
-                        if let Err(e) = staged {
-                            tracing::warn!(error = %e, "could not keep the old token to check it later");
-                        }
+                        // The record stays, with the old token itself staged by the swap,
+                        // so that the next run revokes it and checks again with it.
                         tracing::warn!(%error, "the old token is not revoked yet; retried on the next run");
+                        drop(revoke_key);
                         OldToken::NotRevoked { id, error }
                     }
                 }
             }
-            (None, OldFound::ByName(token)) => OldToken::Unconfirmed { token },
-            (None, _) => OldToken::Unknown {
-                candidates: self
-                    .other_tokens(&target, &created, connection.token_label.as_deref())
-                    .await,
-            },
+            (None, OldFound::ByName(token)) => {
+                drop(revoke_key);
+                OldToken::Unconfirmed { token }
+            }
+            (None, _) => {
+                drop(revoke_key);
+                OldToken::Unknown {
+                    candidates: self
+                        .other_tokens(&target, &created, connection.token_label.as_deref())
+                        .await,
+                }
+            }
         };
-        drop(revoke_key);
         Ok(Rotated {
             connection: updated,
             account,
@@ -449,9 +490,10 @@ impl Connections {
     }
 
     /// Deals with a 2xx answer to a create that does not read as the token: the server may
-    /// hold a new token all the same. It is found by its id, or else by the name it was
-    /// given and when (among tokens other than `old_id`), recorded, and revoked at once if
-    /// possible, else by the next run. Returns the error that tells the user.
+    /// hold a new token all the same. It is recorded first, by its id or else by the name
+    /// it was given and when, so that a crash from here on leaves it to the next run; then
+    /// it is found and revoked at once if possible, else by the next command that talks to
+    /// the server, which says so until it is done. Returns the error that tells the user.
     async fn undo_orphan(
         &self,
         connection: &Connection,
@@ -461,39 +503,42 @@ impl Connections {
         (name, asked_at, old_id): (&str, Timestamp, Option<u64>),
     ) -> Error {
         let product = connection.product.title();
+        let unread = UnreadToken {
+            name: name.trim().to_string(),
+            asked_at,
+            answered_at: Timestamp::now(),
+            not: old_id,
+        };
         let unreadable = |fate: String| Error::PatCreatedUnreadable {
             product,
             snippet: orphan.snippet.clone(),
             fate,
             token_page: connection.token_page(),
         };
-        let id = match orphan.id {
-            Some(id) => id,
-            None => match self.find_orphan(target, auth, name, asked_at, old_id).await {
-                Ok(id) => id,
-                Err(why) => {
-                    return unreadable(format!(
-                        "could not be found again ({why}): look for a token named {name:?} \
-                         created at {} or a little later, and revoke it",
-                        asked_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-                    ));
-                }
-            },
-        };
-        tracing::warn!(
-            token_id = id,
-            "an unreadable answer created a token; revoking it"
+        let look_for = format!(
+            "look for a token named {name:?} created at {} or a little later, and revoke it",
+            unread.asked_text()
         );
+        tracing::warn!(token_id = ?orphan.id, "an unreadable answer created a token; revoking it");
         let journal = self.journal();
         let held = {
-            let (journal, cid) = (journal.clone(), connection.id.clone());
-            blocking(move || journal.record_created(&cid, id)).await
+            let (journal, cid, id, unread) = (
+                journal.clone(),
+                connection.id.clone(),
+                orphan.id,
+                unread.clone(),
+            );
+            blocking(move || match id {
+                Some(id) => journal.record_created(&cid, id),
+                None => journal.record_unread(&cid, unread),
+            })
+            .await
         };
         let held = match held {
             Ok(held) => Arc::new(held),
             Err(e) => {
                 return unreadable(format!(
-                    "has the id {id} but could not be recorded ({}): revoke it",
+                    "could not be recorded ({}): {look_for}",
                     e.sentence()
                 ));
             }
@@ -509,60 +554,50 @@ impl Connections {
             auths.push((PatAuth::Token(token), true));
         }
         auths.push((reborrow(auth), false));
-        let revoked = match revoke(self, target, id, &auths).await {
-            Revocation::Failed(_) => false,
-            // With the token in hand, only its no longer logging in counts.
-            Revocation::Done => match &orphan.token {
-                Some(token) => matches!(
-                    self.validate_for(connection, token).await,
-                    Err(Error::BadCredentials { .. })
-                ),
-                None => true,
-            },
+        let itself = orphan.token.as_ref();
+        let (id, outcome) = match orphan.id {
+            Some(id) => (
+                Some(id),
+                self.revoke_known(connection, target, id, itself, &auths)
+                    .await,
+            ),
+            None => {
+                self.revoke_unread(connection, target, &unread, itself, &auths)
+                    .await
+            }
         };
-        if revoked {
-            let (journal, held) = (journal.clone(), held.clone());
-            let _ = blocking(move || {
-                journal.release(&held);
-                Ok::<_, Error>(())
-            })
-            .await;
-            unreadable(format!("(id {id}) was revoked at once"))
-        } else {
-            unreadable(format!(
-                "(id {id}) is recorded, and the next jira-connect command that talks to \
-                 {product} revokes it"
-            ))
-        }
-    }
-
-    /// The id of the token named `name` that was created at `asked_at` or later and is not
-    /// `old_id`, when exactly one such token is listed; the app gives a rotated token the
-    /// old label, and the creation time tells the new one apart.
-    async fn find_orphan(
-        &self,
-        target: &Target<'_>,
-        auth: &PatAuth<'_>,
-        name: &str,
-        asked_at: Timestamp,
-        old_id: Option<u64>,
-    ) -> Result<u64, String> {
-        // Server clocks drift; a token named so within this margin counts.
-        let since = asked_at
-            .checked_sub(jiff::SignedDuration::from_secs(120))
-            .unwrap_or(asked_at);
-        let tokens = pat::list_tokens(&self.client, target, auth)
-            .await
-            .map_err(|e| e.sentence())?;
-        let mut named = tokens.iter().filter(|t| {
-            t.name == name.trim()
-                && Some(t.id) != old_id
-                && t.created.is_some_and(|created| created >= since)
-        });
-        match (named.next(), named.next()) {
-            (Some(token), None) => Ok(token.id),
-            (None, _) => Err("no such token is listed".into()),
-            (Some(_), Some(_)) => Err("several tokens of that name were created then".into()),
+        let what = match id {
+            Some(id) => format!("(id {id})"),
+            None => format!("(named {name:?})"),
+        };
+        match outcome {
+            LeftoverOutcome::Revoked => {
+                let (journal, held) = (journal.clone(), held.clone());
+                let _ = blocking(move || {
+                    journal.release(&held);
+                    Ok::<_, Error>(())
+                })
+                .await;
+                unreadable(format!("{what} was revoked at once"))
+            }
+            LeftoverOutcome::Later(e) => unreadable(format!(
+                "{what} could not be revoked yet ({}). It is recorded, and every jira-connect \
+                 command that talks to {product} looks for it and revokes it, and says so \
+                 until it is done",
+                e.sentence()
+            )),
+            LeftoverOutcome::GaveUp(e) => {
+                let (journal, held) = (journal.clone(), held.clone());
+                let _ = blocking(move || {
+                    journal.release(&held);
+                    Ok::<_, Error>(())
+                })
+                .await;
+                unreadable(format!(
+                    "{what} could not be revoked ({}): {look_for}",
+                    e.sentence()
+                ))
+            }
         }
     }
 
@@ -609,7 +644,7 @@ impl Connections {
                 continue;
             };
             let claimed = Arc::new(claimed);
-            let outcome = self.revoke_leftover(&claimed).await;
+            let (found, outcome) = self.revoke_leftover(&claimed).await;
             if !matches!(outcome, LeftoverOutcome::Later(_)) {
                 // The token is gone: its staged copy and record go too.
                 let (journal, claimed) = (journal.clone(), claimed.clone());
@@ -621,17 +656,18 @@ impl Connections {
             let Claimed {
                 connection,
                 token_id,
+                unread,
                 ..
             } = &*claimed;
-            let token_id = *token_id;
+            let token_id = found.or(*token_id);
             match &outcome {
                 LeftoverOutcome::Revoked => {
-                    tracing::warn!(token_id, "revoked a token an interrupted rotation left")
+                    tracing::warn!(?token_id, "revoked a token an interrupted rotation left")
                 }
                 LeftoverOutcome::Later(e) | LeftoverOutcome::GaveUp(e) => {
                     tracing::warn!(
                         error = %e,
-                        token_id,
+                        ?token_id,
                         "could not revoke a token an interrupted rotation left"
                     )
                 }
@@ -640,6 +676,7 @@ impl Connections {
                 connection: connection.name.clone(),
                 token_page: connection.token_page(),
                 token_id,
+                unread: unread.clone(),
                 outcome,
             });
         }
@@ -647,22 +684,24 @@ impl Connections {
     }
 
     /// Revokes the token of a claimed revocation on the server, with its staged copy or
-    /// else the connection's current token.
-    async fn revoke_leftover(&self, claimed: &Arc<Claimed>) -> LeftoverOutcome {
+    /// else the connection's current token; returns the token's id when it was found by
+    /// its name and time.
+    async fn revoke_leftover(&self, claimed: &Arc<Claimed>) -> (Option<u64>, LeftoverOutcome) {
         let Claimed {
             connection,
             token_id,
+            unread,
             live,
             ..
         } = &**claimed;
-        let (token_id, live) = (*token_id, *live);
+        let live = *live;
         let staged = {
             let (journal, claimed) = (self.journal(), claimed.clone());
             blocking(move || journal.staged(&claimed)).await
         };
         let staged = match staged {
             Ok(staged) => staged,
-            Err(e) => return LeftoverOutcome::Later(e),
+            Err(e) => return (None, LeftoverOutcome::Later(e)),
         };
         let own = match live {
             true => match blocking({
@@ -672,13 +711,13 @@ impl Connections {
             .await
             {
                 Ok(own) => own,
-                Err(e) => return LeftoverOutcome::Later(e),
+                Err(e) => return (None, LeftoverOutcome::Later(e)),
             },
             false => None,
         };
         let site = match connection.site() {
             Ok(site) => site,
-            Err(e) => return LeftoverOutcome::GaveUp(e),
+            Err(e) => return (None, LeftoverOutcome::GaveUp(e)),
         };
         let target = target_of(connection, &site);
         let mut auths = Vec::new();
@@ -691,36 +730,150 @@ impl Connections {
         if auths.is_empty() {
             // Nothing of the account's is left to revoke it with.
             let name = connection.name.clone();
-            return LeftoverOutcome::GaveUp(match live {
-                true => Error::SecretMissing { name },
-                false => Error::NotFound { name },
-            });
+            return (
+                None,
+                LeftoverOutcome::GaveUp(match live {
+                    true => Error::SecretMissing { name },
+                    false => Error::NotFound { name },
+                }),
+            );
         }
-        let revocation = revoke(self, &target, token_id, &auths).await;
-        // With the token itself in hand, only its no longer logging in counts as revoked;
-        // while it still does, the record stays, and each run says so.
-        let alive = match &staged {
-            Some(staged) => Some(self.validate_for(connection, staged).await),
+        match (token_id, unread) {
+            (Some(id), _) => (
+                None,
+                self.revoke_known(connection, &target, *id, staged.as_ref(), &auths)
+                    .await,
+            ),
+            (None, Some(unread)) => {
+                self.revoke_unread(connection, &target, unread, staged.as_ref(), &auths)
+                    .await
+            }
+            (None, None) => (
+                None,
+                LeftoverOutcome::GaveUp(Error::InvalidInput {
+                    field: InputField::Connection,
+                    reason: "a recorded revocation names no token".into(),
+                }),
+            ),
+        }
+    }
+
+    /// Revokes the token `id`, and tells whether it is gone: with the token itself in
+    /// hand (`itself`), only its no longer logging in counts as revoked; while it still
+    /// does, the record stays, and each run says so.
+    async fn revoke_known(
+        &self,
+        connection: &Connection,
+        target: &Target<'_>,
+        id: u64,
+        itself: Option<&SecretString>,
+        auths: &[(PatAuth<'_>, bool)],
+    ) -> LeftoverOutcome {
+        let revocation = revoke(self, target, id, auths).await;
+        let alive = match itself {
+            Some(token) => Some(self.validate_for(connection, token).await),
             None => None,
         };
         match (alive, revocation) {
             (Some(Err(Error::BadCredentials { .. })), _) => LeftoverOutcome::Revoked,
             (Some(Ok(_)), Revocation::Done) => LeftoverOutcome::Later(Error::OldTokenStillWorks {
                 product: connection.product.title(),
-                id: token_id,
+                id,
                 token_page: connection.token_page(),
             }),
             (Some(Ok(_)), Revocation::Failed(e)) | (Some(Err(e)), Revocation::Done) => {
                 LeftoverOutcome::Later(e)
             }
             (_, Revocation::Done) => LeftoverOutcome::Revoked,
-            (_, Revocation::Failed(e)) if e.class() == ErrorClass::Unreachable => {
-                LeftoverOutcome::Later(e)
-            }
-            (_, Revocation::Failed(e @ Error::RateLimited { .. })) => LeftoverOutcome::Later(e),
-            (_, Revocation::Failed(e)) => LeftoverOutcome::GaveUp(e),
+            (_, Revocation::Failed(e)) => failed(e),
         }
     }
+
+    /// Finds the token an unreadable create answer made, by the name and time it was
+    /// created with, revokes it, and tells whether it is gone, with its id once found.
+    /// Gone means: the token itself (`itself`), when in hand, no longer logs in, or else the
+    /// list, read again, no longer shows it. A list that cannot be read keeps the record.
+    async fn revoke_unread(
+        &self,
+        connection: &Connection,
+        target: &Target<'_>,
+        unread: &UnreadToken,
+        itself: Option<&SecretString>,
+        auths: &[(PatAuth<'_>, bool)],
+    ) -> (Option<u64>, LeftoverOutcome) {
+        let left = |why: &str| Error::UnreadTokenLeft {
+            product: connection.product.title(),
+            name: unread.name.clone(),
+            at: unread.asked_text(),
+            why: why.into(),
+            token_page: connection.token_page(),
+        };
+        let dead = async |token: Option<&SecretString>| match token {
+            Some(token) => matches!(
+                self.validate_for(connection, token).await,
+                Err(Error::BadCredentials { .. })
+            ),
+            None => false,
+        };
+        let tokens = match list_with(self, target, auths).await {
+            Ok(tokens) => tokens,
+            Err(_) if dead(itself).await => return (None, LeftoverOutcome::Revoked),
+            Err(e) => return (None, LeftoverOutcome::Later(e)),
+        };
+        let id = match unread.candidates(&tokens).as_slice() {
+            [token] => token.id,
+            [] => {
+                let why = "no token of that name created then is listed (revoked already?)";
+                return (None, LeftoverOutcome::GaveUp(left(why)));
+            }
+            _ => {
+                let why = "several tokens of that name were created then, so it cannot tell \
+                           which one to revoke";
+                return (None, LeftoverOutcome::GaveUp(left(why)));
+            }
+        };
+        if let Revocation::Failed(e) = revoke(self, target, id, auths).await {
+            return (Some(id), failed(e));
+        }
+        let outcome = match list_with(self, target, auths).await {
+            Ok(tokens) if tokens.iter().any(|t| t.id == id) => {
+                LeftoverOutcome::Later(left("it is still listed after it was revoked"))
+            }
+            Ok(_) if itself.is_some() && !dead(itself).await => {
+                LeftoverOutcome::Later(left("it still logs in after it was revoked"))
+            }
+            Ok(_) => LeftoverOutcome::Revoked,
+            Err(e) => LeftoverOutcome::Later(e),
+        };
+        (Some(id), outcome)
+    }
+}
+
+/// What a revocation that failed leaves: tried again later when the server could not be
+/// reached or asked to wait, else left to the user.
+fn failed(e: Error) -> LeftoverOutcome {
+    match e {
+        e if e.class() == ErrorClass::Unreachable => LeftoverOutcome::Later(e),
+        e @ Error::RateLimited { .. } => LeftoverOutcome::Later(e),
+        e => LeftoverOutcome::GaveUp(e),
+    }
+}
+
+/// The account's tokens, listed with each credential in turn until one is allowed to.
+async fn list_with(
+    svc: &Connections,
+    target: &Target<'_>,
+    auths: &[(PatAuth<'_>, bool)],
+) -> Result<Vec<PatInfo>, Error> {
+    let mut last = None;
+    for (auth, _) in auths {
+        match pat::list_tokens(&svc.client, target, auth).await {
+            Ok(tokens) => return Ok(tokens),
+            Err(e @ (Error::BadCredentials { .. } | Error::Forbidden { .. })) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or(Error::Cancelled))
 }
 
 /// Revokes the token `id` with each credential in turn, until one is allowed to. The token
