@@ -169,3 +169,33 @@ async fn an_unknown_name_is_a_usage_error_with_the_cli_step() {
     assert!(out.stderr.contains("jira-connect list"), "{out:?}");
     assert_eq!(out.stdout, "");
 }
+
+/// A locked keyring is one failure for the whole `check`, said once (one JSON document),
+/// before any request, and no connection's result changes.
+#[tokio::test]
+async fn a_locked_keyring_stops_check_once_for_all_connections() {
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let (_dir, secrets, svc) = scratch();
+    cli_add_acme(&svc, &jira.uri(), &Script::secret(TOKEN)).await;
+    let before = svc.list().unwrap();
+    let asked = authorised_requests(&jira).await;
+    secrets.fail_on(Some(jira_connect::core::secrets::FailOn::Get));
+
+    let (code, out) = run(&svc, &["check", "--json"], &Script::default()).await;
+    assert_eq!(code, ExitCode::from(1), "{out:?}");
+    let error: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    assert_eq!(error["error"]["kind"], "keyring", "{out:?}");
+    assert_eq!(out.stderr.matches("The OS keyring is locked").count(), 1);
+    assert!(
+        out.stderr
+            .contains("Nothing was checked: the connection keeps its last result"),
+        "{out:?}"
+    );
+    assert_eq!(svc.list().unwrap(), before);
+    assert_eq!(authorised_requests(&jira).await, asked, "nothing was asked");
+
+    secrets.fail_on(None);
+    let (code, out) = run(&svc, &["check"], &Script::default()).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out:?}");
+    assert!(out.stdout.contains("Logged in as Mia Krystof"), "{out:?}");
+}

@@ -736,3 +736,507 @@ fn the_app_switches_reminders_in_the_background_and_selects_the_named_connection
     assert_eq!(harness.state().notice(), Some("Reminders are on"));
     assert_eq!(*asked.lock().unwrap(), [None, Some(true)]);
 }
+
+/// A D-Bus session of the test's own, on which nothing can be started on demand: no
+/// keyring, no unlock prompter, no notification daemon, unless the test starts them. The
+/// commands under test run on it, so locking its keyring or stopping it touches no other
+/// test.
+struct PrivateSession {
+    dir: tempfile::TempDir,
+    address: String,
+    bus: std::process::Child,
+    keyring: Option<std::process::Child>,
+}
+
+const SECRETS: &str = "org.freedesktop.secrets";
+const LOGIN_COLLECTION: &str = "/org/freedesktop/secrets/collection/login";
+
+impl PrivateSession {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("session.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \
+                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                 <busconfig><type>session</type><listen>unix:dir={}</listen>\
+                 <auth>EXTERNAL</auth><policy context=\"default\">\
+                 <allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>\
+                 <allow own=\"*\"/></policy></busconfig>\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        let mut bus = std::process::Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", conf.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dbus-daemon is installed (scripts/install-deps.sh)");
+        let mut address = String::new();
+        std::io::BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_string();
+        assert!(address.starts_with("unix:"), "{address:?}");
+        PrivateSession {
+            dir,
+            address,
+            bus,
+            keyring: None,
+        }
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).unwrap();
+        path
+    }
+
+    /// gnome-keyring on this session, its login keyring unlocked with a password.
+    async fn start_keyring(&mut self) {
+        use std::io::Write;
+        let mut keyring = std::process::Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--foreground", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_RUNTIME_DIR", self.path("runtime"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("gnome-keyring is installed (scripts/install-deps.sh)");
+        let mut stdin = keyring.stdin.take().unwrap();
+        stdin.write_all(b"test-keyring-password").unwrap();
+        drop(stdin);
+        self.keyring = Some(keyring);
+        self.until_owned(true).await;
+    }
+
+    /// Stops the keyring: no Secret Service is left on the bus.
+    async fn stop_keyring(&mut self) {
+        if let Some(mut keyring) = self.keyring.take() {
+            keyring.kill().unwrap();
+            keyring.wait().unwrap();
+        }
+        self.until_owned(false).await;
+    }
+
+    async fn until_owned(&self, owned: bool) {
+        let bus = self.connect().await;
+        let dbus = zbus::fdo::DBusProxy::new(&bus).await.unwrap();
+        for _ in 0..200 {
+            if dbus
+                .name_has_owner(SECRETS.try_into().unwrap())
+                .await
+                .unwrap()
+                == owned
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the Secret Service never became owned={owned}");
+    }
+
+    async fn connect(&self) -> zbus::Connection {
+        zbus::connection::Builder::address(self.address.as_str())
+            .unwrap()
+            .build()
+            .await
+            .unwrap()
+    }
+
+    /// Locks the login collection, as before the first login of the day. gnome-keyring
+    /// unlocks it again only through a prompt.
+    async fn lock_keyring(&self) {
+        let bus = self.connect().await;
+        let login = zbus::zvariant::ObjectPath::try_from(LOGIN_COLLECTION).unwrap();
+        bus.call_method(
+            Some(SECRETS),
+            "/org/freedesktop/secrets",
+            Some("org.freedesktop.Secret.Service"),
+            "Lock",
+            &(vec![login],),
+        )
+        .await
+        .unwrap();
+        let locked: OwnedValue = bus
+            .call_method(
+                Some(SECRETS),
+                LOGIN_COLLECTION,
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &("org.freedesktop.Secret.Collection", "Locked"),
+            )
+            .await
+            .unwrap()
+            .body()
+            .deserialize()
+            .unwrap();
+        assert_eq!(
+            bool::try_from(locked),
+            Ok(true),
+            "the login collection locked"
+        );
+    }
+
+    /// Watches the bus for every step of an unlock prompt: the Secret Service's `Unlock`,
+    /// a `Prompt` object's `Prompt`, and gnome-keyring's call on a prompter.
+    async fn watch_prompts(&self) -> Arc<Mutex<Vec<String>>> {
+        use futures_lite::StreamExt;
+        let monitor = self.connect().await;
+        let rules = [
+            "type='method_call',interface='org.freedesktop.Secret.Service',member='Unlock'",
+            "type='method_call',interface='org.freedesktop.Secret.Prompt'",
+            "type='method_call',interface='org.gnome.keyring.internal.Prompter'",
+        ]
+        .map(|r| zbus::MatchRule::try_from(r).unwrap());
+        zbus::fdo::MonitoringProxy::new(&monitor)
+            .await
+            .unwrap()
+            .become_monitor(&rules, 0)
+            .await
+            .unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let mut stream = zbus::MessageStream::from(monitor);
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let header = message.header();
+                if let (Some(iface), Some(member)) = (header.interface(), header.member()) {
+                    record.lock().unwrap().push(format!("{iface}.{member}"));
+                }
+            }
+        });
+        seen
+    }
+
+    /// Calls `Unlock` on nothing: no prompt, but the watch must see it, which shows that
+    /// it sees such calls at all. Returns once it has.
+    async fn unlock_nothing(&self, seen: &Arc<Mutex<Vec<String>>>) {
+        let bus = self.connect().await;
+        bus.call_method(
+            Some(SECRETS),
+            "/org/freedesktop/secrets",
+            Some("org.freedesktop.Secret.Service"),
+            "Unlock",
+            &(Vec::<zbus::zvariant::ObjectPath<'_>>::new(),),
+        )
+        .await
+        .unwrap();
+        for _ in 0..200 {
+            if !seen.lock().unwrap().is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the watch never saw the Unlock call");
+    }
+
+    /// The notification recorder, on this session.
+    async fn serve_notifications(&self) -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let recorder = Recorder {
+            calls: calls.clone(),
+            next_id: 0,
+            capabilities: vec!["body".into(), "actions".into()],
+            click_on: None,
+            forger: None,
+        };
+        let bus = zbus::connection::Builder::address(self.address.as_str())
+            .unwrap()
+            .name("org.freedesktop.Notifications")
+            .unwrap()
+            .serve_at("/org/freedesktop/Notifications", recorder)
+            .unwrap()
+            .build()
+            .await
+            .unwrap();
+        (bus, calls)
+    }
+
+    /// The binary, on this session.
+    fn bin(&self, config: &Path) -> assert_cmd::Command {
+        let mut cmd = bin(config);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_RUNTIME_DIR", self.path("runtime"))
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY");
+        cmd
+    }
+
+    fn add(&self, config: &Path, url: &str, name: &str) {
+        let out = self
+            .bin(config)
+            .args([
+                "add", "--url", url, "--name", name, "--cloud", "--email", EMAIL,
+            ])
+            .write_stdin(format!("{TOKEN}\n"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+
+    async fn run(&self, config: &Path, args: &[&str]) -> Output {
+        let mut cmd = self.bin(config);
+        cmd.args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for PrivateSession {
+    fn drop(&mut self) {
+        if let Some(keyring) = self.keyring.as_mut() {
+            let _ = keyring.kill();
+            let _ = keyring.wait();
+        }
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+/// The saved connections, as a fresh reader sees them.
+fn saved(config: &Path) -> Vec<jira_connect::core::connection::Connection> {
+    jira_connect::core::config::ConfigStore::new(config)
+        .load()
+        .unwrap()
+        .connections
+        .clone()
+}
+
+fn reminders_status(session: &PrivateSession, config: &Path) -> String {
+    let out = session
+        .bin(config)
+        .args(["reminders", "status"])
+        .env("XDG_CONFIG_HOME", config.join("xdg"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// The daily run before the first login of the day: the login keyring is locked. One
+/// notification for all the connections, none again within 24 hours, no unlock prompt,
+/// no request to Jira, and no connection's result changed.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs gnome-keyring and dbus-daemon: scripts/test.sh runs it"]
+async fn check_notify_with_a_locked_keyring_tells_once_and_prompts_never() {
+    let mut session = PrivateSession::start();
+    session.start_keyring().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    for name in ["acme", "corp", "labs"] {
+        session.add(config, &jira.uri(), name);
+    }
+    let before = saved(config);
+    assert_eq!(before.len(), 3);
+    session.lock_keyring().await;
+    let prompts = session.watch_prompts().await;
+    let (_service, calls) = session.serve_notifications().await;
+    let requests_before = jira.received_requests().await.unwrap().len();
+
+    let out = session.run(config, &["check", "--notify"]).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.matches("The OS keyring is locked").count(),
+        1,
+        "said once, not per connection: {stderr}"
+    );
+    assert!(
+        stderr.contains("Nothing was checked: the 3 connections keep their last results"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "Notified: The keyring is locked: jira-connect could not check 3 connections"
+        ),
+        "{stderr}"
+    );
+    let first = calls.lock().unwrap().clone();
+    assert_eq!(first.len(), 1, "{first:#?}");
+    assert_eq!(
+        first[0].summary,
+        "The keyring is locked: jira-connect could not check 3 connections"
+    );
+    assert!(
+        first[0].body.contains("Unlock your login keyring"),
+        "{}",
+        first[0].body
+    );
+    assert!(first[0].actions.is_empty(), "{:?}", first[0].actions);
+    assert!(
+        first[0].hints.contains("x-jira-connect.keyring"),
+        "{}",
+        first[0].hints
+    );
+    assert!(!format!("{first:?}").contains(TOKEN));
+    assert_eq!(saved(config), before, "no connection's result changed");
+    assert_eq!(
+        jira.received_requests().await.unwrap().len(),
+        requests_before,
+        "nothing was asked of Jira"
+    );
+
+    // The next run within 24 hours: silence, and still nothing recorded.
+    let again = session.run(config, &["check", "--notify"]).await;
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again.stderr));
+    assert_eq!(calls.lock().unwrap().len(), 1, "{}", text(&again.stderr));
+    assert_eq!(saved(config), before);
+    let status = reminders_status(&session, config);
+    assert!(
+        status.contains("checked 0 connections, sent 0 notifications"),
+        "{status}"
+    );
+    assert!(
+        status.contains("Nothing was checked: the OS keyring is locked"),
+        "{status}"
+    );
+
+    // A day after it was shown: once more.
+    jira_connect::core::config::ConfigStore::new(config)
+        .update(|cfg| {
+            let shown = cfg.reminders.keyring.as_mut().expect("remembered");
+            shown.at -= jiff::SignedDuration::from_hours(24);
+            Ok(())
+        })
+        .unwrap();
+    let next_day = session.run(config, &["check", "--notify"]).await;
+    assert_eq!(next_day.status.code(), Some(1));
+    assert_eq!(calls.lock().unwrap().len(), 2, "{}", text(&next_day.stderr));
+    assert_eq!(saved(config), before);
+
+    // Not one step of an unlock prompt was taken: the watch saw only its own call.
+    session.unlock_nothing(&prompts).await;
+    assert_eq!(
+        *prompts.lock().unwrap(),
+        ["org.freedesktop.Secret.Service.Unlock"],
+        "no prompt"
+    );
+}
+
+/// Someone at the command line: `check` asks to unlock once (here no prompter can show it,
+/// as on a machine without a desktop), then says once that the keyring is locked, and
+/// changes no connection's result.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs gnome-keyring and dbus-daemon: scripts/test.sh runs it"]
+async fn check_with_a_locked_keyring_asks_once_and_says_so_once() {
+    let mut session = PrivateSession::start();
+    session.start_keyring().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    for name in ["acme", "corp", "labs"] {
+        session.add(config, &jira.uri(), name);
+    }
+    let before = saved(config);
+    session.lock_keyring().await;
+    let prompts = session.watch_prompts().await;
+
+    let out = session.run(config, &["check"]).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.matches("The OS keyring is locked").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("unlock \"Login\""), "{stderr}");
+    assert!(
+        !stdout.contains("acme") && !stdout.contains("corp"),
+        "{stdout}"
+    );
+    assert_eq!(saved(config), before);
+    // One unlock asked for, not three.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let seen = prompts.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter()
+            .filter(|m| *m == "org.freedesktop.Secret.Service.Unlock")
+            .count(),
+        1,
+        "{seen:?}"
+    );
+
+    // Unlocked again: the same command checks them all.
+    session.stop_keyring().await;
+    session.start_keyring().await;
+    let out = session.run(config, &["check"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).matches("Logged in as").count(), 3);
+}
+
+/// No Secret Service on the bus at all (a headless machine, a desktop without a keyring):
+/// one notification, none again within 24 hours, and nothing recorded; a plain `check`
+/// says it once.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs gnome-keyring and dbus-daemon: scripts/test.sh runs it"]
+async fn check_notify_without_a_keyring_service_tells_once() {
+    let mut session = PrivateSession::start();
+    session.start_keyring().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    for name in ["acme", "corp"] {
+        session.add(config, &jira.uri(), name);
+    }
+    let before = saved(config);
+    session.stop_keyring().await;
+    let (_service, calls) = session.serve_notifications().await;
+    let requests_before = jira.received_requests().await.unwrap().len();
+
+    let out = session.run(config, &["check", "--notify"]).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.matches("The OS keyring is not available").count(),
+        1,
+        "{stderr}"
+    );
+    let first = calls.lock().unwrap().clone();
+    assert_eq!(first.len(), 1, "{first:#?}");
+    assert_eq!(
+        first[0].summary,
+        "No keyring service: jira-connect could not check 2 connections"
+    );
+    assert!(first[0].body.contains("Start one"), "{}", first[0].body);
+    assert_eq!(saved(config), before);
+
+    let again = session.run(config, &["check", "--notify"]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(calls.lock().unwrap().len(), 1, "{}", text(&again.stderr));
+    assert_eq!(saved(config), before);
+
+    let plain = session.run(config, &["check"]).await;
+    let stderr = text(&plain.stderr);
+    assert_eq!(plain.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.matches("The OS keyring is not available").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Nothing was checked: the 2 connections keep their last results"),
+        "{stderr}"
+    );
+    assert_eq!(
+        calls.lock().unwrap().len(),
+        1,
+        "a plain check notifies nothing"
+    );
+    assert_eq!(saved(config), before);
+    assert_eq!(
+        jira.received_requests().await.unwrap().len(),
+        requests_before,
+        "nothing was asked of Jira"
+    );
+}

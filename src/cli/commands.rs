@@ -159,6 +159,16 @@ pub(super) async fn check(
         }
         return Ok(ExitCode::SUCCESS);
     }
+    // A locked or missing keyring stops the run here, said once for all the connections,
+    // and leaves their last results as they were.
+    if let Err(err) = reminders::keyring_gate(&selected, svc, notify).await {
+        let code = out.error(&err);
+        out.caution(&reminders::not_checked_text(selected.len()));
+        if notify {
+            reminders::notify_keyring_block(&err, selected.len(), svc, out).await;
+        }
+        return Ok(code);
+    }
     let reports = svc.check_many(selected).await;
     let failed = reports.iter().any(|r| r.result.is_err());
     if json {

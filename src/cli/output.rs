@@ -400,6 +400,7 @@ fn cli_step(err: &Error) -> Option<String> {
         Error::SecretMissing { name } => {
             format!("Run: jira-connect replace-token {}", name_arg(name))
         }
+        Error::Keyring(KeyringError::Locked { .. }) => keyring_unlock_step().into(),
         Error::NoTokenApiOnCloud { name, .. } => {
             format!("Then run: jira-connect replace-token {}", name_arg(name))
         }

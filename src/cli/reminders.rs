@@ -9,10 +9,11 @@ use clap::Subcommand;
 use jiff::Timestamp;
 
 use super::output::Printer;
+use crate::core::connection::Connection;
 use crate::core::connection::today;
 use crate::core::error::Error;
 use crate::core::notify::{self, Delivery, Notifier};
-use crate::core::reminders::{self, Checked, LastRun};
+use crate::core::reminders::{self, Checked, KeyringBlock, LastRun};
 use crate::core::schedule::{self, Activation};
 use crate::core::service::{CheckReport, Connections};
 
@@ -74,6 +75,7 @@ pub(crate) async fn notify_after_check(reports: &[CheckReport], svc: &Connection
         attention,
         notified: u32::try_from(delivered.len()).unwrap_or(u32::MAX),
         delivery_error: delivery.error.as_ref().map(Error::sentence),
+        not_checked: None,
     };
     let saved = svc.config().update(|cfg| {
         reminders::record(
@@ -104,6 +106,103 @@ pub(crate) async fn notify_after_check(reports: &[CheckReport], svc: &Connection
         notifier
             .wait_for_actions(open, notify::ACTION_WAIT, open_app)
             .await;
+    }
+}
+
+/// Asks the keyring, before any check, whether it can give the tokens. A keyring that is
+/// locked or missing is one failure for the whole run, returned here, instead of one per
+/// connection (and, locked, one unlock prompt per connection). `check --notify` never
+/// prompts; a plain `check` asks to unlock once, by reading the first connection's token.
+/// Any other answer lets the checks run and report for themselves.
+pub(crate) async fn keyring_gate(
+    selected: &[Connection],
+    svc: &Connections,
+    notify: bool,
+) -> Result<(), Error> {
+    let Err(err) = svc.keyring_ready().await else {
+        return Ok(());
+    };
+    match KeyringBlock::of(&err) {
+        None => Ok(()),
+        Some(KeyringBlock::NoService) => Err(err),
+        Some(KeyringBlock::Locked) if notify => Err(err),
+        Some(KeyringBlock::Locked) => {
+            let Some(first) = selected.first() else {
+                return Ok(());
+            };
+            match svc.unlock_keyring(first).await {
+                Err(err) if KeyringBlock::of(&err).is_some() => Err(err),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// What a run that the keyring stopped left as it was.
+pub(crate) fn not_checked_text(unchecked: usize) -> String {
+    match unchecked {
+        1 => "Nothing was checked: the connection keeps its last result".into(),
+        n => format!("Nothing was checked: the {n} connections keep their last results"),
+    }
+}
+
+/// After the keyring stopped `check --notify`: one notification for all `unchecked`
+/// connections, unless one for the same reason was shown within the last 24 hours, and the
+/// run recorded as one that checked nothing. No connection's result or failure count
+/// changes.
+pub(crate) async fn notify_keyring_block(
+    err: &Error,
+    unchecked: usize,
+    svc: &Connections,
+    out: &Printer,
+) {
+    let Some(block) = KeyringBlock::of(err) else {
+        return;
+    };
+    let now = Timestamp::now();
+    let state = match svc.load() {
+        Ok(cfg) => cfg.reminders.clone(),
+        Err(err) => {
+            out.caution(&format!("No notifications: {}", err.sentence()));
+            return;
+        }
+    };
+    let due = reminders::keyring_due(&state, block, unchecked, now);
+    let mut delivery_error = None;
+    let mut delivered = None;
+    if let Some(reminder) = due {
+        let sent = match Notifier::connect().await {
+            Ok(mut notifier) => notifier.send_notice(&reminder.notice, false).await,
+            Err(err) => Err(err),
+        };
+        match sent {
+            Ok(_) => {
+                out.notice(&format!("Notified: {}", reminder.notice.title));
+                delivered = Some(reminder);
+            }
+            Err(err) => {
+                out.caution(&err.sentence());
+                delivery_error = Some(err.sentence());
+            }
+        }
+    }
+    let summary = LastRun {
+        at: now,
+        checked: 0,
+        attention: Vec::new(),
+        notified: u32::from(delivered.is_some()),
+        delivery_error,
+        not_checked: Some(err.to_string()),
+    };
+    let saved = svc.config().update(|cfg| {
+        reminders::record_keyring_block(&mut cfg.reminders, delivered.as_ref(), summary);
+        Ok(())
+    });
+    if let Err(err) = saved {
+        out.caution(&format!(
+            "What was notified could not be saved, so it may be notified again: {}",
+            err.sentence()
+        ));
     }
 }
 
@@ -220,7 +319,9 @@ fn status(svc: &Connections, out: &Printer) -> Result<ExitCode, Error> {
                 run.notified,
                 if run.notified == 1 { "" } else { "s" },
             ));
-            if run.attention.is_empty() {
+            if let Some(why) = &run.not_checked {
+                out.warn(&format!("Nothing was checked: {why}"));
+            } else if run.attention.is_empty() {
                 out.ok("Nothing needed attention");
             }
             for item in &run.attention {

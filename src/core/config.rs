@@ -845,6 +845,11 @@ mod tests {
             attention: vec!["c0: expiring-soon".into()],
             notified: 1,
             delivery_error: None,
+            not_checked: None,
+        });
+        cfg.reminders.keyring = Some(crate::core::reminders::KeyringNotified {
+            state: "locked".into(),
+            at,
         });
         let text = toml::to_string_pretty(&cfg).unwrap();
         assert_eq!(toml::from_str::<ConfigFile>(&text).unwrap(), cfg);

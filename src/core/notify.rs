@@ -16,6 +16,17 @@ use std::time::Duration;
 use crate::core::error::Error;
 use crate::core::reminders::Reminder;
 
+/// One notification: what it says, and how a notification service should file it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+    /// Urgent (expired, rejected, missing); shown as such where the service can.
+    pub critical: bool,
+    /// The freedesktop category hint, e.g. `x-jira-connect.token`.
+    pub category: &'static str,
+}
+
 /// The application name notifications carry.
 pub(crate) const APP_NAME: &str = "jira-connect";
 
@@ -45,7 +56,7 @@ mod linux {
     use zbus::zvariant::Value;
     use zbus::{Connection, MatchRule, MessageStream, message::Type};
 
-    use super::{APP_NAME, OPEN_ACTION, unavailable};
+    use super::{APP_NAME, Notice, OPEN_ACTION, unavailable};
     use crate::core::error::Error;
     use crate::core::reminders::Reminder;
 
@@ -91,6 +102,11 @@ mod linux {
         /// Sends one notification and returns its id. With `action`, and a service that
         /// shows actions, it carries the Open button (and clicking it counts too).
         pub async fn send(&mut self, reminder: &Reminder, action: bool) -> Result<u32, Error> {
+            self.send_notice(&reminder.notice(), action).await
+        }
+
+        /// Sends one notice and returns its id; `action` as for [`Notifier::send`].
+        pub async fn send_notice(&mut self, notice: &Notice, action: bool) -> Result<u32, Error> {
             let action = action && self.supports_actions();
             if action && self.signals.is_none() {
                 let owner = zbus::fdo::DBusProxy::new(&self.bus)
@@ -115,9 +131,9 @@ mod linux {
             }
             let markup = self.capabilities.iter().any(|c| c == "body-markup");
             let body = if markup {
-                escape_markup(&reminder.body)
+                escape_markup(&notice.body)
             } else {
-                reminder.body.clone()
+                notice.body.clone()
             };
             let actions: Vec<&str> = if action {
                 vec![
@@ -131,8 +147,8 @@ mod linux {
             };
             let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
             hints.insert("desktop-entry", Value::from(crate::core::APP_ID));
-            hints.insert("urgency", Value::U8(if reminder.critical { 2 } else { 1 }));
-            hints.insert("category", Value::from("x-jira-connect.token"));
+            hints.insert("urgency", Value::U8(if notice.critical { 2 } else { 1 }));
+            hints.insert("category", Value::from(notice.category));
             let reply = self
                 .bus
                 .call_method(
@@ -144,7 +160,7 @@ mod linux {
                         APP_NAME,
                         0u32,
                         "dialog-warning",
-                        reminder.title.as_str(),
+                        notice.title.as_str(),
                         body.as_str(),
                         actions,
                         hints,
@@ -231,7 +247,7 @@ mod native {
     use std::collections::HashMap;
     use std::time::Duration;
 
-    use super::{APP_NAME, unavailable};
+    use super::{APP_NAME, Notice, unavailable};
     use crate::core::error::Error;
     use crate::core::reminders::Reminder;
 
@@ -248,9 +264,13 @@ mod native {
             false
         }
 
-        pub async fn send(&mut self, reminder: &Reminder, _action: bool) -> Result<u32, Error> {
-            let title = reminder.title.clone();
-            let body = reminder.body.clone();
+        pub async fn send(&mut self, reminder: &Reminder, action: bool) -> Result<u32, Error> {
+            self.send_notice(&reminder.notice(), action).await
+        }
+
+        pub async fn send_notice(&mut self, notice: &Notice, _action: bool) -> Result<u32, Error> {
+            let title = notice.title.clone();
+            let body = notice.body.clone();
             tokio::task::spawn_blocking(move || {
                 notify_rust::Notification::new()
                     .appname(APP_NAME)
@@ -282,7 +302,7 @@ mod unsupported {
     use std::collections::HashMap;
     use std::time::Duration;
 
-    use super::unavailable;
+    use super::{Notice, unavailable};
     use crate::core::error::Error;
     use crate::core::reminders::Reminder;
 
@@ -299,6 +319,10 @@ mod unsupported {
         }
 
         pub async fn send(&mut self, _reminder: &Reminder, _action: bool) -> Result<u32, Error> {
+            Err(unavailable("not supported on this platform"))
+        }
+
+        pub async fn send_notice(&mut self, _notice: &Notice, _action: bool) -> Result<u32, Error> {
             Err(unavailable("not supported on this platform"))
         }
 

@@ -10,6 +10,10 @@
 //! was notified, the failure counts and a summary of the last run live in the `[reminders]`
 //! table of `connections.toml`, written through the config store's atomic update. Nothing
 //! here holds a secret: states, dates, names and URLs only.
+//!
+//! A run that cannot read the tokens without a prompt (the keyring is locked, or no keyring
+//! service answers) checks nothing and records no connection's result: it raises one
+//! notification for all of them, [`keyring_due`], again only after [`REPEAT_AFTER`].
 
 use std::collections::BTreeMap;
 
@@ -18,6 +22,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::core::connection::{AuthKind, Connection, ConnectionId, Deployment, Status, name_arg};
+use crate::core::error::{Error, KeyringError};
+use crate::core::notify::Notice;
 
 /// How many checks in a row a connection must fail to reach Jira (or fail for another
 /// reason) before a notification says so.
@@ -35,12 +41,68 @@ pub struct Reminders {
     /// Per connection, by id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub connection: BTreeMap<String, ConnectionReminder>,
+    /// The last notification that the keyring stopped a run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyring: Option<KeyringNotified>,
 }
 
 impl Reminders {
     pub fn is_empty(&self) -> bool {
-        self.last_run.is_none() && self.connection.is_empty()
+        self.last_run.is_none() && self.connection.is_empty() && self.keyring.is_none()
     }
+}
+
+/// Why the keyring stopped a run before any check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyringBlock {
+    /// Reading the tokens would raise the keyring's unlock prompt.
+    Locked,
+    /// No keyring service answers (no Secret Service on the session bus).
+    NoService,
+}
+
+impl KeyringBlock {
+    /// The keyring failures that stop a run; `None` for every other error.
+    pub fn of(err: &Error) -> Option<Self> {
+        match err {
+            Error::Keyring(KeyringError::Locked { .. }) => Some(KeyringBlock::Locked),
+            Error::Keyring(KeyringError::Unavailable { .. }) => Some(KeyringBlock::NoService),
+            _ => None,
+        }
+    }
+
+    /// The name kept in `connections.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyringBlock::Locked => "locked",
+            KeyringBlock::NoService => "no-service",
+        }
+    }
+
+    /// What happened, as the notification's title begins.
+    pub fn headline(self) -> &'static str {
+        match self {
+            KeyringBlock::Locked => "the keyring is locked",
+            KeyringBlock::NoService => "no keyring service",
+        }
+    }
+}
+
+/// A notification that the keyring stopped a run, as delivered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyringNotified {
+    /// [`KeyringBlock::as_str`].
+    pub state: String,
+    /// When it was delivered.
+    pub at: Timestamp,
+}
+
+/// The one notification of a run that the keyring stopped, and what to remember once it
+/// is delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyringReminder {
+    pub notice: Notice,
+    pub notified: KeyringNotified,
 }
 
 /// What is remembered about one connection.
@@ -83,6 +145,9 @@ pub struct LastRun {
     /// Why notifications could not be delivered, when they could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_error: Option<String>,
+    /// Why nothing was checked, when the keyring stopped the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_checked: Option<String>,
 }
 
 /// A checked connection, as the reminders see it.
@@ -107,6 +172,18 @@ pub struct Reminder {
     pub critical: bool,
     /// Remembered once delivered.
     pub notified: Notified,
+}
+
+impl Reminder {
+    /// The notification that shows it.
+    pub fn notice(&self) -> Notice {
+        Notice {
+            title: self.title.clone(),
+            body: self.body.clone(),
+            critical: self.critical,
+            category: "x-jira-connect.token",
+        }
+    }
 }
 
 /// Which token a connection holds, as far as the metadata tells.
@@ -236,6 +313,80 @@ pub fn record(
     state.last_run = Some(summary);
 }
 
+/// The notification due when the keyring stopped a run that had `unchecked` connections to
+/// check: one for all of them, unless one for the same reason was delivered less than
+/// [`REPEAT_AFTER`] before `now`.
+pub fn keyring_due(
+    state: &Reminders,
+    block: KeyringBlock,
+    unchecked: usize,
+    now: Timestamp,
+) -> Option<KeyringReminder> {
+    let repeat = state.keyring.as_ref().is_some_and(|last| {
+        last.state == block.as_str() && now.duration_since(last.at) < REPEAT_AFTER
+    });
+    if repeat {
+        return None;
+    }
+    let (title, body) = keyring_message(block, unchecked);
+    Some(KeyringReminder {
+        notice: Notice {
+            title,
+            body,
+            critical: false,
+            category: KEYRING_CATEGORY,
+        },
+        notified: KeyringNotified {
+            state: block.as_str().to_string(),
+            at: now,
+        },
+    })
+}
+
+/// The notification category of [`keyring_due`]'s notice.
+pub(crate) const KEYRING_CATEGORY: &str = "x-jira-connect.keyring";
+
+/// Records a run that the keyring stopped: the notice if it was delivered, and the
+/// summary. No connection's failure count or notification changes: nothing was checked.
+pub fn record_keyring_block(
+    state: &mut Reminders,
+    delivered: Option<&KeyringReminder>,
+    summary: LastRun,
+) {
+    if let Some(reminder) = delivered {
+        state.keyring = Some(reminder.notified.clone());
+    }
+    state.last_run = Some(summary);
+}
+
+/// The title and body of the notification that the keyring stopped a run.
+pub fn keyring_message(block: KeyringBlock, unchecked: usize) -> (String, String) {
+    let connections = if unchecked == 1 {
+        "1 connection".to_string()
+    } else {
+        format!("{unchecked} connections")
+    };
+    let title = crate::core::error::sentence_case(&format!(
+        "{}: jira-connect could not check {connections}",
+        block.headline()
+    ));
+    let next = match block {
+        KeyringBlock::Locked => {
+            "Unlock your login keyring (logging in to the desktop usually does), then run: \
+             jira-connect check"
+        }
+        KeyringBlock::NoService => {
+            "No keyring service answers on the session bus. Start one (gnome-keyring, \
+             KeePassXC), then run: jira-connect check"
+        }
+    };
+    let body = format!(
+        "Nothing was checked, and no connection was marked as failed.\n{next}\n\
+         This is not shown again for a day."
+    );
+    (title, body)
+}
+
 /// The title and body of a notification. The title names the connection and its state;
 /// the body gives the site, the date and the next step.
 pub fn message(c: &Connection, status: Status, failed_runs: u32, today: Date) -> (String, String) {
@@ -332,6 +483,7 @@ mod tests {
             attention: vec![],
             notified: 0,
             delivery_error: None,
+            not_checked: None,
         }
     }
 
@@ -429,6 +581,105 @@ mod tests {
         assert_eq!(state.connection.len(), 1);
         record(&mut state, &[], &[], &[], summary(now));
         assert!(state.connection.is_empty());
+    }
+
+    #[test]
+    fn a_blocked_keyring_is_notified_once_a_day_for_all_connections() {
+        let now: Timestamp = "2026-11-22T06:00:00Z".parse().unwrap();
+        let mut state = Reminders::default();
+        let first = keyring_due(&state, KeyringBlock::Locked, 3, now).unwrap();
+        assert_eq!(
+            first.notice.title,
+            "The keyring is locked: jira-connect could not check 3 connections"
+        );
+        assert!(
+            first
+                .notice
+                .body
+                .starts_with("Nothing was checked, and no connection was marked as failed.\n"),
+            "{}",
+            first.notice.body
+        );
+        assert!(first.notice.body.contains("then run: jira-connect check"));
+        assert_eq!(first.notice.category, KEYRING_CATEGORY);
+        assert!(!first.notice.critical);
+        record_keyring_block(&mut state, Some(&first), summary(now));
+        assert_eq!(state.keyring, Some(first.notified.clone()));
+        assert_eq!(state.keyring.as_ref().unwrap().state, "locked");
+
+        // Within 24 hours: silence, however many runs.
+        for hours in [1, 12, 23] {
+            let later = now + SignedDuration::from_hours(hours);
+            assert_eq!(keyring_due(&state, KeyringBlock::Locked, 3, later), None);
+            record_keyring_block(&mut state, None, summary(later));
+        }
+        let almost = now + REPEAT_AFTER - SignedDuration::from_secs(1);
+        assert_eq!(keyring_due(&state, KeyringBlock::Locked, 3, almost), None);
+        // A silent run keeps the time it was last shown.
+        assert_eq!(state.keyring.as_ref().unwrap().at, now);
+        // 24 hours after it was shown: once more.
+        let next_day = now + REPEAT_AFTER;
+        let again = keyring_due(&state, KeyringBlock::Locked, 1, next_day).unwrap();
+        assert_eq!(
+            again.notice.title,
+            "The keyring is locked: jira-connect could not check 1 connection"
+        );
+        // Another reason is news at once.
+        let gone = keyring_due(
+            &state,
+            KeyringBlock::NoService,
+            2,
+            now + SignedDuration::from_hours(1),
+        )
+        .unwrap();
+        assert_eq!(
+            gone.notice.title,
+            "No keyring service: jira-connect could not check 2 connections"
+        );
+        assert!(
+            gone.notice
+                .body
+                .contains("Start one (gnome-keyring, KeePassXC)")
+        );
+        assert_eq!(gone.notified.state, "no-service");
+    }
+
+    #[test]
+    fn a_blocked_run_changes_no_connection() {
+        let today = date(2026, 11, 22);
+        let now: Timestamp = "2026-11-22T06:00:00Z".parse().unwrap();
+        let down = conn("down", Outcome::Unreachable, None);
+        let run = vec![checked(&down, today)];
+        let mut state = Reminders::default();
+        record(
+            &mut state,
+            std::slice::from_ref(&down),
+            &run,
+            &[],
+            summary(now),
+        );
+        let before = state.connection.clone();
+        let due = keyring_due(&state, KeyringBlock::NoService, 1, now);
+        record_keyring_block(&mut state, due.as_ref(), summary(now));
+        assert_eq!(
+            state.connection, before,
+            "no failure counted, none forgotten"
+        );
+        assert!(!state.is_empty());
+    }
+
+    #[test]
+    fn only_a_locked_or_missing_keyring_blocks_a_run() {
+        let locked = Error::Keyring(KeyringError::Locked { detail: "x".into() });
+        let missing = Error::Keyring(KeyringError::Unavailable { detail: "x".into() });
+        let failed = Error::Keyring(KeyringError::Failed { detail: "x".into() });
+        assert_eq!(KeyringBlock::of(&locked), Some(KeyringBlock::Locked));
+        assert_eq!(KeyringBlock::of(&missing), Some(KeyringBlock::NoService));
+        assert_eq!(KeyringBlock::of(&failed), None);
+        assert_eq!(
+            KeyringBlock::of(&Error::SecretMissing { name: "a".into() }),
+            None
+        );
     }
 
     #[test]

@@ -23,6 +23,13 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, id: &ConnectionId, secret: &SecretString) -> Result<(), KeyringError>;
     /// Deletes the secret of a connection; deleting a missing entry is not an error.
     fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError>;
+    /// Whether secrets can be read now without asking the user anything. Never prompts:
+    /// [`KeyringError::Locked`] when reading them would raise an unlock prompt,
+    /// [`KeyringError::Unavailable`] when no keyring answers. `Ok` when nothing is known
+    /// against it, which is all a store without such a question can say.
+    fn probe(&self) -> Result<(), KeyringError> {
+        Ok(())
+    }
 }
 
 /// A [`SecretStore`] over any keyring-core credential store.
@@ -154,6 +161,105 @@ impl SecretStore for LazyPlatformStore {
     fn delete(&self, id: &ConnectionId) -> Result<(), KeyringError> {
         self.store()?.delete(id)
     }
+
+    /// On Linux, asks the Secret Service directly, without connecting the store: a search
+    /// answers with locked and unlocked items apart, and neither it nor the `Locked`
+    /// property raises a prompt, where reading a locked item through the store would. On
+    /// other platforms nothing can be asked without the risk of a prompt: `Ok`.
+    fn probe(&self) -> Result<(), KeyringError> {
+        #[cfg(target_os = "linux")]
+        return secret_service::probe();
+        #[cfg(not(target_os = "linux"))]
+        Ok(())
+    }
+}
+
+/// The Secret Service, asked whether it is there and unlocked, without a prompt.
+#[cfg(target_os = "linux")]
+mod secret_service {
+    use std::collections::HashMap;
+
+    use zbus::blocking::Connection;
+    use zbus::zvariant::OwnedObjectPath;
+
+    use super::SERVICE;
+    use crate::core::error::KeyringError;
+
+    const DEST: &str = "org.freedesktop.secrets";
+    const PATH: &str = "/org/freedesktop/secrets";
+    const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
+    const COLLECTION_IFACE: &str = "org.freedesktop.Secret.Collection";
+
+    /// A failure of the bus or of the service, classified like the store's own.
+    fn failure(err: zbus::Error) -> KeyringError {
+        keyring_core::Error::PlatformFailure(Box::new(err)).into()
+    }
+
+    /// `Locked` when any of jira-connect's items is locked, or when none is found and the
+    /// default collection is locked (a service may hide a locked collection's items);
+    /// `Unavailable` when no session bus or no Secret Service answers.
+    pub(super) fn probe() -> Result<(), KeyringError> {
+        let bus = Connection::session().map_err(|e| KeyringError::Unavailable {
+            detail: format!("no D-Bus session bus: {e}"),
+        })?;
+        let attributes = HashMap::from([("service", SERVICE)]);
+        let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) = bus
+            .call_method(
+                Some(DEST),
+                PATH,
+                Some(SERVICE_IFACE),
+                "SearchItems",
+                &(attributes,),
+            )
+            .map_err(failure)?
+            .body()
+            .deserialize()
+            .map_err(failure)?;
+        if !locked.is_empty() {
+            return Err(KeyringError::Locked {
+                detail: "the collection that holds jira-connect's tokens is locked".into(),
+            });
+        }
+        if unlocked.is_empty() && default_collection_locked(&bus)? {
+            return Err(KeyringError::Locked {
+                detail: "the default collection is locked".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the collection behind the `default` alias is locked; false when there is
+    /// no such collection.
+    fn default_collection_locked(bus: &Connection) -> Result<bool, KeyringError> {
+        let path: OwnedObjectPath = bus
+            .call_method(
+                Some(DEST),
+                PATH,
+                Some(SERVICE_IFACE),
+                "ReadAlias",
+                &("default",),
+            )
+            .map_err(failure)?
+            .body()
+            .deserialize()
+            .map_err(failure)?;
+        if path.as_str() == "/" {
+            return Ok(false);
+        }
+        let locked: zbus::zvariant::OwnedValue = bus
+            .call_method(
+                Some(DEST),
+                &path,
+                Some("org.freedesktop.DBus.Properties"),
+                "Get",
+                &(COLLECTION_IFACE, "Locked"),
+            )
+            .map_err(failure)?
+            .body()
+            .deserialize()
+            .map_err(failure)?;
+        Ok(bool::try_from(locked).unwrap_or(false))
+    }
 }
 
 /// Which operation a [`MemoryStore`] should fail, for testing rollback paths.
@@ -263,6 +369,19 @@ impl SecretStore for MemoryStore {
         self.check(FailOn::Delete)?;
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.remove(id.as_str());
+        Ok(())
+    }
+
+    /// Locked when reads fail (`fail_on(Some(FailOn::Get))`, or `lock_after` has run out);
+    /// asks without counting as a call.
+    fn probe(&self) -> Result<(), KeyringError> {
+        let reads_fail = *self.fail.lock().unwrap_or_else(|e| e.into_inner()) == Some(FailOn::Get)
+            || *self.locks_after.lock().unwrap_or_else(|e| e.into_inner()) == Some(0);
+        if reads_fail {
+            return Err(KeyringError::Locked {
+                detail: "simulated failure".into(),
+            });
+        }
         Ok(())
     }
 }

@@ -372,6 +372,20 @@ impl Connections {
         self.save(draft, secret, account, None).await
     }
 
+    /// Whether the keyring can give the tokens now without asking the user anything
+    /// ([`SecretStore::probe`]): never raises an unlock prompt.
+    pub async fn keyring_ready(&self) -> Result<(), Error> {
+        let secrets = self.secrets.clone();
+        blocking(move || secrets.probe()).await
+    }
+
+    /// Reads one connection's token and forgets it: a locked keyring asks the user, once,
+    /// to unlock it. A missing token is no keyring failure.
+    pub async fn unlock_keyring(&self, connection: &Connection) -> Result<(), Error> {
+        let (id, secrets) = (connection.id.clone(), self.secrets.clone());
+        blocking(move || secrets.get(&id)).await.map(drop)
+    }
+
     async fn secret_of(&self, connection: &Connection) -> Result<SecretString, Error> {
         let id = connection.id.clone();
         let secrets = self.secrets.clone();
