@@ -113,12 +113,18 @@ pub(crate) async fn notify_after_check(reports: &[CheckReport], svc: &Connection
 /// locked or missing is one failure for the whole run, returned here, instead of one per
 /// connection (and, locked, one unlock prompt per connection). `check --notify` never
 /// prompts; a plain `check` asks to unlock once, by reading the first connection's token.
-/// Any other answer lets the checks run and report for themselves.
+/// Any other answer lets the checks run and report for themselves. A plain `check` of one
+/// connection is not gated: it reads the keyring once anyway.
 pub(crate) async fn keyring_gate(
     selected: &[Connection],
     svc: &Connections,
     notify: bool,
 ) -> Result<(), Error> {
+    // One connection, checked by hand, fails (or prompts) at most once by itself: asking
+    // the keyring first would only add a round trip to `check NAME`.
+    if !notify && selected.len() < 2 {
+        return Ok(());
+    }
     let Err(err) = svc.keyring_ready().await else {
         return Ok(());
     };
