@@ -17,10 +17,15 @@
 //! checked in [`crate::core::draft`] before any of this runs.
 
 mod check;
+mod doctor;
 mod rotate;
 mod tokens;
 
 pub use check::{CheckReport, MAX_CHECKS_PER_SITE, MAX_CONCURRENT_CHECKS};
+pub use doctor::{
+    Check, CheckStatus, DoctorReport, NotificationProbe, NotificationService, Probes, Section,
+    SectionKind, TimerProbe,
+};
 pub use rotate::{
     ByName, DEFAULT_ROTATION_DAYS, Leftover, LeftoverOutcome, OldToken, RotateOptions, Rotated,
     created_text,
@@ -118,6 +123,9 @@ pub struct Connections {
     secrets: Arc<dyn SecretStore>,
     client: JiraClient,
     limits: CheckLimits,
+    /// How `doctor` looks at the timer and the notification service; the system's when
+    /// `None`.
+    probes: std::sync::Mutex<Option<Probes>>,
 }
 
 impl Connections {
@@ -127,6 +135,7 @@ impl Connections {
             secrets,
             client,
             limits: CheckLimits::new(),
+            probes: std::sync::Mutex::new(None),
         }
     }
 
