@@ -335,3 +335,35 @@ fn the_binary_reports_a_missing_timer_and_no_keyring_and_exits_1() {
         assert!(has(&stdout, &line), "no {line:?} in:\n{stdout}");
     }
 }
+
+/// The real OS keyring (Secret Service): the test entry round-trips and is gone afterwards,
+/// as `secret-tool`, which does not share this crate's code, sees it.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the OS keyring: scripts/test.sh runs it"]
+async fn the_os_keyring_round_trips_and_keeps_no_test_entry() {
+    let store: Arc<dyn SecretStore> = Arc::new(os_keyring());
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let svc = service_with(dir.path(), store, std::time::Duration::from_secs(10));
+    cli_add_acme(&svc, &jira.uri(), &Answers::new(&[TOKEN])).await;
+    svc.set_probes(healthy());
+    let (code, out) = doctor(&svc, &[]).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out}");
+    for line in [
+        "✓ Reachable: the keyring answers",
+        "✓ Test entry: written, read back and deleted",
+        "✓ Login: logged in as Mia Krystof",
+    ] {
+        assert!(has(&out, line), "no {line:?} in:\n{out}");
+    }
+    if cfg!(target_os = "linux") {
+        let found = std::process::Command::new("secret-tool")
+            .args(["search", "--all", "service", "jira-connect"])
+            .output()
+            .unwrap();
+        let found = format!("{}{}", text(&found.stdout), text(&found.stderr));
+        assert!(!found.contains("doctor-probe-"), "{found}");
+    }
+    let (code, _) = run(&svc, &["remove", "acme", "--yes"], &NoConsole).await;
+    assert_eq!(code, ExitCode::SUCCESS);
+}
