@@ -62,6 +62,16 @@ fn diagnostics_show_a_healthy_site_and_a_missing_timer_and_copy_the_cli_text() {
         assert!(g.row(row), "no row {row:?}");
     }
     assert!(g.row("Connection acme ("));
+    // Every control in it has a name a screen reader can say.
+    assert!(g.harness.unnamed_widgets().is_empty());
+    for button in ["Close", "Copy report", "Run again"] {
+        assert!(
+            g.harness
+                .query_by_role_and_label(Role::Button, button)
+                .is_some(),
+            "no button {button:?}"
+        );
+    }
 
     // Copy report: the same text as `jira-connect doctor`.
     let expected = g.harness.state().diagnostics_report().unwrap().text();

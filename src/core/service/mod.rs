@@ -13,7 +13,8 @@
 //!
 //! Checking, one connection or all of them under the per-site caps, is in [`check`]; what a
 //! Data Center server knows about a token (its id and real expiry) is read in [`tokens`];
-//! rotating a Data Center token in one step is in [`rotate`]. What the user enters is
+//! rotating a Data Center token in one step is in [`rotate`]; `doctor`'s report of
+//! everything a connection depends on is in [`doctor`]. What the user enters is
 //! checked in [`crate::core::draft`] before any of this runs.
 
 mod check;
