@@ -310,13 +310,16 @@ impl Connections {
         };
         let last_run = config.as_ref().and_then(|c| c.reminders.last_run.clone());
 
-        let keyring = self.keyring_section();
-        let sites = futures_lite::future::zip(keyring, async {
+        // The keyring first: when it is locked, no connection asks it again, so that a
+        // keyring that prompts to unlock prompts once, not once per connection.
+        let sites = async {
+            let keyring = self.keyring_section().await;
+            let usable = !keyring.failed();
             let tasks: Vec<_> = connections
                 .into_iter()
                 .map(|c| {
                     let this = self.clone();
-                    tokio::spawn(async move { this.connection_section(&c).await })
+                    tokio::spawn(async move { this.connection_section(&c, usable).await })
                 })
                 .collect();
             let mut sections = Vec::new();
@@ -336,8 +339,8 @@ impl Connections {
                     }),
                 }
             }
-            sections
-        });
+            (keyring, sections)
+        };
         let timer_probe = probes.timer.clone();
         let timer = blocking(move || Ok::<_, Error>(timer_probe()));
         let notifications = (probes.notifications)();
@@ -574,7 +577,7 @@ impl Connections {
     }
 
     /// One connection, layer by layer: proxy, DNS, TCP, TLS, version, login.
-    async fn connection_section(&self, connection: &Connection) -> Section {
+    async fn connection_section(&self, connection: &Connection, keyring_usable: bool) -> Section {
         let title = format!("Connection {} ({})", connection.name, connection.url);
         let mut checks = Vec::new();
         let site = match connection.site() {
@@ -736,6 +739,11 @@ impl Connections {
             checks.push(Check::skipped(
                 "Login",
                 "not tried: the site was not reached",
+            ));
+        } else if !keyring_usable {
+            checks.push(Check::skipped(
+                "Login",
+                "not tried: the token cannot be read until the keyring works (see above)",
             ));
         } else {
             checks.push(match self.secret_of(connection).await {
