@@ -26,6 +26,8 @@ use crate::common::*;
 
 #[path = "gui_desktop.rs"]
 mod desktop;
+#[path = "gui_doctor.rs"]
+mod diagnostics;
 #[path = "gui_keyboard.rs"]
 mod keyboard;
 #[path = "gui_seen.rs"]

@@ -195,3 +195,23 @@ async fn every_json_document_has_the_fields_the_readme_lists() {
         holds(token, &table, &["created"]);
     }
 }
+
+#[tokio::test]
+async fn the_doctor_document_has_the_fields_the_readme_lists() {
+    let table = readme_table();
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    let (_dir, _, svc) = scratch();
+    cli_add_acme(&svc, &jira.uri(), &Answers::new(&[TOKEN])).await;
+    svc.set_probes(crate::doctor::probes(false, None, true));
+    let (code, doc) = json_of(&svc, &["doctor"], &Answers::default()).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{doc}");
+    holds(&doc, &table, &["doctor"]);
+    let sections = doc["sections"].as_array().expect("sections is an array");
+    assert_eq!(sections.len(), 5, "{doc}");
+    for section in sections {
+        holds(section, &table, &["sections"]);
+        for check in section["checks"].as_array().expect("checks is an array") {
+            holds(check, &table, &["checks"]);
+        }
+    }
+}

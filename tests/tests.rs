@@ -6,6 +6,7 @@ mod cli_in_process;
 mod common;
 mod crash;
 mod docs;
+mod doctor;
 mod gui;
 mod jira_http;
 mod json_contract;

@@ -134,6 +134,17 @@ pub enum Action {
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
+    /// Check the keyring, the config directory, each connection layer by layer (DNS, TCP,
+    /// proxy, TLS, version, login), the reminders timer and the notification service, and
+    /// say what to do about each problem. Changes nothing; paste its output into a bug
+    /// report. Exits 1 when a check failed.
+    Doctor {
+        /// Connections to check; all of them when none is given.
+        names: Vec<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check tokens daily and at login with the window closed, and notify about those
     /// that need attention.
     Reminders {
@@ -265,6 +276,7 @@ impl Action {
             | Action::Remove { .. }
             | Action::Token { .. }
             | Action::Exec { .. }
+            | Action::Doctor { .. }
             | Action::Reminders { .. } => false,
         }
     }
@@ -276,6 +288,7 @@ impl Action {
             | Action::Check { json, .. }
             | Action::ReplaceToken { json, .. }
             | Action::Rotate { json, .. }
+            | Action::Doctor { json, .. }
             | Action::LinkConfluence { json, .. } => *json,
             Action::Remove { .. }
             | Action::Token { .. }

@@ -127,6 +127,29 @@ pub(super) fn list(svc: &Connections, out: &Printer, json: bool) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
+/// `doctor`: every check, printed as the report the app's Copy report gives too, or as one
+/// JSON document; exit 1 when a check failed.
+pub(super) async fn doctor(
+    names: &[String],
+    svc: &Arc<Connections>,
+    out: &Printer,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let report = svc.doctor(names).await?;
+    if json {
+        out.json(&json::doctor(&report));
+    } else {
+        for line in report.text().lines() {
+            out.line(line);
+        }
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILURE)
+    })
+}
+
 pub(super) async fn check(
     names: Vec<String>,
     svc: &Arc<Connections>,

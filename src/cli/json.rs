@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::core::connection::{Connection, today};
 use crate::core::error::Error;
 use crate::core::jira::pat::PatInfo;
-use crate::core::service::{CheckReport, OldToken, Rotated, TokenLookup};
+use crate::core::service::{CheckReport, DoctorReport, OldToken, Rotated, TokenLookup};
 
 use super::output::TOKENS_SHOWN;
 
@@ -141,4 +141,24 @@ pub(crate) fn error(err: &Error) -> Value {
 /// An error: its stable kind, and the message a person reads.
 fn failure(err: &Error) -> Value {
     json!({"kind": err.kind(), "message": err.to_string()})
+}
+
+/// `doctor --json`: whether everything passed, and each section with its checks.
+pub(crate) fn doctor(report: &DoctorReport) -> Value {
+    json!({
+        "ok": report.ok(),
+        "failures": report.failures(),
+        "version": report.version,
+        "os": report.os,
+        "sections": report.sections.iter().map(|s| json!({
+            "kind": s.kind.as_str(),
+            "title": s.title,
+            "checks": s.checks.iter().map(|c| json!({
+                "name": c.name,
+                "status": c.status.as_str(),
+                "finding": c.finding,
+                "next": c.next,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
 }

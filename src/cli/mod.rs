@@ -132,6 +132,7 @@ pub async fn execute(
             notify,
         } => commands::check(names, &svc, out, json, notify).await,
         Action::Reminders { action } => reminders::run(action, &svc, out),
+        Action::Doctor { names, json } => commands::doctor(&names, &svc, out, json).await,
         Action::ReplaceToken {
             name,
             expires,

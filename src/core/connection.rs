@@ -30,6 +30,11 @@ impl ConnectionId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The id of a keyring entry that is no connection's, such as `doctor`'s test entry.
+    pub(crate) fn probe(user: &str) -> Self {
+        ConnectionId(user.to_string())
+    }
 }
 
 impl fmt::Display for ConnectionId {

@@ -32,7 +32,7 @@ use crate::ui::rotate::RotateDialog;
 use crate::ui::single_instance::Request;
 use crate::ui::style::setup_style;
 use crate::ui::widgets::{self, GAP, palette};
-use crate::ui::{about, connection_list, details, fonts, menu, window_state};
+use crate::ui::{about, connection_list, details, diagnostics, fonts, menu, window_state};
 
 /// Something the user asked for, applied after the frame is drawn.
 pub enum Command {
@@ -42,6 +42,13 @@ pub enum Command {
     /// Help ▸ About.
     About,
     CloseAbout,
+    /// Help ▸ Diagnostics: open it and run the checks.
+    Diagnostics,
+    /// Run the checks again.
+    RunDiagnostics,
+    /// The report was copied.
+    DiagnosticsCopied,
+    CloseDiagnostics,
     Select(ConnectionId),
     Check(ConnectionId),
     CheckAll,
@@ -194,6 +201,8 @@ pub struct App {
     remembered: Option<ConnectionId>,
     /// True while Help ▸ About is shown.
     about: bool,
+    /// Help ▸ Diagnostics, while it is shown.
+    diagnostics: Option<diagnostics::Diagnostics>,
     /// What later launches ask for (see [`crate::ui::single_instance`]).
     requests: Option<Receiver<Request>>,
     /// The control that had the focus when the open dialog was opened; it gets it back
@@ -252,6 +261,7 @@ impl App {
             select_name: None,
             remembered: window_state::selected(cc.storage),
             about: false,
+            diagnostics: None,
             requests: None,
             opener: None,
             new_draft: None,
@@ -309,6 +319,19 @@ impl App {
     /// True while Help ▸ About is shown.
     pub fn about_open(&self) -> bool {
         self.about
+    }
+
+    /// True while Help ▸ Diagnostics is shown.
+    pub fn diagnostics_open(&self) -> bool {
+        self.diagnostics.is_some()
+    }
+
+    /// The Diagnostics window's report, once its checks have run.
+    pub fn diagnostics_report(&self) -> Option<&crate::core::service::DoctorReport> {
+        self.diagnostics
+            .as_ref()
+            .and_then(|d| d.report.as_ref())
+            .and_then(|r| r.as_ref().ok())
     }
 
     /// Selects the connection with this name once the config is loaded.
@@ -577,6 +600,18 @@ impl App {
         }
     }
 
+    /// Runs `doctor` on the backend, unless it is running already.
+    fn run_diagnostics(&mut self) {
+        if let Some(d) = &mut self.diagnostics
+            && !d.running
+        {
+            d.running = true;
+            d.report = None;
+            d.copied = false;
+            self.backend.doctor();
+        }
+    }
+
     fn check(&mut self, id: &ConnectionId) {
         let Some(row) = self.row_mut(id).filter(|r| !r.checking) else {
             return;
@@ -792,6 +827,12 @@ impl App {
             Event::BrowserFailed { url } => self.offer_link(url),
             Event::SettingSaved(Err(e)) => self.notify(ctx, error_text(&e), true),
             Event::SettingSaved(Ok(())) => {}
+            Event::Diagnosed(result) => {
+                if let Some(d) = &mut self.diagnostics {
+                    d.running = false;
+                    d.report = Some(result.map_err(|e| error_text(&e)));
+                }
+            }
             Event::Reminders(result) => {
                 self.reminders_pending = false;
                 match result {
@@ -917,6 +958,20 @@ impl App {
             }
             Command::About => self.about = self.dialog.is_none(),
             Command::CloseAbout => self.about = false,
+            Command::Diagnostics => {
+                if self.dialog.is_none() && self.diagnostics.is_none() {
+                    self.about = false;
+                    self.diagnostics = Some(Default::default());
+                    self.run_diagnostics();
+                }
+            }
+            Command::RunDiagnostics => self.run_diagnostics(),
+            Command::DiagnosticsCopied => {
+                if let Some(d) = &mut self.diagnostics {
+                    d.copied = true;
+                }
+            }
+            Command::CloseDiagnostics => self.diagnostics = None,
             Command::Select(id) => self.selected = Some(id),
             Command::Check(id) => self.check(&id),
             Command::CheckAll => {
@@ -1310,7 +1365,8 @@ impl eframe::App for App {
             ui.memory_mut(|m| m.request_focus(id));
         }
         let theme_before = ui.ctx().options(|o| o.theme_preference);
-        menu::shortcuts(ui, self.dialog.is_some(), self.about, &mut commands);
+        let covered = self.about || self.diagnostics.is_some();
+        menu::shortcuts(ui, self.dialog.is_some(), covered, &mut commands);
         menu::bar(ui, !self.rows.is_empty(), &mut commands);
         self.top_bar(ui, &mut commands);
 
@@ -1378,6 +1434,9 @@ impl eframe::App for App {
         self.escape(ui, &mut commands);
         if self.about {
             about::show(ui.ctx(), &mut commands);
+        }
+        if let Some(state) = &self.diagnostics {
+            diagnostics::show(ui.ctx(), state, &mut commands);
         }
         self.notice_ui(ui);
         crate::ui::style::focus_ring(ui.ctx());

@@ -72,6 +72,8 @@ pub(crate) enum Event {
     JiraCliFound(Option<Found>),
     Imported(Result<Imported, Error>),
     NetrcCleaned(Result<(), Error>),
+    /// Help ▸ Diagnostics' checks finished.
+    Diagnosed(Result<crate::core::service::DoctorReport, Error>),
     /// Reminders were looked up, or switched on or off.
     Reminders(Result<RemindersState, Error>),
     /// No browser could be started for a link.
@@ -693,6 +695,14 @@ impl Backend {
                 &entry,
             )))
         });
+    }
+
+    /// Runs every `doctor` check on all connections.
+    pub fn doctor(&self) {
+        let svc = self.svc.clone();
+        let send = self.sender();
+        self.runtime
+            .spawn(async move { send(Event::Diagnosed(svc.doctor(&[]).await)) });
     }
 
     /// Looks up (`None`) or switches (`Some(on)`) the reminders schedule.

@@ -6,7 +6,7 @@ use egui::accesskit::Role;
 use egui::{Key, KeyboardShortcut, Modifiers, ThemePreference, Ui, WidgetInfo};
 
 use crate::core::connection::CLOUD_TOKEN_PAGE;
-use crate::ui::{Command, about};
+use crate::ui::{Command, about, diagnostics};
 
 pub(crate) const NEW_JIRA: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
 pub(crate) const NEW_CONFLUENCE: KeyboardShortcut =
@@ -134,6 +134,9 @@ fn help_menu(ui: &mut Ui, commands: &mut Vec<Command>) {
     ui.set_min_width(200.0);
     if item(ui, "Atlassian API Tokens", None, true) {
         commands.push(Command::OpenUrl(CLOUD_TOKEN_PAGE.into()));
+    }
+    if item(ui, &format!("{}…", diagnostics::TITLE), None, true) {
+        commands.push(Command::Diagnostics);
     }
     ui.separator();
     if item(ui, about::TITLE, None, true) {

@@ -4,7 +4,7 @@
 //! - [`backend`]: all IO, on a tokio runtime; results come back as events.
 //! - one file per window or card: [`connection_list`], [`details`], [`new_connection`],
 //!   [`replace_token`], [`rotate`], [`pick_token`], [`remove`], [`netrc`],
-//!   [`import_card`], [`about`].
+//!   [`import_card`], [`about`], [`diagnostics`].
 //! - shared pieces: [`form`] (the dialogs' labelled rows, secret field and errors),
 //!   [`widgets`], and [`style`] (spacing and type sizes in both themes).
 //! - [`menu`]: the menu bar and the keyboard shortcuts it lists.
@@ -22,6 +22,7 @@ pub mod caret;
 pub mod connection_list;
 pub(crate) mod date_field;
 pub mod details;
+pub(crate) mod diagnostics;
 pub mod first_frame;
 pub mod fonts;
 pub mod form;

@@ -198,6 +198,23 @@ impl JiraClient {
         }
     }
 
+    /// Asks the site without credentials, as `doctor` does to see whether TLS works: Jira's
+    /// `serverInfo`, with its version, or Confluence's `/status`. Any answer means the site
+    /// was reached (and its certificate verified); the version is `None` unless Jira gave
+    /// one with a 200.
+    pub(crate) async fn probe(&self, target: &Target<'_>) -> Result<Option<String>, Error> {
+        let http = self.http_for(target).await?;
+        let path = match target.product {
+            Product::Jira => format!("/rest/api/{}/serverInfo", target.deployment.api_version()),
+            Product::Confluence => "/status".to_string(),
+        };
+        let resp = self.get(&http, target.site, &path, None).await?;
+        Ok(match (target.product, resp.status) {
+            (Product::Jira, StatusCode::OK) => parse_server_version(&resp),
+            _ => None,
+        })
+    }
+
     /// The HTTP client for a target: the shared one, or one that trusts exactly the
     /// connection's own CA.
     pub(crate) async fn http_for(&self, target: &Target<'_>) -> Result<reqwest::Client, Error> {
@@ -396,6 +413,71 @@ fn builder(timeout: Duration) -> reqwest::ClientBuilder {
     }
 }
 
+/// The proxy a request to a site goes through, as `doctor` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProxyUse {
+    /// The proxy's address without any user name or password.
+    pub shown: String,
+    pub host: String,
+    pub port: u16,
+    /// The variable it came from.
+    pub variable: &'static str,
+}
+
+/// Whether requests to `site` go through a proxy, by the same rules as [`https_proxy`]:
+/// never for plain http or loopback, never for a host `NO_PROXY` names.
+pub(crate) fn proxy_for(site: &SiteUrl) -> Option<ProxyUse> {
+    proxy_for_env(site, |name| std::env::var(name).ok())
+}
+
+fn proxy_for_env(site: &SiteUrl, env: impl Fn(&str) -> Option<String>) -> Option<ProxyUse> {
+    if site.is_insecure() || is_loopback_host(site.host()) {
+        return None;
+    }
+    let (variable, value) = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .into_iter()
+        .filter_map(|name| env(name).map(|v| (name, v)))
+        .find(|(_, v)| !v.trim().is_empty())?;
+    // reqwest reads a proxy without a scheme as http://.
+    let value = value.trim();
+    let parsed = if value.contains("://") {
+        reqwest::Url::parse(value)
+    } else {
+        reqwest::Url::parse(&format!("http://{value}"))
+    }
+    .ok()?;
+    reqwest::Proxy::https(value).ok()?;
+    let host = parsed
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let no_proxy = ["NO_PROXY", "no_proxy"]
+        .into_iter()
+        .filter_map(&env)
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_default();
+    let target = site.host().trim_start_matches('[').trim_end_matches(']');
+    let excluded = no_proxy.split(',').map(str::trim).any(|entry| {
+        let entry = entry.trim_start_matches("*.").trim_start_matches('.');
+        entry == "*"
+            || (!entry.is_empty()
+                && (target.eq_ignore_ascii_case(entry)
+                    || target
+                        .to_ascii_lowercase()
+                        .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
+    });
+    if excluded {
+        return None;
+    }
+    Some(ProxyUse {
+        shown: format!("{}://{host}:{port}", parsed.scheme()),
+        host: host.to_string(),
+        port,
+        variable,
+    })
+}
+
 /// Hosts never sent through a proxy: a proxy's loopback is not this machine's.
 const NEVER_PROXIED: &str = "localhost, 127.0.0.0/8, ::1";
 
@@ -430,5 +512,58 @@ fn setup_error(e: reqwest::Error) -> Error {
     Error::Network {
         host: "-".into(),
         detail: format!("cannot set up HTTPS: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn site(url: &str) -> SiteUrl {
+        SiteUrl::parse(url, true).unwrap()
+    }
+
+    #[test]
+    fn doctor_names_the_proxy_the_client_would_use() {
+        let vars = [
+            ("HTTPS_PROXY", "http://mia:s3cret@proxy.corp:3128"),
+            ("NO_PROXY", "internal.corp, .lan"),
+        ];
+        let used = proxy_for_env(&site("https://acme.atlassian.net"), env(&vars)).unwrap();
+        assert_eq!(
+            used.shown, "http://proxy.corp:3128",
+            "no user name or password"
+        );
+        assert_eq!((used.host.as_str(), used.port), ("proxy.corp", 3128));
+        assert_eq!(used.variable, "HTTPS_PROXY");
+        // NO_PROXY, plain http and loopback go direct, as in the client.
+        for direct in [
+            "https://jira.internal.corp",
+            "https://internal.corp",
+            "https://jira.lan",
+            "http://jira.example.com",
+            "https://127.0.0.1:8443",
+            "https://localhost",
+        ] {
+            assert_eq!(proxy_for_env(&site(direct), env(&vars)), None, "{direct}");
+        }
+        assert_eq!(
+            proxy_for_env(&site("https://acme.atlassian.net"), env(&[])),
+            None
+        );
+        let all = [("all_proxy", "proxy.corp:8080")];
+        let used = proxy_for_env(&site("https://acme.atlassian.net"), env(&all)).unwrap();
+        assert_eq!(
+            (used.shown.as_str(), used.variable),
+            ("http://proxy.corp:8080", "all_proxy")
+        );
     }
 }

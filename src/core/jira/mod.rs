@@ -35,6 +35,7 @@ pub use classify::{
     MAX_DETAIL_CHARS, MAX_EMAIL_CHARS, MAX_ID_CHARS, MAX_LOCATION_CHARS, MAX_NAME_CHARS,
     MAX_SNIPPET_CHARS, MAX_VERSION_CHARS, REDACTED, RawResponse, Redact, classify_for,
 };
+pub(crate) use client::proxy_for;
 pub use client::{CONNECT_TIMEOUT, DEFAULT_API_GATEWAY, DEFAULT_TIMEOUT, JiraClient, MAX_BODY};
 pub use tls::{MAX_CA_FILE, parse_ca, read_ca_file};
 

@@ -13,14 +13,20 @@
 //!
 //! Checking, one connection or all of them under the per-site caps, is in [`check`]; what a
 //! Data Center server knows about a token (its id and real expiry) is read in [`tokens`];
-//! rotating a Data Center token in one step is in [`rotate`]. What the user enters is
+//! rotating a Data Center token in one step is in [`rotate`]; `doctor`'s report of
+//! everything a connection depends on is in [`doctor`]. What the user enters is
 //! checked in [`crate::core::draft`] before any of this runs.
 
 mod check;
+mod doctor;
 mod rotate;
 mod tokens;
 
 pub use check::{CheckReport, MAX_CHECKS_PER_SITE, MAX_CONCURRENT_CHECKS};
+pub use doctor::{
+    Check, CheckStatus, DoctorReport, NotificationProbe, NotificationService, Probes, Section,
+    SectionKind, TimerProbe,
+};
 pub use rotate::{
     ByName, DEFAULT_ROTATION_DAYS, Leftover, LeftoverOutcome, OldToken, RotateOptions, Rotated,
     created_text,
@@ -118,6 +124,9 @@ pub struct Connections {
     secrets: Arc<dyn SecretStore>,
     client: JiraClient,
     limits: CheckLimits,
+    /// How `doctor` looks at the timer and the notification service; the system's when
+    /// `None`.
+    probes: std::sync::Mutex<Option<Probes>>,
 }
 
 impl Connections {
@@ -127,6 +136,7 @@ impl Connections {
             secrets,
             client,
             limits: CheckLimits::new(),
+            probes: std::sync::Mutex::new(None),
         }
     }
 
