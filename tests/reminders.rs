@@ -1240,3 +1240,56 @@ async fn check_notify_without_a_keyring_service_tells_once() {
         "nothing was asked of Jira"
     );
 }
+
+/// `doctor` on a really locked login keyring: the keyring's Unlocked check fails with the
+/// next step, no connection's token is read, nothing raises an unlock prompt, and it exits 1.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs gnome-keyring and dbus-daemon: scripts/test.sh runs it"]
+async fn doctor_with_a_locked_keyring_says_so_and_prompts_never() {
+    let mut session = PrivateSession::start();
+    session.start_keyring().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path();
+    let jira = jira_basic(3, EMAIL, TOKEN, cloud_user()).await;
+    session.add(config, &jira.uri(), "acme");
+    let before = saved(config);
+    session.lock_keyring().await;
+    let prompts = session.watch_prompts().await;
+
+    let out = session.run(config, &["doctor", "--json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keyring = doc["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "keyring")
+        .expect("a keyring section");
+    let status = |name: &str| {
+        keyring["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} check in {keyring}"))["status"]
+            .clone()
+    };
+    assert_eq!(status("Reachable"), "ok", "{keyring}");
+    assert_eq!(status("Unlocked"), "fail", "{keyring}");
+    assert_eq!(status("Test entry"), "skipped", "{keyring}");
+    let unlocked = &keyring["checks"].as_array().unwrap()[1];
+    assert!(
+        unlocked["next"].as_str().unwrap().contains("Unlock"),
+        "{unlocked}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(TOKEN));
+    assert_eq!(saved(config), before, "doctor records nothing");
+
+    // Not one step of an unlock prompt: the watch saw only its own call.
+    session.unlock_nothing(&prompts).await;
+    assert_eq!(
+        *prompts.lock().unwrap(),
+        ["org.freedesktop.Secret.Service.Unlock"],
+        "no prompt"
+    );
+}

@@ -374,6 +374,12 @@ impl Connections {
             ConnectionId::probe(&format!("{PROBE_USER_PREFIX}{}", ConnectionId::generate()));
         let value = SecretString::from(ConnectionId::generate().to_string());
         let result = blocking(move || -> Result<Result<(), RoundTrip>, Error> {
+            // Asked first, without a prompt: writing to a locked keyring would raise one.
+            if let Err(e @ (KeyringError::Locked { .. } | KeyringError::Unavailable { .. })) =
+                secrets.probe()
+            {
+                return Ok(Err(RoundTrip::Write(e)));
+            }
             if let Err(e) = secrets.set(&probe, &value) {
                 return Ok(Err(RoundTrip::Write(e)));
             }
