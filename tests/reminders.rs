@@ -909,6 +909,10 @@ impl PrivateSession {
         tokio::spawn(async move {
             while let Some(Ok(message)) = stream.next().await {
                 let header = message.header();
+                // Only calls: becoming a monitor sends this connection a NameLost signal.
+                if header.message_type() != zbus::message::Type::MethodCall {
+                    continue;
+                }
                 if let (Some(iface), Some(member)) = (header.interface(), header.member()) {
                     record.lock().unwrap().push(format!("{iface}.{member}"));
                 }

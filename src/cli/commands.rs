@@ -11,6 +11,7 @@ use crate::core::connection::{AuthKind, Deployment, name_arg, today};
 use crate::core::draft::{NewConnection, SiteOptions, prepare};
 use crate::core::error::Error;
 use crate::core::error::InputField;
+use crate::core::reminders::KeyringBlock;
 use crate::core::service::{
     Added, ByName, Cancel, Connections, Imported, NewToken, OldToken, RotateOptions, Rotated,
     created_text,
@@ -184,15 +185,25 @@ pub(super) async fn check(
     }
     // A locked or missing keyring stops the run here, said once for all the connections,
     // and leaves their last results as they were.
-    if let Err(err) = reminders::keyring_gate(&selected, svc, notify).await {
-        let code = out.error(&err);
-        out.caution(&reminders::not_checked_text(selected.len()));
+    let keyring_blocked = async |err: &Error, unchecked: usize| {
+        let code = out.error(err);
+        out.caution(&reminders::not_checked_text(unchecked));
         if notify {
-            reminders::notify_keyring_block(&err, selected.len(), svc, out).await;
+            reminders::notify_keyring_block(err, unchecked, svc, out).await;
         }
-        return Ok(code);
+        code
+    };
+    if let Err(err) = reminders::keyring_gate(&selected, svc, notify).await {
+        return Ok(keyring_blocked(&err, selected.len()).await);
     }
     let reports = svc.check_many(selected).await;
+    // Not asked first (one connection, by hand): the same, when its own read found it so.
+    if let [report] = &reports[..]
+        && let Err(err) = &report.result
+        && KeyringBlock::of(err).is_some()
+    {
+        return Ok(keyring_blocked(err, 1).await);
+    }
     let failed = reports.iter().any(|r| r.result.is_err());
     if json {
         out.json(&json::reports(&reports));

@@ -14,6 +14,7 @@ use crate::core::connection::{
 };
 use crate::core::error::{Error, ErrorClass};
 use crate::core::jira::{Account, Redact};
+use crate::core::reminders::KeyringBlock;
 
 use super::tokens::{TokenFacts, TokenLookup};
 use super::{Connections, blocking, credentials, target_of};
@@ -169,6 +170,18 @@ impl Connections {
                         Ok((account, token)) => (Ok(account), token),
                         Err(e) => (Err(e), TokenLookup::NotApplicable),
                     };
+                    if result
+                        .as_ref()
+                        .is_err_and(|e| KeyringBlock::of(e).is_some())
+                    {
+                        // A locked or missing keyring says nothing about the token: the
+                        // connection keeps its last result, and the report says why not.
+                        let unchanged = Some(connection.clone());
+                        let check = failed_check(result.as_ref().unwrap_err(), None);
+                        let none = TokenLookup::NotApplicable;
+                        on_report(i, report(connection, check, result, none, unchanged));
+                        return;
+                    }
                     let (connection, check, result) = finish_check(connection, result);
                     let (saved_tx, saved_rx) = oneshot::channel();
                     let pending = PendingRecord {
