@@ -176,8 +176,8 @@ fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> 
         (Deployment::Cloud, AuthKind::ApiToken) => Ok(()),
         (Deployment::Cloud, _) => Err(Error::InvalidInput {
             field: InputField::Auth,
-            reason: "Jira Cloud accepts API tokens with your email, or a service account's \
-                     client credentials"
+            reason: "Jira Cloud accepts API tokens only, with your email (or a service \
+                     account's client credentials)"
                 .into(),
         }),
         (Deployment::DataCenter, AuthKind::ApiToken) => Err(Error::InvalidInput {

@@ -453,6 +453,29 @@ impl NewConnectionDialog {
                     );
                 }
 
+                let (login_label, login_hint) = match self.auth() {
+                    AuthKind::ApiToken => ("Email", "you@example.com"),
+                    AuthKind::Password => ("Username", "your username"),
+                    AuthKind::Pat => ("Username", "optional: filled in from the site"),
+                    AuthKind::ClientCredentials => (
+                        "Client ID",
+                        "from the service account's OAuth 2.0 credential",
+                    ),
+                };
+                let id = form_label(ui, login_label);
+                let resp = ui
+                    .add_enabled(
+                        !busy,
+                        egui::TextEdit::singleline(&mut self.login)
+                            .hint_text(login_hint)
+                            .desired_width(field_width),
+                    )
+                    .labelled_by(id);
+                ui.end_row();
+                if let Some(msg) = self.error_for(Field::Login) {
+                    field_error(ui, &resp, msg);
+                }
+
                 form_label(ui, "Sign in with");
                 ui.add_enabled_ui(!busy, |ui| {
                     ui.horizontal_wrapped(|ui| {
@@ -482,29 +505,6 @@ impl NewConnectionDialog {
                     });
                 });
                 ui.end_row();
-
-                let (login_label, login_hint) = match self.auth() {
-                    AuthKind::ApiToken => ("Email", "you@example.com"),
-                    AuthKind::Password => ("Username", "your username"),
-                    AuthKind::Pat => ("Username", "optional: filled in from the site"),
-                    AuthKind::ClientCredentials => (
-                        "Client ID",
-                        "from the service account's OAuth 2.0 credential",
-                    ),
-                };
-                let id = form_label(ui, login_label);
-                let resp = ui
-                    .add_enabled(
-                        !busy,
-                        egui::TextEdit::singleline(&mut self.login)
-                            .hint_text(login_hint)
-                            .desired_width(field_width),
-                    )
-                    .labelled_by(id);
-                ui.end_row();
-                if let Some(msg) = self.error_for(Field::Login) {
-                    field_error(ui, &resp, msg);
-                }
 
                 let id = form_label(ui, self.secret_label());
                 let resp = ui
