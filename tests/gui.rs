@@ -32,6 +32,8 @@ mod diagnostics;
 mod keyboard;
 #[path = "gui_seen.rs"]
 mod seen;
+#[path = "gui_service_account.rs"]
+mod service_account;
 
 struct Gui {
     harness: Harness<'static, App>,
@@ -59,6 +61,20 @@ fn gui_full(
     sources: Sources,
     setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServer),
 ) -> Gui {
+    let client = match &gateway {
+        Some(g) => JiraClient::with_gateway(Duration::from_secs(10), g).unwrap(),
+        None => JiraClient::new(Duration::from_secs(10)).unwrap(),
+    };
+    gui_client(secrets, client, sources, setup)
+}
+
+/// The app over `client`, and jira-cli looked for in `sources`.
+fn gui_client(
+    secrets: Arc<dyn SecretStore>,
+    client: JiraClient,
+    sources: Sources,
+    setup: impl FnOnce(&tokio::runtime::Runtime, &Arc<Connections>, &MockServer),
+) -> Gui {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -69,10 +85,7 @@ fn gui_full(
     let svc = Arc::new(Connections::new(
         ConfigStore::new(dir.path()),
         secrets,
-        match &gateway {
-            Some(g) => JiraClient::with_gateway(Duration::from_secs(10), g).unwrap(),
-            None => JiraClient::new(Duration::from_secs(10)).unwrap(),
-        },
+        client,
     ));
     setup(&rt, &svc, &jira);
     let opened = Arc::new(Mutex::new(Vec::new()));

@@ -788,6 +788,7 @@ async fn recovery_never_restores_a_secret_for_a_connection_that_is_gone() {
                 token_label: None,
                 token_id: None,
                 token_created: None,
+                login: None,
                 check: LastCheck {
                     at: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
                     outcome: Outcome::Valid,

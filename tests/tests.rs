@@ -12,6 +12,7 @@ mod jira_http;
 mod json_contract;
 mod keyring_os;
 mod leaks;
+mod oauth_mock;
 mod pat_api;
 mod pat_mock;
 mod real_answers;
@@ -19,6 +20,7 @@ mod real_answers;
 mod reminders;
 mod rotate;
 mod rotate_hostile;
+mod service_accounts;
 mod service_flows;
 #[cfg(unix)]
 mod single_instance;

@@ -75,6 +75,9 @@ pub enum Action {
         /// What the new token is called at Atlassian.
         #[arg(long, value_name = "TEXT")]
         token_label: Option<String>,
+        /// A service account's new client id, when the new client secret came with one.
+        #[arg(long, value_name = "ID")]
+        client_id: Option<String>,
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
@@ -105,7 +108,8 @@ pub enum Action {
         #[arg(long, short)]
         yes: bool,
     },
-    /// Print a connection's token and a newline, for scripts.
+    /// Print a connection's token and a newline, for scripts. For a service account, a
+    /// fresh OAuth access token, never the client secret.
     Token { name: String },
     /// Connect Confluence on a Jira Cloud connection's site with the same token, and link
     /// the two so that replace-token replaces both.
@@ -201,9 +205,14 @@ pub struct AddArgs {
     /// Your Jira username (Server/Data Center).
     #[arg(long)]
     pub(super) username: Option<String>,
-    /// How to log in: api-token (Cloud), pat or password (Server/Data Center).
+    /// How to log in: api-token (Cloud), pat or password (Server/Data Center), or
+    /// client-credentials for a service account's OAuth 2.0 client id and secret (both).
     #[arg(long, value_enum)]
     pub(super) auth: Option<AuthArg>,
+    /// A service account's OAuth 2.0 client id (with --auth client-credentials); the
+    /// client secret is read like a token.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["email", "username"])]
+    pub(super) client_id: Option<String>,
     /// What the token is called at Atlassian, to find it when revoking.
     #[arg(long, value_name = "TEXT")]
     pub(super) token_label: Option<String>,
@@ -243,6 +252,7 @@ pub(super) enum AuthArg {
     ApiToken,
     Password,
     Pat,
+    ClientCredentials,
 }
 
 impl From<AuthArg> for AuthKind {
@@ -251,6 +261,7 @@ impl From<AuthArg> for AuthKind {
             AuthArg::ApiToken => AuthKind::ApiToken,
             AuthArg::Password => AuthKind::Password,
             AuthArg::Pat => AuthKind::Pat,
+            AuthArg::ClientCredentials => AuthKind::ClientCredentials,
         }
     }
 }

@@ -49,8 +49,12 @@ pub(super) async fn add(
         url: args.url,
         name: args.name,
         deployment,
-        auth: args.auth.map(Into::into),
-        login: args.email.or(args.username),
+        // A client id alone says which sign-in it is.
+        auth: args
+            .auth
+            .map(Into::into)
+            .or(args.client_id.as_ref().map(|_| AuthKind::ClientCredentials)),
+        login: args.client_id.or(args.email).or(args.username),
         token_label: args.token_label,
         token_expires: args.expires,
         options: SiteOptions {
@@ -87,13 +91,24 @@ pub(super) async fn add(
     if args.json {
         out.json(&json::added(&connection, &token, today()));
     } else {
+        let service_account = connection.auth == AuthKind::ClientCredentials;
         out.ok(&format!(
-            "Connected to {} at {} as {}",
+            "Connected to {} at {} as {}{}",
             connection.product_name(),
             connection.url,
-            output::account_text(&account.display_name, account.email.as_deref())
+            output::account_text(&account.display_name, account.email.as_deref()),
+            if service_account {
+                ", a service account"
+            } else {
+                ""
+            }
         ));
-        if connection.scoped {
+        if service_account {
+            out.ok(&format!(
+                "Client credentials: each request gets a short-lived access token, sent to {}",
+                connection.api_base(svc.gateway())
+            ));
+        } else if connection.scoped {
             out.ok(&format!(
                 "Scoped token: requests go through {}",
                 connection.api_base(svc.gateway())
@@ -225,10 +240,17 @@ pub(super) async fn check(
     })
 }
 
+/// What `replace-token` was told about the new secret.
+pub(super) struct NewSecret {
+    pub expires: Option<Date>,
+    pub token_label: Option<String>,
+    /// A service account's new client id.
+    pub client_id: Option<String>,
+}
+
 pub(super) async fn replace_token(
     name: &str,
-    expires: Option<Date>,
-    token_label: Option<String>,
+    new: NewSecret,
     svc: &Connections,
     out: &Printer,
     console: &dyn Console,
@@ -237,14 +259,20 @@ pub(super) async fn replace_token(
     let existing = svc.get(name)?;
     let prompt = format!("New {} for {}: ", existing.auth.secret_name(), existing.url);
     let secret = console.secret(&prompt)?;
+    let NewSecret {
+        expires,
+        token_label,
+        client_id,
+    } = new;
     let (connection, account) = svc
-        .replace_token(
+        .replace_credentials(
             name,
             NewToken {
                 secret,
                 expires,
                 label: token_label,
             },
+            client_id,
             &Cancel::new(),
         )
         .await?;
@@ -269,7 +297,16 @@ pub(super) async fn replace_token(
             ));
         }
         out.expiry_line(&connection, today());
-        if connection.auth != AuthKind::Password {
+        if connection.auth == AuthKind::ClientCredentials {
+            out.warn(&format!(
+                "The old client secret still works until it is revoked. In {}, revoke {}:",
+                crate::core::connection::service_account_place(connection.deployment),
+                existing
+                    .which_token()
+                    .replacen("the token", "the credential", 1)
+            ));
+            out.hint(&connection.token_page());
+        } else if connection.auth != AuthKind::Password {
             out.warn(&format!(
                 "The old token still works until you revoke it. Revoke {} at:",
                 existing.which_token()
@@ -531,6 +568,17 @@ pub(super) async fn remove(
     }
     if removed.auth == AuthKind::Password {
         out.warn("This does not change your Jira password.");
+    } else if removed.auth == AuthKind::ClientCredentials {
+        out.warn(&format!(
+            "This does not revoke the service account's client credentials (client id {}); \
+             they keep working until an admin revokes them. In {}, revoke {}:",
+            removed.login.as_deref().unwrap_or("unknown"),
+            crate::core::connection::service_account_place(removed.deployment),
+            removed
+                .which_token()
+                .replacen("the token", "the credential", 1)
+        ));
+        out.hint(&removed.token_page());
     } else {
         let at = match removed.deployment {
             Deployment::Cloud => "at Atlassian",

@@ -69,7 +69,7 @@ fn env_key(product: Product, suffix: &str) -> String {
 /// site itself.
 fn exec_env(c: &Connection, gateway: &str) -> Vec<(String, String)> {
     let auth_type = match c.auth {
-        AuthKind::Pat => "bearer",
+        AuthKind::Pat | AuthKind::ClientCredentials => "bearer",
         AuthKind::ApiToken | AuthKind::Password => "basic",
     };
     let mut url = c.api_base(gateway);

@@ -12,7 +12,7 @@
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
-use crate::core::connection::{Connection, today};
+use crate::core::connection::{AuthKind, Connection, today};
 use crate::core::error::Error;
 use crate::core::jira::pat::PatInfo;
 use crate::core::service::{CheckReport, DoctorReport, OldToken, Rotated, TokenLookup};
@@ -31,6 +31,7 @@ pub(crate) fn connection(c: &Connection, today: Date) -> Value {
         "scoped": c.scoped,
         "cloud_id": c.cloud_id,
         "login": c.login,
+        "client_id": (c.auth == AuthKind::ClientCredentials).then_some(c.login.as_deref()).flatten(),
         "token_label": c.token_label,
         "token_created": c.token_created.map(|d| d.to_string()),
         "token_expires": c.token_expires.map(|d| d.to_string()),

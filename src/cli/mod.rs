@@ -137,8 +137,16 @@ pub async fn execute(
             name,
             expires,
             token_label,
+            client_id,
             json,
-        } => commands::replace_token(&name, expires, token_label, &svc, out, console, json).await,
+        } => {
+            let new = commands::NewSecret {
+                expires,
+                token_label,
+                client_id,
+            };
+            commands::replace_token(&name, new, &svc, out, console, json).await
+        }
         Action::Rotate {
             name,
             expires_in,

@@ -76,6 +76,10 @@ pub enum PendingOp {
         /// The day the new token was created, when the server said; today otherwise.
         #[serde(default, skip_serializing_if = "Option::is_none", with = "toml_date")]
         token_created: Option<Date>,
+        /// The new login: a service account's new client id. The old one is kept when
+        /// absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
         check: LastCheck,
         /// The swap and the metadata are done; only the staging entry is left to delete.
         #[serde(default)]

@@ -155,6 +155,10 @@ pub enum AuthKind {
     Password,
     /// Server/DC personal access token, sent as `Authorization: Bearer`.
     Pat,
+    /// A service account's OAuth 2.0 client credentials: the client id is the connection's
+    /// login, the client secret its secret. Each call sends a short-lived access token,
+    /// minted from them, as `Authorization: Bearer`; on Cloud through the API gateway.
+    ClientCredentials,
 }
 
 impl AuthKind {
@@ -163,6 +167,7 @@ impl AuthKind {
             AuthKind::ApiToken => "api-token",
             AuthKind::Password => "password",
             AuthKind::Pat => "pat",
+            AuthKind::ClientCredentials => "client-credentials",
         }
     }
 
@@ -172,6 +177,7 @@ impl AuthKind {
             AuthKind::ApiToken => "API token",
             AuthKind::Password => "password",
             AuthKind::Pat => "personal access token",
+            AuthKind::ClientCredentials => "client secret",
         }
     }
 }
@@ -227,6 +233,7 @@ pub struct Connection {
     pub deployment: Deployment,
     pub auth: AuthKind,
     /// Email on Cloud, username on Server/DC; absent for a PAT whose user is not known yet.
+    /// For a service account's client credentials, the OAuth client id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -352,7 +359,10 @@ impl Connection {
     }
 
     pub fn token_page(&self) -> String {
-        product_token_page(self.product, self.deployment, &self.url)
+        match self.auth {
+            AuthKind::ClientCredentials => service_account_page(self.deployment, &self.url),
+            _ => product_token_page(self.product, self.deployment, &self.url),
+        }
     }
 
     /// "Jira Cloud", "Confluence Data Center", ...
@@ -384,6 +394,27 @@ pub fn token_page(deployment: Deployment, base: &str) -> String {
         Deployment::DataCenter => format!(
             "{base}/secure/ViewProfile.jspa?selectedTab=com.atlassian.pats.pats-plugin:jira-user-personal-access-tokens"
         ),
+    }
+}
+
+/// Where Cloud organisation admins create and revoke a service account's OAuth 2.0
+/// credentials: Atlassian Administration, then Directory, Service accounts.
+pub const CLOUD_SERVICE_ACCOUNTS_PAGE: &str = "https://admin.atlassian.com";
+
+/// The page where a service account's client credentials are created and revoked: Atlassian
+/// Administration on Cloud, the site (its administration) on Data Center.
+pub fn service_account_page(deployment: Deployment, base: &str) -> String {
+    match deployment {
+        Deployment::Cloud => CLOUD_SERVICE_ACCOUNTS_PAGE.to_string(),
+        Deployment::DataCenter => base.to_string(),
+    }
+}
+
+/// Where on [`service_account_page`] the credentials are, in words.
+pub fn service_account_place(deployment: Deployment) -> &'static str {
+    match deployment {
+        Deployment::Cloud => "Directory \u{25B8} Service accounts",
+        Deployment::DataCenter => "the administration's service accounts",
     }
 }
 

@@ -25,7 +25,7 @@ pub struct NewConnection {
     pub deployment: Option<Deployment>,
     /// Defaults to `api-token` on Cloud and `pat` on Server/DC.
     pub auth: Option<AuthKind>,
-    /// Email on Cloud, username on Server/DC.
+    /// Email on Cloud, username on Server/DC; the OAuth client id for client credentials.
     pub login: Option<String>,
     pub token_label: Option<String>,
     pub token_expires: Option<Date>,
@@ -91,6 +91,7 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
     let site = site.for_deployment(deployment);
     let auth = new.auth.unwrap_or(deployment.default_auth());
     check_auth_fits(deployment, auth)?;
+    let client_credentials = auth == AuthKind::ClientCredentials;
     if options.scoped && deployment != Deployment::Cloud {
         return Err(Error::InvalidInput {
             field: InputField::Scoped,
@@ -125,10 +126,13 @@ pub fn prepare(new: &NewConnection) -> Result<Draft, Error> {
                 }
                 _ => None,
             },
-            scoped: options.scoped,
+            // A service account's token goes through the gateway on Cloud anyway; the
+            // connection is marked scoped once the gateway has accepted it.
+            scoped: options.scoped && !client_credentials,
             gateway_fallback: options.gateway_fallback
                 && deployment == Deployment::Cloud
-                && !options.scoped,
+                && !options.scoped
+                && !client_credentials,
         },
         cloud_id: None,
         linked: None,
@@ -168,10 +172,13 @@ pub fn free_name(name: &str, taken: &[String]) -> String {
 
 fn check_auth_fits(deployment: Deployment, auth: AuthKind) -> Result<(), Error> {
     match (deployment, auth) {
+        (_, AuthKind::ClientCredentials) => Ok(()),
         (Deployment::Cloud, AuthKind::ApiToken) => Ok(()),
         (Deployment::Cloud, _) => Err(Error::InvalidInput {
             field: InputField::Auth,
-            reason: "Jira Cloud accepts API tokens only, with your email".into(),
+            reason: "Jira Cloud accepts API tokens only, with your email (or a service \
+                     account's client credentials)"
+                .into(),
         }),
         (Deployment::DataCenter, AuthKind::ApiToken) => Err(Error::InvalidInput {
             field: InputField::Auth,
@@ -218,6 +225,20 @@ fn validate_login(
     login: Option<&str>,
 ) -> Result<(), Error> {
     match (deployment, auth, login) {
+        (_, AuthKind::ClientCredentials, None) => Err(Error::InvalidInput {
+            field: InputField::ClientId,
+            reason: "enter the service account's OAuth 2.0 client id".into(),
+        }),
+        (_, AuthKind::ClientCredentials, Some(id))
+            if id.len() > 256 || id.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Err(Error::InvalidInput {
+                field: InputField::ClientId,
+                reason: "a client id has no spaces or line breaks and at most 256 characters"
+                    .into(),
+            })
+        }
+        (_, AuthKind::ClientCredentials, Some(_)) => Ok(()),
         (Deployment::Cloud, _, None) => Err(Error::InvalidInput {
             field: InputField::Email,
             reason: "Jira Cloud needs the email address of your Atlassian account".into(),
@@ -234,6 +255,17 @@ fn validate_login(
         }),
         _ => Ok(()),
     }
+}
+
+/// A client id as typed, trimmed and checked like [`prepare`] checks it.
+pub(crate) fn checked_client_id(text: &str) -> Result<String, Error> {
+    let id = trimmed(Some(text));
+    validate_login(
+        Deployment::Cloud,
+        AuthKind::ClientCredentials,
+        id.as_deref(),
+    )?;
+    Ok(id.unwrap_or_default())
 }
 
 fn looks_like_email(text: &str) -> bool {

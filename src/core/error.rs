@@ -47,6 +47,10 @@ pub enum InputField {
     ConfigDirectory,
     /// The address of Atlassian's API gateway, from the environment.
     ApiGateway,
+    /// The address of Atlassian Cloud's OAuth token endpoint, from the environment.
+    AuthUrl,
+    /// A service account's OAuth 2.0 client id.
+    ClientId,
     /// The command to hand the token to.
     Command,
     /// The user's yes or no.
@@ -69,6 +73,8 @@ impl fmt::Display for InputField {
             InputField::JiraCliConfig => "jira-cli config",
             InputField::ConfigDirectory => "config directory",
             InputField::ApiGateway => "JIRA_CONNECT_API_GATEWAY",
+            InputField::AuthUrl => "JIRA_CONNECT_AUTH_URL",
+            InputField::ClientId => "client id",
             InputField::Command => "command",
             InputField::Confirmation => "confirmation",
         })
@@ -233,6 +239,35 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+
+    /// The OAuth token endpoint refused a service account's client id and secret
+    /// (`invalid_client`, `access_denied`, `unauthorized_client`): they are wrong, or the
+    /// credential expired or was revoked. Nothing was saved; create new credentials.
+    #[error(
+        "{product} refused the client id and client secret: they are wrong, or the \
+         credential has expired or been revoked. Create new OAuth 2.0 credentials for the \
+         service account at {page} ({place})"
+    )]
+    ClientRefused {
+        product: &'static str,
+        page: String,
+        place: &'static str,
+    },
+
+    /// The site has no OAuth 2.0 token endpoint: a Data Center version without service
+    /// accounts, or a proxy that hides it. Nothing was changed.
+    #[error(
+        "{url} has no OAuth 2.0 token endpoint, so this site has no service accounts with \
+         client credentials (an older Data Center version, or a proxy hides it). Use a \
+         personal access token instead"
+    )]
+    OAuthUnavailable { url: String },
+
+    /// The token endpoint answered, but not with an access token.
+    #[error(
+        "the OAuth token endpoint answered something unexpected instead of a token: {snippet:?}"
+    )]
+    OAuthMalformed { snippet: String },
 
     /// Jira is down or overloaded.
     #[error("Jira is unavailable right now (HTTP {status}); try again later")]
@@ -527,6 +562,7 @@ impl Error {
             | Error::BasicAuthDisabled { .. }
             | Error::CloudNeedsApiToken { .. }
             | Error::Captcha { .. }
+            | Error::ClientRefused { .. }
             | Error::Forbidden { .. } => ErrorClass::Rejected,
             Error::Dns { .. }
             | Error::ConnectionRefused { .. }
@@ -559,6 +595,9 @@ impl Error {
             Error::LoginPage { .. } => "login-page",
             Error::Moved { .. } => "moved",
             Error::ServerError { .. } => "server-error",
+            Error::ClientRefused { .. } => "client-refused",
+            Error::OAuthUnavailable { .. } => "oauth-unavailable",
+            Error::OAuthMalformed { .. } => "oauth-malformed",
             Error::NotCloud { .. } => "not-cloud",
             Error::LinkedRejected { .. } => "linked-rejected",
             Error::UnexpectedStatus { .. } => "unexpected-status",

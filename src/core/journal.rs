@@ -92,6 +92,7 @@ impl PendingOp {
             token_label: change.token_label.clone(),
             token_id: change.token_id,
             token_created: change.token_created,
+            login: change.login.clone(),
             check: change.check.clone(),
             cleanup: false,
             aborted: false,
@@ -193,6 +194,8 @@ pub(crate) struct Replacement {
     pub token_id: Option<u64>,
     /// When the new token was created, as the server says; today when absent.
     pub token_created: Option<Date>,
+    /// The new login (a service account's new client id); the old one is kept when absent.
+    pub login: Option<String>,
     pub check: LastCheck,
 }
 
@@ -236,6 +239,9 @@ fn apply(c: &mut Connection, change: Replacement) {
     c.token_id = change.token_id;
     if change.token_label.is_some() {
         c.token_label = change.token_label;
+    }
+    if change.login.is_some() {
+        c.login = change.login;
     }
     c.last_check = Some(change.check);
 }
@@ -861,6 +867,7 @@ impl Journal {
                 token_label,
                 token_id,
                 token_created,
+                login,
                 check,
                 cleanup,
                 aborted,
@@ -904,6 +911,7 @@ impl Journal {
                             token_label,
                             token_id,
                             token_created,
+                            login,
                             check,
                         };
                         self.finish_replacement(&id, &staging, change)?;

@@ -109,13 +109,24 @@ fn show(ui: &mut Ui, view: &Details<'_>, commands: &mut Vec<Command>) {
                 AuthKind::ApiToken => "API token",
                 AuthKind::Pat => "Personal access token",
                 AuthKind::Password => "Password",
+                AuthKind::ClientCredentials => "OAuth client credentials",
             };
-            let as_who = c
-                .login
-                .as_deref()
-                .map(|l| format!(" as {l}"))
-                .unwrap_or_default();
-            value(ui, "Signs in with", RichText::new(format!("{how}{as_who}")));
+            if c.auth == AuthKind::ClientCredentials {
+                value(ui, "Account type", RichText::new("Service account"));
+                value(ui, "Signs in with", RichText::new(how));
+                value(
+                    ui,
+                    "Client ID",
+                    RichText::new(c.login.as_deref().unwrap_or("not recorded")),
+                );
+            } else {
+                let as_who = c
+                    .login
+                    .as_deref()
+                    .map(|l| format!(" as {l}"))
+                    .unwrap_or_default();
+                value(ui, "Signs in with", RichText::new(format!("{how}{as_who}")));
+            }
             value(
                 ui,
                 "Token label",

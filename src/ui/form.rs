@@ -49,7 +49,7 @@ pub(crate) fn field_for(err: &Error) -> Field {
         Error::DuplicateName { .. } => Field::Name,
         Error::InvalidInput { field, .. } => match field {
             InputField::Name => Field::Name,
-            InputField::Email | InputField::Username => Field::Login,
+            InputField::Email | InputField::Username | InputField::ClientId => Field::Login,
             InputField::Expires => Field::Expires,
             InputField::CaCertificate => Field::Ca,
             InputField::Secret(_) | InputField::Auth => Field::Secret,
@@ -60,6 +60,7 @@ pub(crate) fn field_for(err: &Error) -> Field {
         | Error::BasicAuthDisabled { .. }
         | Error::CloudNeedsApiToken { .. }
         | Error::Captcha { .. }
+        | Error::ClientRefused { .. }
         | Error::Forbidden { .. } => Field::Secret,
         _ => Field::General,
     }

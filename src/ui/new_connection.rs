@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 
 use crate::core::connection::{
-    AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page,
+    AuthKind, CLOUD_TOKEN_PAGE, Deployment, Product, product_token_page, service_account_page,
 };
 use crate::core::draft::{
     NewConnection, SiteOptions, default_name, free_name, prepare, validate_secret,
@@ -31,6 +31,8 @@ pub(crate) struct NewConnectionDialog {
     cloud_touched: bool,
     login: String,
     dc_auth: AuthKind,
+    /// A service account's OAuth client credentials instead of the deployment's token.
+    service_account: bool,
     secret: SecretInput,
     /// The new token's label and expiry.
     token: TokenFields,
@@ -66,6 +68,7 @@ impl Default for NewConnectionDialog {
             cloud_touched: false,
             login: String::new(),
             dc_auth: AuthKind::Pat,
+            service_account: false,
             secret: SecretInput::default(),
             token: TokenFields::suggested(false),
             expiry_touched: false,
@@ -145,6 +148,9 @@ impl NewConnectionDialog {
     }
 
     fn auth(&self) -> AuthKind {
+        if self.service_account {
+            return AuthKind::ClientCredentials;
+        }
         match self.deployment() {
             Deployment::Cloud => AuthKind::ApiToken,
             Deployment::DataCenter => self.dc_auth,
@@ -156,6 +162,7 @@ impl NewConnectionDialog {
             AuthKind::ApiToken => "API token",
             AuthKind::Pat => "Personal access token",
             AuthKind::Password => "Password",
+            AuthKind::ClientCredentials => "Client secret",
         }
     }
 
@@ -254,8 +261,11 @@ impl NewConnectionDialog {
                 allow_http: self.allow_http,
                 // Read by the backend, off the UI thread.
                 ca_cert: None,
-                scoped: self.cloud && self.scoped,
-                gateway_fallback: self.cloud && !self.scoped && self.try_scoped,
+                scoped: self.cloud && self.scoped && !self.service_account,
+                gateway_fallback: self.cloud
+                    && !self.scoped
+                    && self.try_scoped
+                    && !self.service_account,
             },
         };
         let mut draft = match prepare(&input) {
@@ -460,6 +470,10 @@ impl NewConnectionDialog {
                     AuthKind::ApiToken => ("Email", "you@example.com"),
                     AuthKind::Password => ("Username", "your username"),
                     AuthKind::Pat => ("Username", "optional: filled in from the site"),
+                    AuthKind::ClientCredentials => (
+                        "Client ID",
+                        "from the service account's OAuth 2.0 credential",
+                    ),
                 };
                 let id = form_label(ui, login_label);
                 let resp = ui
@@ -475,20 +489,35 @@ impl NewConnectionDialog {
                     field_error(ui, &resp, msg);
                 }
 
-                if !self.cloud {
-                    form_label(ui, "Sign in with");
-                    ui.add_enabled_ui(!busy, |ui| {
-                        ui.horizontal(|ui| {
-                            ui.radio_value(
-                                &mut self.dc_auth,
-                                AuthKind::Pat,
-                                "Personal access token",
-                            );
-                            ui.radio_value(&mut self.dc_auth, AuthKind::Password, "Password");
-                        });
+                form_label(ui, "Sign in with");
+                ui.add_enabled_ui(!busy, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        let before = (self.service_account, self.dc_auth);
+                        if self.cloud {
+                            ui.radio_value(&mut self.service_account, false, "API token");
+                        } else {
+                            for (auth, text) in [
+                                (AuthKind::Pat, "Personal access token"),
+                                (AuthKind::Password, "Password"),
+                            ] {
+                                let on = !self.service_account && self.dc_auth == auth;
+                                if ui.radio(on, text).clicked() {
+                                    self.service_account = false;
+                                    self.dc_auth = auth;
+                                }
+                            }
+                        }
+                        ui.radio_value(
+                            &mut self.service_account,
+                            true,
+                            "Service account (OAuth client credentials)",
+                        );
+                        if (self.service_account, self.dc_auth) != before {
+                            self.result = None;
+                        }
                     });
-                    ui.end_row();
-                }
+                });
+                ui.end_row();
 
                 let id = form_label(ui, self.secret_label());
                 let resp = ui
@@ -502,7 +531,7 @@ impl NewConnectionDialog {
                     label_row(ui, !busy, &mut self.token.label, field_width);
                 }
                 self.token_link(ui, commands);
-                if self.cloud {
+                if self.cloud && !self.service_account {
                     ui.label("");
                     ui.add_enabled(
                         !busy,
@@ -582,6 +611,17 @@ impl NewConnectionDialog {
                 self.site()
                     .map(|s| product_token_page(self.product, Deployment::DataCenter, s.as_str())),
             ),
+            AuthKind::ClientCredentials => match self.deployment() {
+                Deployment::Cloud => (
+                    "Create OAuth 2.0 credentials (Directory \u{25B8} Service accounts)",
+                    Some(service_account_page(Deployment::Cloud, "")),
+                ),
+                Deployment::DataCenter => (
+                    "Create a service account in the site's administration",
+                    self.site()
+                        .map(|s| service_account_page(Deployment::DataCenter, s.as_str())),
+                ),
+            },
             AuthKind::Password => return,
         };
         ui.label("");
@@ -617,10 +657,10 @@ impl NewConnectionDialog {
                         .as_deref()
                         .map(|v| format!(" · {} {v}", self.product.full_name(self.deployment())))
                         .unwrap_or_default();
-                    let via = if account.scoped {
-                        " · through api.atlassian.com"
-                    } else {
-                        ""
+                    let via = match (self.service_account, account.scoped) {
+                        (true, _) => " · service account",
+                        (false, true) => " · through api.atlassian.com",
+                        (false, false) => "",
                     };
                     let shown = ui.label(
                         RichText::new(format!(

@@ -49,17 +49,22 @@ impl RemoveDialog {
                     Product::Confluence => "in Confluence",
                 },
             };
-            ui.add(
-                egui::Label::new(
-                    RichText::new(format!(
-                        "It does not revoke the token {at}: it keeps working until you revoke \
-                         {} on the token page.",
-                        c.which_token()
-                    ))
-                    .color(p.warn),
+            let warning = if c.auth == AuthKind::ClientCredentials {
+                format!(
+                    "It does not revoke the service account's client credentials {at}: they \
+                     keep working until an admin revokes {} at {} ({}).",
+                    c.which_token().replacen("the token", "the credential", 1),
+                    c.token_page(),
+                    crate::core::connection::service_account_place(c.deployment)
                 )
-                .wrap(),
-            );
+            } else {
+                format!(
+                    "It does not revoke the token {at}: it keeps working until you revoke {} \
+                     on the token page.",
+                    c.which_token()
+                )
+            };
+            ui.add(egui::Label::new(RichText::new(warning).color(p.warn)).wrap());
             for other in &self.sharing {
                 ui.label(
                     RichText::new(format!(

@@ -56,6 +56,7 @@ impl ReplaceTokenDialog {
             AuthKind::ApiToken => "New API token",
             AuthKind::Pat => "New access token",
             AuthKind::Password => "New password",
+            AuthKind::ClientCredentials => "New client secret",
         }
     }
 

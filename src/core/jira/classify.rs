@@ -128,6 +128,43 @@ impl Redact {
         }
     }
 
+    /// These forms and those of another secret sent in the same request, such as an access
+    /// token beside the client secret it was minted from.
+    pub(crate) fn with(self, secret: &SecretString) -> Self {
+        let other = Redact::credentials(&Credentials {
+            auth: AuthKind::Pat,
+            login: None,
+            secret,
+        });
+        self.merged(other)
+    }
+
+    /// These forms and `secret` as a form-encoded body carries it.
+    pub(crate) fn with_form_encoded(self, secret: &SecretString) -> Self {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(secret.expose_secret().as_bytes()).collect();
+        let upper = encoded.clone();
+        let lower = percent_lower(&encoded);
+        self.merged(Redact {
+            forms: [upper, lower].into_iter().map(SecretString::from).collect(),
+        })
+    }
+
+    fn merged(self, other: Redact) -> Self {
+        let mut forms: Vec<String> = self
+            .forms
+            .iter()
+            .chain(other.forms.iter())
+            .map(|f| f.expose_secret().to_string())
+            .filter(|f| !f.is_empty())
+            .collect();
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        forms.dedup();
+        Redact {
+            forms: forms.into_iter().map(SecretString::from).collect(),
+        }
+    }
+
     /// `text` with every form of the secret replaced.
     pub(crate) fn apply(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -154,6 +191,24 @@ impl Redact {
             .collect();
         truncate(self.apply(&clean).trim(), max_chars)
     }
+}
+
+/// Percent escapes in lower case (`%2f`), as some servers echo them.
+fn percent_lower(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex_left = 0;
+    for c in text.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Characters that reorder text on screen (bidirectional embeddings, overrides and
@@ -473,7 +528,7 @@ fn login_url(denied: &str, site: &SiteUrl, product: Product) -> String {
 /// nothing useful (absent, unreadable, 0 or a date gone by: Data Center sends `retry-after:
 /// 0` while tokens remain), Data Center's `X-RateLimit-Interval-Seconds`, the time until its
 /// next tokens; `None` when neither is given.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = |name: &str| {
         headers
             .get(name)

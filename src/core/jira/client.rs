@@ -16,6 +16,7 @@ use crate::core::site_url::{SiteUrl, is_loopback_host};
 use super::classify::{
     RawResponse, Redact, TenantInfo, classify_for, is_cloud_id, parse_server_version,
 };
+use super::oauth::{self, AccessToken, TokenCache};
 use super::tls::{parse_ca, transport_error};
 use super::{Account, Credentials, Target};
 
@@ -41,6 +42,10 @@ pub struct JiraClient {
     timeout: Duration,
     /// The API gateway's base URL, without a trailing slash.
     gateway: String,
+    /// Atlassian Cloud's OAuth token URL, for service accounts.
+    auth_url: String,
+    /// Access tokens minted from client credentials, in memory only, shared by clones.
+    tokens: Arc<std::sync::Mutex<TokenCache>>,
 }
 
 impl std::fmt::Debug for JiraClient {
@@ -48,6 +53,7 @@ impl std::fmt::Debug for JiraClient {
         f.debug_struct("JiraClient")
             .field("timeout", &self.timeout)
             .field("gateway", &self.gateway)
+            .field("auth_url", &self.auth_url)
             .finish_non_exhaustive()
     }
 }
@@ -58,8 +64,12 @@ impl JiraClient {
     /// The API gateway is `$JIRA_CONNECT_API_GATEWAY` when set (for tests against a local
     /// gateway), else [`DEFAULT_API_GATEWAY`]. The variable is honoured only for a loopback
     /// address, so that no environment can send scoped tokens to another host.
+    ///
+    /// Likewise, Atlassian Cloud's OAuth token URL is `$JIRA_CONNECT_AUTH_URL` when set,
+    /// on loopback only, else [`oauth::DEFAULT_AUTH_URL`].
     pub fn new(timeout: Duration) -> Result<Self, Error> {
-        match std::env::var("JIRA_CONNECT_API_GATEWAY") {
+        let auth_url = oauth::auth_url_from_env()?;
+        let client = match std::env::var("JIRA_CONNECT_API_GATEWAY") {
             Ok(url) if !url.trim().is_empty() => {
                 let gateway = SiteUrl::parse(&url, true)?;
                 if !is_loopback_host(gateway.host()) {
@@ -75,7 +85,17 @@ impl JiraClient {
                 Self::with_gateway(timeout, gateway.as_str())
             }
             _ => Self::with_gateway(timeout, DEFAULT_API_GATEWAY),
-        }
+        }?;
+        Ok(JiraClient { auth_url, ..client })
+    }
+
+    /// This client, minting service accounts' Cloud tokens at `url` instead. Plain http://
+    /// is accepted only for loopback addresses.
+    pub fn with_auth_url(self, url: &str) -> Result<Self, Error> {
+        Ok(JiraClient {
+            auth_url: oauth::checked_auth_url(url)?,
+            ..self
+        })
     }
 
     /// A client that sends scoped tokens to the API gateway at `gateway`. Plain http:// is
@@ -86,6 +106,8 @@ impl JiraClient {
             http: Arc::default(),
             timeout,
             gateway,
+            auth_url: oauth::DEFAULT_AUTH_URL.to_string(),
+            tokens: Arc::default(),
         })
     }
 
@@ -148,6 +170,9 @@ impl JiraClient {
         target: &Target<'_>,
         creds: &Credentials<'_>,
     ) -> Result<Account, Error> {
+        if creds.auth == AuthKind::ClientCredentials {
+            return self.whoami_service_account(target, creds).await;
+        }
         let http = self.http_for(target).await?;
         let cloud = target.deployment == Deployment::Cloud;
         if cloud && target.scoped {
@@ -311,6 +336,111 @@ impl JiraClient {
         Ok(account)
     }
 
+    /// Who a service account is: a new access token from its client credentials, then the
+    /// user API with it, through the API gateway on Cloud and at the site on Data Center.
+    /// A token the user API refuses with a 401 is minted once more, and asked once more.
+    async fn whoami_service_account(
+        &self,
+        target: &Target<'_>,
+        creds: &Credentials<'_>,
+    ) -> Result<Account, Error> {
+        let http = self.http_for(target).await?;
+        let (base, cloud_id) = match target.deployment {
+            Deployment::Cloud => {
+                let cloud_id = match target.cloud_id {
+                    Some(id) => id.to_string(),
+                    None => self.cloud_id(target.site).await?,
+                };
+                let base = gateway_base(&self.gateway, target.product, &cloud_id);
+                (SiteUrl::parse(&base, false)?, Some(cloud_id))
+            }
+            Deployment::DataCenter => (target.site.clone(), None),
+        };
+        let path = target.product.whoami_path(target.deployment);
+        let mut retried = false;
+        loop {
+            let token = self.mint(target, creds).await?;
+            let bearer = Credentials {
+                auth: AuthKind::Pat,
+                login: None,
+                secret: &token.secret,
+            };
+            let mut whoami = self.get(&http, &base, path, Some(&bearer)).await?;
+            whoami.redact = oauth::redact_both(creds, Some(&token.secret));
+            if whoami.status == StatusCode::UNAUTHORIZED && !retried {
+                tracing::debug!("the access token was refused; minting another, once");
+                self.forget_token(target, creds);
+                retried = true;
+                continue;
+            }
+            let mut account =
+                match classify_for(&whoami, target.site, target.deployment, target.product) {
+                    Err(Error::BadCredentials { product, .. }) => Err(Error::ClientRefused {
+                        product,
+                        page: crate::core::connection::service_account_page(
+                            target.deployment,
+                            target.site.as_str(),
+                        ),
+                        place: crate::core::connection::service_account_place(target.deployment),
+                    }),
+                    other => other,
+                }?;
+            account.scoped = cloud_id.is_some();
+            account.cloud_id = cloud_id;
+            return Ok(account);
+        }
+    }
+
+    /// A new access token from client credentials, asked for once, never retried; it
+    /// replaces the one kept in memory.
+    pub(crate) async fn mint(
+        &self,
+        target: &Target<'_>,
+        creds: &Credentials<'_>,
+    ) -> Result<AccessToken, Error> {
+        let url = oauth::token_url(target, &self.auth_url);
+        let (http, host) = match target.deployment {
+            Deployment::Cloud => (self.http().await?, SiteUrl::parse(&url, false)?),
+            Deployment::DataCenter => (self.http_for(target).await?, target.site.clone()),
+        };
+        let request = oauth::token_request(&http, &url, target.deployment, creds);
+        tracing::debug!(%url, "POST, client credentials");
+        let mut resp = self.receive(request, url.clone(), &host).await?;
+        resp.redact = oauth::redact_both(creds, None);
+        let token = oauth::classify_token(
+            &resp,
+            target.deployment,
+            target.site,
+            target.product.title(),
+        )?;
+        self.cache().put(&url, creds, &token);
+        Ok(token)
+    }
+
+    /// An access token for client credentials: the one kept in memory while it has more
+    /// than [`oauth::REMINT_MARGIN`] left, else a new one.
+    pub async fn access_token(
+        &self,
+        target: &Target<'_>,
+        creds: &Credentials<'_>,
+    ) -> Result<AccessToken, Error> {
+        let url = oauth::token_url(target, &self.auth_url);
+        if let Some(token) = self.cache().get(&url, creds) {
+            tracing::debug!("using the access token kept in memory");
+            return Ok(token);
+        }
+        self.mint(target, creds).await
+    }
+
+    fn forget_token(&self, target: &Target<'_>, creds: &Credentials<'_>) {
+        let url = oauth::token_url(target, &self.auth_url);
+        self.cache().drop_for(&url, creds);
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, TokenCache> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// One `whoami` request at `base`, classified.
     async fn ask(
         &self,
@@ -347,6 +477,13 @@ impl JiraClient {
         // headers sensitive, so they are redacted in its own Debug output.
         let request = match creds.auth {
             AuthKind::Pat => request.bearer_auth(creds.secret.expose_secret()),
+            // A client secret is never a header: it is exchanged for an access token first.
+            AuthKind::ClientCredentials => {
+                return Err(Error::InvalidInput {
+                    field: InputField::Auth,
+                    reason: "a client secret is sent only to the OAuth token endpoint".into(),
+                });
+            }
             AuthKind::ApiToken | AuthKind::Password => request.basic_auth(
                 creds.login.unwrap_or_default(),
                 Some(creds.secret.expose_secret()),

@@ -8,6 +8,8 @@
 //! - [`classify`]: an answer to an account or to the error it means, and the redaction of
 //!   what the server sends; pure, and fuzzed. Every request above reads Jira's error
 //!   bodies, login pages and headers through its helpers, so they read the same everywhere;
+//! - [`oauth`]: a service account's access tokens, minted from its OAuth 2.0 client
+//!   credentials, and the refusals of the token endpoint;
 //! - [`tls`]: a company's CA certificate, and transport failures turned into errors.
 //!
 //! Rules that protect the user's account and token:
@@ -21,13 +23,14 @@
 //!   [`classify_for`], which removes control characters, redacts the secret in every form
 //!   it was sent in (see [`Redact`]) and caps each field's length (see [`MAX_NAME_CHARS`]).
 //!
-//! Any other client of a Jira or Atlassian REST API (a service account's OAuth token, say)
-//! belongs here too, beside [`pat`], so that it keeps these rules.
+//! Any other client of a Jira or Atlassian REST API belongs here too, beside [`pat`] and
+//! [`oauth`], so that it keeps these rules.
 //!
 //! [`Error`]: crate::core::error::Error
 
 mod classify;
 mod client;
+pub mod oauth;
 pub mod pat;
 mod tls;
 

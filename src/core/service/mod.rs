@@ -39,7 +39,7 @@ use jiff::civil::Date;
 use secrecy::SecretString;
 
 use crate::core::config::{ConfigFile, ConfigStore};
-use crate::core::connection::{Connection, ConnectionId, Deployment, Product, today};
+use crate::core::connection::{AuthKind, Connection, ConnectionId, Deployment, Product, today};
 use crate::core::error::Error;
 use crate::core::error::InputField;
 use crate::core::jira::{Account, Credentials, JiraClient, Target};
@@ -420,9 +420,35 @@ impl Connections {
         new: NewToken,
         cancel: &Cancel,
     ) -> Result<(Connection, Account), Error> {
-        let connection = self.get(name)?;
+        self.replace_credentials(name, new, None, cancel).await
+    }
+
+    /// [`Connections::replace_token`] for a service account whose new client secret came
+    /// with a new client id: both are validated together, and saved together.
+    pub async fn replace_credentials(
+        &self,
+        name: &str,
+        new: NewToken,
+        client_id: Option<String>,
+        cancel: &Cancel,
+    ) -> Result<(Connection, Account), Error> {
+        let mut connection = self.get(name)?;
         if let Some(expires) = new.expires {
             validate_new_expiry(expires)?;
+        }
+        if let Some(client_id) = &client_id {
+            if connection.auth != AuthKind::ClientCredentials {
+                return Err(Error::InvalidInput {
+                    field: InputField::ClientId,
+                    reason: format!(
+                        "{name:?} signs in with a {}, not with a service account's client \
+                         credentials",
+                        connection.auth.secret_name()
+                    ),
+                });
+            }
+            // Validated as the new credentials' client id; saved only once accepted.
+            connection.login = Some(crate::core::draft::checked_client_id(client_id)?);
         }
         let (accepted, token) = unless_cancelled(cancel, async {
             let accepted = self.validate_replacement(&connection, &new.secret).await?;
@@ -438,7 +464,8 @@ impl Connections {
         })
         .await?;
         let facts = token.recorded().map(TokenFacts::of);
-        self.swap(connection, new, accepted, facts).await
+        let login = client_id.and(connection.login.clone());
+        self.swap(connection, new, accepted, facts, login).await
     }
 
     /// Validates a new secret for a saved connection, and for every connection linked to
@@ -477,6 +504,7 @@ impl Connections {
         new: NewToken,
         accepted: Accepted,
         facts: Option<TokenFacts>,
+        client_id: Option<String>,
     ) -> Result<(Connection, Account), Error> {
         let NewToken {
             secret,
@@ -493,6 +521,7 @@ impl Connections {
                 token_label: label.clone().or_else(|| facts.name.clone()),
                 token_id: Some(facts.id),
                 token_created: facts.created,
+                login: None,
                 check: valid_check(found),
             },
             None => Replacement {
@@ -500,6 +529,7 @@ impl Connections {
                 token_label: label.clone(),
                 token_id: None,
                 token_created: None,
+                login: client_id.clone(),
                 check: valid_check(found),
             },
         };
@@ -547,10 +577,24 @@ impl Connections {
         Journal::new(self.config.clone(), self.secrets.clone())
     }
 
-    /// The secret of a saved connection, for scripts and for pasting into other tools.
+    /// The secret of a saved connection, for scripts and for pasting into other tools. For
+    /// a service account, an access token minted from its client credentials, or the one
+    /// kept in memory while it has more than a few minutes left; never the client secret.
     pub async fn token(&self, name: &str) -> Result<SecretString, Error> {
         let connection = self.get(name)?;
-        self.secret_of(&connection).await
+        let secret = self.secret_of(&connection).await?;
+        if connection.auth != AuthKind::ClientCredentials {
+            return Ok(secret);
+        }
+        let site = connection.site()?;
+        let token = self
+            .client
+            .access_token(
+                &target_of(&connection, &site),
+                &credentials(&connection, &secret),
+            )
+            .await?;
+        Ok(token.secret)
     }
 
     /// Imports jira-cli's connection: finds its token where jira-cli users keep it,

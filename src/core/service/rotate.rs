@@ -350,6 +350,7 @@ impl Connections {
             }),
             token_id: Some(created.info.id),
             token_created: created.info.created_date(),
+            login: None,
             check: valid_check(found),
         };
         let rotation = RotationRecord {
