@@ -514,6 +514,30 @@ fn check_all_updates_every_row() {
     assert!(g.harness.query_by_label("two, Rejected").is_some());
 }
 
+/// A keyring locked after launch: Check all says so once, and every row keeps its last
+/// result rather than turning into a failure.
+#[test]
+fn check_all_with_a_locked_keyring_says_so_and_keeps_every_row() {
+    use jira_connect::core::secrets::{FailOn, MemoryStore};
+    let store = Arc::new(MemoryStore::new());
+    let mut g = gui_with(store.clone(), |rt, svc, jira| {
+        for name in ["one", "two"] {
+            saved(rt, svc, jira, name);
+        }
+        svc.set_check_on_launch(false).unwrap();
+    });
+    let before = g.svc.list().unwrap();
+    store.fail_on(Some(FailOn::Get));
+    g.click("Check all");
+    g.idle();
+    assert!(
+        g.shows("Nothing was checked. The OS keyring is locked"),
+        "the notice says why"
+    );
+    assert_eq!(g.svc.list().unwrap(), before, "nothing was recorded");
+    assert!(g.statuses().iter().all(|(_, s)| *s == Status::Valid));
+}
+
 /// A store that counts every access.
 struct Counting(AtomicUsize, KeyringStore);
 

@@ -14,6 +14,7 @@ use tokio::runtime::Handle;
 use crate::core::connection::{Connection, ConnectionId, Product, today};
 use crate::core::import::{Sources, TokenSource};
 use crate::core::jira::pat::PatInfo;
+use crate::core::reminders::KeyringBlock;
 use crate::core::service::{Connections, NewToken, RotateOptions};
 use crate::core::site_url::SiteUrl;
 use crate::ui::backend::{
@@ -698,6 +699,14 @@ impl App {
                 self.load_error = Some(error_text(&e));
             }
             Event::Checked(report) => {
+                // A locked or missing keyring stops every check alike and records nothing:
+                // one notice says so, and each row keeps its last result.
+                if let Err(err) = &report.result
+                    && KeyringBlock::of(err).is_some()
+                {
+                    let text = format!("Nothing was checked. {}", error_text(err));
+                    self.tell(ctx, text, Outcome::Failed);
+                }
                 if let Some(row) = self.update_row(report.connection) {
                     row.checking = false;
                 }
