@@ -344,8 +344,7 @@ impl Connections {
         let timer_probe = probes.timer.clone();
         let timer = blocking(move || Ok::<_, Error>(timer_probe()));
         let notifications = (probes.notifications)();
-        let ((keyring, sites), (timer, notifications)) =
-            futures_lite::future::zip(sites, futures_lite::future::zip(timer, notifications)).await;
+        let ((keyring, sites), timer, notifications) = tokio::join!(sites, timer, notifications);
         let timer = timer.and_then(|t| t);
         let installed = matches!(&timer, Ok(state) if state.installed);
 
