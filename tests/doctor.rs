@@ -18,7 +18,7 @@ use jira_connect::core::service::{Connections, NotificationService, Probes};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::cli::{bin, text};
+use crate::cli::text;
 use crate::common::*;
 use crate::tls::tls_jira;
 use crate::token_lookup::Answers;
@@ -336,6 +336,7 @@ async fn an_unknown_name_is_a_usage_error() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_binary_reports_a_missing_timer_and_no_keyring_and_exits_1() {
+    use crate::cli::bin;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("cfg");
     let xdg = dir.path().join("xdg");
