@@ -921,9 +921,10 @@ impl PrivateSession {
         seen
     }
 
-    /// Calls `Unlock` on nothing: no prompt, but the watch must see it, which shows that
-    /// it sees such calls at all. Returns once it has.
-    async fn unlock_nothing(&self, seen: &Arc<Mutex<Vec<String>>>) {
+    /// Asserts that the watch saw no step of an unlock prompt. First calls `Unlock` on
+    /// nothing (no prompt), which the watch must see: that shows it sees such calls at all,
+    /// so the assertion can fail.
+    async fn assert_no_prompt(&self, seen: &Arc<Mutex<Vec<String>>>) {
         let bus = self.connect().await;
         bus.call_method(
             Some(SECRETS),
@@ -936,6 +937,11 @@ impl PrivateSession {
         .unwrap();
         for _ in 0..200 {
             if !seen.lock().unwrap().is_empty() {
+                assert_eq!(
+                    *seen.lock().unwrap(),
+                    ["org.freedesktop.Secret.Service.Unlock"],
+                    "no prompt"
+                );
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
@@ -1120,12 +1126,7 @@ async fn check_notify_with_a_locked_keyring_tells_once_and_prompts_never() {
     assert_eq!(saved(config), before);
 
     // Not one step of an unlock prompt was taken: the watch saw only its own call.
-    session.unlock_nothing(&prompts).await;
-    assert_eq!(
-        *prompts.lock().unwrap(),
-        ["org.freedesktop.Secret.Service.Unlock"],
-        "no prompt"
-    );
+    session.assert_no_prompt(&prompts).await;
 }
 
 /// Someone at the command line: `check` asks to unlock once (here no prompter can show it,
@@ -1290,10 +1291,5 @@ async fn doctor_with_a_locked_keyring_says_so_and_prompts_never() {
     assert_eq!(saved(config), before, "doctor records nothing");
 
     // Not one step of an unlock prompt: the watch saw only its own call.
-    session.unlock_nothing(&prompts).await;
-    assert_eq!(
-        *prompts.lock().unwrap(),
-        ["org.freedesktop.Secret.Service.Unlock"],
-        "no prompt"
-    );
+    session.assert_no_prompt(&prompts).await;
 }
