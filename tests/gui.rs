@@ -247,6 +247,16 @@ impl Gui {
             .toggled()
     }
 
+    /// Whether the last frame put exactly `text` on the clipboard.
+    fn copied(&self, text: &str) -> bool {
+        self.harness
+            .output()
+            .platform_output
+            .commands
+            .iter()
+            .any(|c| matches!(c, egui::OutputCommand::CopyText(t) if t == text))
+    }
+
     /// True when some visible text contains `needle`.
     fn shows(&self, needle: &str) -> bool {
         self.harness
@@ -1161,14 +1171,10 @@ fn a_link_no_browser_can_open_is_shown_with_a_copy_button() {
     assert!(g.shows(page));
     g.harness.get_by_label("Copy link").click_accesskit();
     g.harness.step();
-    let copied = g
-        .harness
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if text == page));
-    assert!(copied, "Copy link puts the address on the clipboard");
+    assert!(
+        g.copied(page),
+        "Copy link puts the address on the clipboard"
+    );
     // It stays until dismissed: the user needs time to copy it.
     for _ in 0..600 {
         g.harness.step();
@@ -1241,14 +1247,10 @@ fn the_dialog_suggests_a_label_and_a_year_and_saves_both() {
     assert_eq!(label, suggested_token_label());
     g.harness.get_by_label("Copy label").click_accesskit();
     g.harness.step();
-    let copied = g
-        .harness
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if *text == label));
-    assert!(copied, "Copy label puts the label on the clipboard");
+    assert!(
+        g.copied(&label),
+        "Copy label puts the label on the clipboard"
+    );
     assert!(g.shows("UTC"), "the date is said to be UTC");
     // The date is a field named by its row, showing the date.
     let date = g

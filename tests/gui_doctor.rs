@@ -80,15 +80,8 @@ fn diagnostics_show_a_healthy_site_and_a_missing_timer_and_copy_the_cli_text() {
         .get_by_role_and_label(Role::Button, "Copy report")
         .click_accesskit();
     g.harness.step();
-    let copied = g
-        .harness
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .any(|c| matches!(c, egui::OutputCommand::CopyText(text) if *text == expected));
     assert!(
-        copied,
+        g.copied(&expected),
         "Copy report puts the report's text on the clipboard"
     );
     assert!(!expected.contains(TOKEN));
