@@ -307,7 +307,7 @@ impl Drop for Reap {
 }
 
 /// "dc", a Data Center connection to `server` with [`PAT`], added through the binary.
-fn add_dc_bin(config: &Path, server: &PatServer) {
+pub fn add_dc_bin(config: &Path, server: &PatServer) {
     let added = bin(config)
         .args([
             "add",
@@ -325,7 +325,7 @@ fn add_dc_bin(config: &Path, server: &PatServer) {
 }
 
 /// `rotate dc`, killed at the failpoint `point`.
-fn rotate_killed_at(config: &Path, point: &str) {
+pub fn rotate_killed_at(config: &Path, point: &str) {
     let crashed = bin(config)
         .env("JIRA_CONNECT_FAILPOINT", point)
         .args(["rotate", "dc"])

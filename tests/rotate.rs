@@ -569,33 +569,8 @@ async fn a_rotation_killed_at_any_point_leaves_no_orphan() {
         let server = PatServer::start().await;
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path();
-        let added = bin(config)
-            .args([
-                "add",
-                "--url",
-                &server.uri(),
-                "--data-center",
-                "--name",
-                "dc",
-            ])
-            .args(["--token-label", THIS_NAME])
-            .write_stdin(format!("{PAT}\n"))
-            .output()
-            .unwrap();
-        assert!(added.status.success(), "{}", text(&added.stderr));
-
-        let crashed = bin(config)
-            .env("JIRA_CONNECT_FAILPOINT", point)
-            .args(["rotate", "dc"])
-            .write_stdin(format!("{PASSWORD}\n"))
-            .output()
-            .unwrap();
-        assert_eq!(
-            crashed.status.code(),
-            None,
-            "{point}: killed; {}",
-            text(&crashed.stderr)
-        );
+        crate::crash::add_dc_bin(config, &server);
+        crate::crash::rotate_killed_at(config, point);
         assert_eq!(server.creates(), 1, "{point}");
         let raw = std::fs::read_to_string(config.join("connections.toml")).unwrap();
         assert!(raw.contains("[[pending]]"), "{point}: a record was written");
