@@ -749,8 +749,9 @@ def write_report(results, path):
     p(f"| anchor: the `toml` crate parsing the same bytes into a generic table | "
       f"{cfg['toml_parse_floor']:.1f} ms | |")
     p("")
-    p("The store keeps what it last read or wrote behind an `Arc`: while the file is "
-      "unchanged, a load is a read and a comparison, and a save takes the remembered config "
+    p("The store keeps what it last read or wrote behind an `Arc`, with the SHA-256 of the "
+      "file's bytes: while the file is unchanged, a load is a read and a digest, and a save "
+      "takes the remembered config "
       "over instead of copying it. Past 1,000 connections the answer is another store "
       "format, not a hand-split TOML parser.")
     p("")

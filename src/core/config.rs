@@ -6,9 +6,9 @@
 //!   directory. A crash leaves the old file or the new one, never a mix.
 //! - A file that does not parse is never overwritten: a copy is kept aside and the error
 //!   names both paths.
-//! - A store remembers the bytes it last read or wrote and what they parsed to, shared
-//!   behind an [`Arc`]. Reading the file again costs a read and a comparison, not a parse
-//!   or a copy, as long as nobody changed it. The file is parsed whole by the `toml` crate:
+//! - A store remembers the SHA-256 of the bytes it last read or wrote and what they parsed
+//!   to, shared behind an [`Arc`]. Reading the file again costs a read and a digest, not a
+//!   parse or a copy, as long as nobody changed it. The file is parsed whole by the `toml` crate:
 //!   1,000 connections load in a few milliseconds (see BENCHMARKS.md), and a store that
 //!   ever needs more should change its format, not split TOML by hand.
 
@@ -194,18 +194,23 @@ pub struct ConfigStore {
     last: Arc<Mutex<Option<Snapshot>>>,
 }
 
-/// The file's bytes as this store last read or wrote them, and what they parse to.
+/// The SHA-256 of the file's bytes as this store last read or wrote them, and what they
+/// parse to. A digest, not the bytes: with a thousand connections the file is half a
+/// megabyte, and the parsed config is all anyone needs from it.
 struct Snapshot {
-    bytes: Vec<u8>,
+    digest: [u8; 32],
     config: Arc<ConfigFile>,
 }
 
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Snapshot")
-            .field("bytes", &self.bytes.len())
-            .finish_non_exhaustive()
+        f.debug_struct("Snapshot").finish_non_exhaustive()
     }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
 }
 
 impl ConfigStore {
@@ -264,7 +269,8 @@ impl ConfigStore {
                 });
             }
         };
-        if let Some(config) = self.remembered(&bytes) {
+        let digest = digest(&bytes);
+        if let Some(config) = self.remembered(&digest) {
             return Ok(config);
         }
         let text = String::from_utf8(bytes).map_err(|e| Error::ConfigIo {
@@ -273,20 +279,20 @@ impl ConfigStore {
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
         let config = Arc::new(self.parse(&path, &text)?);
-        self.remember(text.into_bytes(), config.clone());
+        self.remember(digest, config.clone());
         Ok(config)
     }
 
     /// The config last read or written, if the file still holds the same bytes.
-    fn remembered(&self, bytes: &[u8]) -> Option<Arc<ConfigFile>> {
+    fn remembered(&self, digest: &[u8; 32]) -> Option<Arc<ConfigFile>> {
         let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         last.as_ref()
-            .filter(|s| s.bytes == bytes)
+            .filter(|s| &s.digest == digest)
             .map(|s| s.config.clone())
     }
 
-    fn remember(&self, bytes: Vec<u8>, config: Arc<ConfigFile>) {
-        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Snapshot { bytes, config });
+    fn remember(&self, digest: [u8; 32], config: Arc<ConfigFile>) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Snapshot { digest, config });
     }
 
     fn parse(&self, path: &Path, text: &str) -> Result<ConfigFile, Error> {
@@ -344,7 +350,7 @@ impl ConfigStore {
         let mut config = Arc::unwrap_or_clone(current);
         let result = change(&mut config)?;
         let bytes = self.write_atomically(&config)?;
-        self.remember(bytes, Arc::new(config));
+        self.remember(digest(&bytes), Arc::new(config));
         Ok(result)
     }
 
