@@ -8,6 +8,11 @@ use jira_connect::cli::{self, Cli, Command};
 fn main() -> ExitCode {
     jira_connect::ui::first_frame::mark_start();
     init_logging();
+    // No arguments: the desktop app, started without building the command line's parser,
+    // whose code and tables only the CLI needs.
+    if std::env::args_os().len() <= 1 {
+        return jira_connect::ui::run(None, false);
+    }
     let cli = Cli::parse();
     match cli.command {
         None => jira_connect::ui::run(None, false),
