@@ -11,6 +11,7 @@ use jiff::civil::Date;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::runtime::Handle;
 
+use crate::core::config::ConfigFile;
 use crate::core::connection::{Connection, ConnectionId, Product, today};
 use crate::core::import::{Sources, TokenSource};
 use crate::core::jira::pat::PatInfo;
@@ -99,8 +100,31 @@ pub enum Command {
 
 /// A saved connection as the list shows it.
 pub struct Row {
-    pub connection: Connection,
+    source: RowSource,
     pub checking: bool,
+}
+
+/// Where a row's connection is held. The rows share the config the backend read, so a
+/// thousand connections are held once in the app, not once more per row.
+enum RowSource {
+    /// At `index` in the config as last read.
+    Config(Arc<ConfigFile>, usize),
+    /// A newer copy the backend sent (a check's result, a save), until the file is read
+    /// again.
+    Newer(Box<Connection>),
+}
+
+impl Row {
+    pub fn connection(&self) -> &Connection {
+        match &self.source {
+            RowSource::Config(config, index) => &config.connections[*index],
+            RowSource::Newer(connection) => connection,
+        }
+    }
+
+    fn set_connection(&mut self, connection: Connection) {
+        self.source = RowSource::Newer(Box::new(connection));
+    }
 }
 
 /// The one dialog that can be open at a time.
@@ -306,8 +330,8 @@ impl App {
             self.select_name = Some(name);
             return;
         }
-        match self.rows.iter().find(|r| r.connection.name == name) {
-            Some(row) => self.selected = Some(row.connection.id.clone()),
+        match self.rows.iter().find(|r| r.connection().name == name) {
+            Some(row) => self.selected = Some(row.connection().id.clone()),
             None => self.notify(ctx, format!("No connection named {name:?}"), true),
         }
     }
@@ -369,7 +393,7 @@ impl App {
     /// The selected connection's name.
     pub fn selected_name(&self) -> Option<&str> {
         let id = self.selected.as_ref()?;
-        self.row(id).map(|r| r.connection.name.as_str())
+        self.row(id).map(|r| r.connection().name.as_str())
     }
 
     /// Looks for jira-cli's connection in `sources` instead of jira-cli's own places.
@@ -454,11 +478,11 @@ impl App {
         match self
             .rows
             .iter_mut()
-            .find(|r| r.connection.id == connection.id)
+            .find(|r| r.connection().id == connection.id)
         {
-            Some(row) => row.connection = connection,
+            Some(row) => row.set_connection(connection),
             None => self.rows.push(Row {
-                connection,
+                source: RowSource::Newer(Box::new(connection)),
                 checking: false,
             }),
         }
@@ -468,22 +492,22 @@ impl App {
     fn names(&self) -> Vec<String> {
         self.rows
             .iter()
-            .map(|r| r.connection.name.clone())
+            .map(|r| r.connection().name.clone())
             .collect()
     }
 
     fn row(&self, id: &ConnectionId) -> Option<&Row> {
-        self.rows.iter().find(|r| &r.connection.id == id)
+        self.rows.iter().find(|r| &r.connection().id == id)
     }
 
     fn row_mut(&mut self, id: &ConnectionId) -> Option<&mut Row> {
-        self.rows.iter_mut().find(|r| &r.connection.id == id)
+        self.rows.iter_mut().find(|r| &r.connection().id == id)
     }
 
     /// Shows `connection` as saved in its row, if it is listed; returns the row.
     fn update_row(&mut self, connection: Connection) -> Option<&mut Row> {
         let row = self.row_mut(&connection.id)?;
-        row.connection = connection;
+        row.set_connection(connection);
         Some(row)
     }
 
@@ -491,7 +515,7 @@ impl App {
     fn sharing<'a>(&'a self, connection: &'a Connection) -> impl Iterator<Item = &'a Connection> {
         self.rows
             .iter()
-            .map(|r| &r.connection)
+            .map(|r| r.connection())
             .filter(|c| connection.shares_token_with(c))
     }
 
@@ -618,7 +642,7 @@ impl App {
             return;
         };
         row.checking = true;
-        let connection = row.connection.clone();
+        let connection = row.connection().clone();
         self.backend.check(connection);
     }
 
@@ -626,7 +650,7 @@ impl App {
         let mut batch = Vec::new();
         for row in self.rows.iter_mut().filter(|r| !r.checking) {
             row.checking = true;
-            batch.push(row.connection.clone());
+            batch.push(row.connection().clone());
         }
         if !batch.is_empty() {
             self.backend.check_many(batch);
@@ -644,14 +668,12 @@ impl App {
                     .rows
                     .iter()
                     .filter(|r| r.checking)
-                    .map(|r| r.connection.id.clone())
+                    .map(|r| r.connection().id.clone())
                     .collect();
-                self.rows = config
-                    .connections
-                    .iter()
-                    .map(|connection| Row {
-                        connection: connection.clone(),
-                        checking: checking.contains(&connection.id),
+                self.rows = (0..config.connections.len())
+                    .map(|index| Row {
+                        checking: checking.contains(&config.connections[index].id),
+                        source: RowSource::Config(config.clone(), index),
                     })
                     .collect();
                 if self
@@ -666,8 +688,8 @@ impl App {
                     d.set_taken(names);
                 }
                 if let Some(name) = self.select_name.take() {
-                    match self.rows.iter().find(|r| r.connection.name == name) {
-                        Some(row) => self.selected = Some(row.connection.id.clone()),
+                    match self.rows.iter().find(|r| r.connection().name == name) {
+                        Some(row) => self.selected = Some(row.connection().id.clone()),
                         None => self.notify(ctx, format!("No connection named {name:?}"), true),
                     }
                 }
@@ -678,7 +700,7 @@ impl App {
                     self.selected = Some(id);
                 }
                 if self.selected.is_none() {
-                    self.selected = self.rows.first().map(|r| r.connection.id.clone());
+                    self.selected = self.rows.first().map(|r| r.connection().id.clone());
                 }
                 if !self.launch_checks_done {
                     self.launch_checks_done = true;
@@ -797,9 +819,9 @@ impl App {
             },
             Event::Removed(result) => match result {
                 Ok(removed) => {
-                    self.rows.retain(|r| r.connection.id != removed.id);
+                    self.rows.retain(|r| r.connection().id != removed.id);
                     if self.selected.as_ref() == Some(&removed.id) {
-                        self.selected = self.rows.first().map(|r| r.connection.id.clone());
+                        self.selected = self.rows.first().map(|r| r.connection().id.clone());
                     }
                     if matches!(self.dialog, Some(Dialog::Remove(_))) {
                         self.close_dialog(ctx);
@@ -989,27 +1011,27 @@ impl App {
             }
             Command::ReplaceToken(id) => {
                 if let Some(row) = self.row(&id) {
-                    let sharing = self.sharing_names(&row.connection);
-                    let dialog = ReplaceTokenDialog::new(row.connection.clone(), sharing);
+                    let sharing = self.sharing_names(row.connection());
+                    let dialog = ReplaceTokenDialog::new(row.connection().clone(), sharing);
                     self.dialog = Some(Dialog::Replace(Box::new(dialog)));
                 }
             }
             Command::PickToken(id) => {
                 if let Some(row) = self.row(&id) {
-                    self.backend.list_tokens(row.connection.name.clone());
-                    let dialog = PickTokenDialog::new(row.connection.clone());
+                    self.backend.list_tokens(row.connection().name.clone());
+                    let dialog = PickTokenDialog::new(row.connection().clone());
                     self.dialog = Some(Dialog::PickToken(Box::new(dialog)));
                 }
             }
             Command::RecordToken { id, token } => {
                 if let Some(row) = self.row(&id) {
                     self.backend
-                        .record_token(row.connection.name.clone(), token);
+                        .record_token(row.connection().name.clone(), token);
                 }
             }
             Command::RotateToken(id) => {
                 if let Some(row) = self.row(&id) {
-                    let dialog = RotateDialog::new(row.connection.clone());
+                    let dialog = RotateDialog::new(row.connection().clone());
                     self.dialog = Some(Dialog::Rotate(Box::new(dialog)));
                 }
             }
@@ -1018,7 +1040,7 @@ impl App {
                 options,
                 password,
             } => {
-                let Some(name) = self.row(&id).map(|r| r.connection.name.clone()) else {
+                let Some(name) = self.row(&id).map(|r| r.connection().name.clone()) else {
                     return;
                 };
                 let request = self.request();
@@ -1033,23 +1055,23 @@ impl App {
             }
             Command::ConfirmRemove(id) => {
                 if let Some(row) = self.row(&id) {
-                    let sharing = self.sharing_names(&row.connection);
+                    let sharing = self.sharing_names(row.connection());
                     self.dialog = Some(Dialog::Remove(Box::new(RemoveDialog::new(
-                        row.connection.clone(),
+                        row.connection().clone(),
                         sharing,
                     ))));
                 }
             }
             Command::CopyToken(id) => {
                 if let Some(row) = self.row(&id) {
-                    self.backend.token(row.connection.name.clone());
+                    self.backend.token(row.connection().name.clone());
                 }
             }
             Command::OpenUrl(url) => self.backend.open_url(url),
             Command::Test(submission) => self.submit(submission, false),
             Command::Save(submission) => self.submit(submission, true),
             Command::Replace { id, new } => {
-                let Some(name) = self.row(&id).map(|r| r.connection.name.clone()) else {
+                let Some(name) = self.row(&id).map(|r| r.connection().name.clone()) else {
                     return;
                 };
                 let request = self.request();
@@ -1064,7 +1086,7 @@ impl App {
             }
             Command::Remove(id) => {
                 if let Some(row) = self.row(&id) {
-                    self.backend.remove(row.connection.name.clone());
+                    self.backend.remove(row.connection().name.clone());
                 }
             }
             Command::CancelPending => match &mut self.dialog {
@@ -1090,7 +1112,7 @@ impl App {
                 if self.linking.is_none()
                     && let Some(row) = self.row(&id)
                 {
-                    self.backend.link_confluence(row.connection.clone());
+                    self.backend.link_confluence(row.connection().clone());
                     self.linking = Some(id);
                 }
             }
@@ -1417,11 +1439,11 @@ impl eframe::App for App {
                     let row = self.selected.as_ref().and_then(|id| self.row(id));
                     match row {
                         Some(row) => {
-                            let linked: Vec<&Connection> = self.sharing(&row.connection).collect();
+                            let linked: Vec<&Connection> = self.sharing(row.connection()).collect();
                             let view = details::Details {
                                 row,
                                 linked: &linked,
-                                linking: self.linking.as_ref() == Some(&row.connection.id),
+                                linking: self.linking.as_ref() == Some(&row.connection().id),
                                 today: self.today,
                             };
                             view.ui(ui, &mut commands);

@@ -28,7 +28,7 @@ impl Details<'_> {
 
 fn show(ui: &mut Ui, view: &Details<'_>, commands: &mut Vec<Command>) {
     let (row, today) = (view.row, view.today);
-    let c = &row.connection;
+    let c = row.connection();
     let status = c.status(today);
     let p = palette(ui);
     let last = c.last_check.as_ref();
