@@ -273,7 +273,7 @@ impl Gui {
             .state()
             .rows()
             .iter()
-            .map(|r| (r.connection.name.clone(), r.connection.status(today())))
+            .map(|r| (r.connection().name.clone(), r.connection().status(today())))
             .collect()
     }
 }
@@ -438,7 +438,7 @@ fn replace_works_and_a_failed_replace_keeps_the_old_token() {
         h.state()
             .rows()
             .first()
-            .is_some_and(|r| r.connection.url == accepting.uri())
+            .is_some_and(|r| r.connection().url == accepting.uri())
     });
     g.click("Replace token");
     g.type_into(Role::PasswordInput, "New API token", NEW_TOKEN);
@@ -463,9 +463,9 @@ fn replace_works_and_a_failed_replace_keeps_the_old_token() {
     );
     let row = &g.harness.state().rows()[0];
     let in_90_days = today_utc().checked_add(jiff::Span::new().days(90)).unwrap();
-    assert_eq!(row.connection.token_expires, Some(in_90_days));
+    assert_eq!(row.connection().token_expires, Some(in_90_days));
     assert_eq!(
-        row.connection.token_label,
+        row.connection().token_label,
         Some(suggested_token_label()),
         "the new token gets the label the dialog suggested"
     );
@@ -1015,7 +1015,7 @@ fn a_saved_jira_cloud_connection_offers_confluence_with_the_same_token() {
             && h.state()
                 .rows()
                 .iter()
-                .all(|r| r.connection.token_expires == Some(in_30_days))
+                .all(|r| r.connection().token_expires == Some(in_30_days))
     });
     for name in ["acme", "acme-confluence"] {
         let secret = g.rt.block_on(g.svc.token(name)).unwrap();
@@ -1261,7 +1261,7 @@ fn the_dialog_suggests_a_label_and_a_year_and_saves_both() {
     g.type_into(Role::TextInput, "Token label", "ci-bot on mia-laptop");
     g.click("Save");
     g.until("the dialog closes", |h| !h.state().dialog_open());
-    let saved = &g.harness.state().rows()[0].connection;
+    let saved = g.harness.state().rows()[0].connection();
     assert_eq!(saved.token_label.as_deref(), Some("ci-bot on mia-laptop"));
     assert_eq!(saved.token_expires, Some(one_year_from_today()));
 }
@@ -1279,7 +1279,7 @@ fn expiry_presets_set_the_date_and_clear_records_none() {
     assert!(g.shows("not recorded"));
     g.click("Save");
     g.until("the dialog closes", |h| !h.state().dialog_open());
-    assert_eq!(g.harness.state().rows()[0].connection.token_expires, None);
+    assert_eq!(g.harness.state().rows()[0].connection().token_expires, None);
 }
 
 /// The app with one Data Center connection whose personal access token the stateful token
@@ -1401,7 +1401,7 @@ fn the_user_picks_the_token_from_the_servers_list() {
         .ctx
         .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
     g.idle();
-    assert_eq!(g.harness.state().rows()[0].connection.token_id, None);
+    assert_eq!(g.harness.state().rows()[0].connection().token_id, None);
     g.click("Pick token…");
     g.idle();
     assert!(g.shows(THIS_NAME) && g.shows("Expires (UTC)"));
@@ -1414,7 +1414,7 @@ fn the_user_picks_the_token_from_the_servers_list() {
         .click_accesskit();
     g.harness.step();
     g.until("the token is recorded", |h| {
-        h.state().rows()[0].connection.token_id == Some(THIS_ID)
+        h.state().rows()[0].connection().token_id == Some(THIS_ID)
     });
     let saved = g.svc.get("dc").unwrap();
     assert_eq!(saved.token_id, Some(THIS_ID));
@@ -1452,7 +1452,7 @@ fn the_servers_expiry_is_told_next_to_the_field_before_saving() {
     g.click("Save");
     g.until("the dialog closes", |h| !h.state().dialog_open());
     assert!(g.shows(note), "the result says it again");
-    let saved = &g.harness.state().rows()[0].connection;
+    let saved = g.harness.state().rows()[0].connection();
     assert_eq!(saved.token_expires, Some(jiff::civil::date(2027, 2, 22)));
 }
 

@@ -187,7 +187,7 @@ fn the_calendar_works_by_keys_and_esc_closes_only_it() {
     g.click("Save");
     g.until("the dialog closes", |h| !h.state().dialog_open());
     assert_eq!(
-        g.harness.state().rows()[0].connection.token_expires,
+        g.harness.state().rows()[0].connection().token_expires,
         Some(picked)
     );
 }
@@ -217,7 +217,7 @@ fn the_expiry_date_can_be_typed() {
     g.click("Save");
     g.until("the dialog closes", |h| !h.state().dialog_open());
     assert_eq!(
-        g.harness.state().rows()[0].connection.token_expires,
+        g.harness.state().rows()[0].connection().token_expires,
         Some(date)
     );
 }

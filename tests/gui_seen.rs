@@ -170,7 +170,7 @@ fn a_connection_added_outside_the_window_shows_up_and_nothing_is_lost() {
         h.state()
             .rows()
             .iter()
-            .any(|r| r.connection.name == "from-cli")
+            .any(|r| r.connection().name == "from-cli")
     });
     assert_eq!(g.harness.state().selected_name(), Some("zeta"));
     assert!(g.harness.state().dialog_open(), "the dialog stays open");
