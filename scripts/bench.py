@@ -533,7 +533,7 @@ def write_report(results, path):
     p(f"- Build: release (`lto = \"thin\"`), {m['rust']}, commit {m['commit']}")
     p(f"- Load average when the run started: {m['load']}")
     runs = results.get("section_runs", {})
-    if len(set(runs.values())) > 1:
+    if len({tuple(v) for v in runs.values()}) > 1:
         p("- Sections re-run on their own (`BENCH_ONLY`): " + "; ".join(
             f"{name}: {when}, commit {commit}" for name, (when, commit) in runs.items()))
     p("")
