@@ -8,9 +8,9 @@
 //!   names both paths.
 //! - A store remembers the SHA-256 of the bytes it last read or wrote and what they parsed
 //!   to, shared behind an [`Arc`]. Reading the file again costs a read and a digest, not a
-//!   parse or a copy, as long as nobody changed it. The file is parsed whole by the `toml` crate:
-//!   1,000 connections load in a few milliseconds (see BENCHMARKS.md), and a store that
-//!   ever needs more should change its format, not split TOML by hand.
+//!   parse or a copy, as long as nobody changed it. The file is parsed whole by the `toml`
+//!   crate: 1,000 connections load in a few milliseconds (see BENCHMARKS.md), and a store
+//!   that ever needs more should change its format, not split TOML by hand.
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};

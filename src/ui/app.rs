@@ -115,6 +115,7 @@ enum RowSource {
 }
 
 impl Row {
+    /// The connection as the config file holds it, or as the backend last sent it.
     pub fn connection(&self) -> &Connection {
         match &self.source {
             RowSource::Config(config, index) => &config.connections[*index],
