@@ -19,18 +19,34 @@ echo demo-pat | $bin add --url "http://127.0.0.1:$port/jira" --name corp-jira \
 echo demo-token | $bin add --url "http://localhost:$port" --cloud --name sandbox \
   --email mia@example.com --expires 2027-01-15 >/dev/null
 
-shoot() {
-  local theme=$1
-  JIRA_CONNECT_THEME=$theme $bin >/dev/null 2>&1 &
-  local app=$!
-  local wid
+# Starts the app in theme $1 and waits for its window: sets $app and $wid.
+open_window() {
+  JIRA_CONNECT_THEME=$1 $bin >/dev/null 2>&1 &
+  app=$!
   wid=$(timeout 60 xdotool search --sync --name '^jira-connect$' | head -n 1)
   sleep 3
-  import -window "$wid" "$out/main-$theme.png"
+}
+
+# Opens New Connection and types the demo site's address.
+new_connection() {
   xdotool windowfocus --sync "$wid"
   xdotool key ctrl+n
   sleep 0.5
   xdotool type --delay 15 "acme.atlassian.net"
+}
+
+# Closes the dialog, quits, and waits for the app to end.
+close_window() {
+  xdotool key Escape
+  xdotool key ctrl+q
+  wait "$app" || true
+}
+
+shoot() {
+  local theme=$1 app wid
+  open_window "$theme"
+  import -window "$wid" "$out/main-$theme.png"
+  new_connection
   # Keys sent in the same frame as a Tab can miss the field the Tab moves to (a dark
   # screenshot once showed "ia@example.com"), so give each Tab a moment.
   for _ in 1 2 3; do xdotool key Tab; sleep 0.2; done
@@ -47,20 +63,12 @@ shoot() {
   xdotool mousemove --window "$wid" 449 543 click 1
   sleep 1
   import -window "$wid" "$out/replace-token-$theme.png"
-  xdotool key Escape
-  xdotool key ctrl+q
-  wait "$app" || true
+  close_window
 
   # New Connection for a service account, in a fresh window (the first dialog's draft would
   # come back): the sign-in choice first, then back to its Client ID field.
-  JIRA_CONNECT_THEME=$theme $bin >/dev/null 2>&1 &
-  app=$!
-  wid=$(timeout 60 xdotool search --sync --name '^jira-connect$' | head -n 1)
-  sleep 3
-  xdotool windowfocus --sync "$wid"
-  xdotool key ctrl+n
-  sleep 0.5
-  xdotool type --delay 15 "acme.atlassian.net"
+  open_window "$theme"
+  new_connection
   # Name, Jira Cloud, Email, then the two sign-in choices.
   for _ in 1 2 3 4 5; do xdotool key Tab; sleep 0.2; done
   xdotool key space
@@ -73,9 +81,7 @@ shoot() {
   xdotool mousemove --window "$wid" 60 600
   sleep 1
   import -window "$wid" "$out/service-account-$theme.png"
-  xdotool key Escape
-  xdotool key ctrl+q
-  wait "$app" || true
+  close_window
 }
 shoot dark
 shoot light
